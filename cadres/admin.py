@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from cadres.models import Assignment, Cadre, StaffRole, Unit
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "level", "town", "active"]
+    list_filter = ["kind", "level", "town", "active"]
+    search_fields = ["code", "name"]
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    autocomplete_fields = ["enterprise"]
+    fields = ["enterprise", "start", "end", "is_lead"]
+
+
+@admin.register(Cadre)
+class CadreAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "unit", "level", "phone", "active"]
+    list_filter = ["level", "active", "unit__town", "unit"]
+    search_fields = ["code", "name", "phone", "user__username"]
+    autocomplete_fields = ["user", "unit"]
+    inlines = [AssignmentInline]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["cadre", "enterprise", "start", "end", "is_lead"]
+    list_filter = ["is_lead", "enterprise__town"]
+    search_fields = ["cadre__name", "cadre__code", "enterprise__name", "enterprise__uscc"]
+    autocomplete_fields = ["cadre", "enterprise"]
+    date_hierarchy = "start"
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit", "town"]
+    list_filter = ["role", "town"]
+    search_fields = ["user__username", "user__first_name", "unit__name"]
+    autocomplete_fields = ["user", "unit"]

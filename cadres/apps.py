@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CadresConfig(AppConfig):
+    name = "cadres"
+    verbose_name = "干部与联系关系"

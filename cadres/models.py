@@ -1,0 +1,250 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Q
+
+from enterprises.models import Enterprise, Town
+from qiqing.access import HANDLER, SUPERVISOR, access_for
+from qiqing.validators import validate_phone
+
+
+class Level(models.TextChoices):
+    COUNTY = "county", "县级"
+    TOWN = "town", "镇级"
+
+
+class UnitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        access = access_for(user)
+        if access.sees_everything or access.is_supervisor:
+            return self.all()
+        q = Q(pk__in=access.handler_unit_ids)
+        if access.cadre_id:
+            q |= Q(cadres__id=access.cadre_id)
+        return self.filter(q).distinct() if access.roles else self.none()
+
+
+class Unit(models.Model):
+    """A unit (单位): a county department (机关部门) or a town/street government (镇/街道)."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", "部门"
+        TOWN = "town", "镇街"
+
+    code = models.CharField("单位编码", max_length=20, unique=True)
+    name = models.CharField("单位名称", max_length=100)
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    level = models.CharField("层级", max_length=8, choices=Level.choices)
+    town = models.ForeignKey(
+        Town,
+        verbose_name="所属镇街",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        help_text="镇街本身及镇级部门填写所属镇街；县级部门留空。",
+    )
+    active = models.BooleanField("启用", default=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["level", "kind", "code"]
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        constraints = [
+            # A town government and every town-level unit belong to a town.
+            models.CheckConstraint(
+                condition=Q(kind="department", level="county") | Q(town__isnull=False), name="unit_town_required"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CadreQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def visible_to(self, user):
+        access = access_for(user)
+        if access.sees_everything:
+            return self.all()
+        q = Q()
+        matched = False
+        if access.supervised_town_ids:
+            in_town = Assignment.objects.filter(end__isnull=True, enterprise__town_id__in=access.supervised_town_ids)
+            q |= Q(unit__town_id__in=access.supervised_town_ids) | Q(pk__in=in_town.values("cadre_id"))
+            matched = True
+        if access.cadre_id:
+            q |= Q(pk=access.cadre_id)
+            matched = True
+        return self.filter(q) if matched else self.none()
+
+    def with_active_count(self):
+        return self.annotate(active_count=Count("assignments", filter=Q(assignments__end__isnull=True)))
+
+    def needing_attention(self):
+        """Active cadres holding fewer than the minimum number of enterprises (below 2)."""
+        return self.active().with_active_count().filter(active_count__lt=settings.QIQING_MIN_ASSIGNMENTS)
+
+
+class Cadre(models.Model):
+    """A county or town cadre (联企干部) who is paired with 2–10 enterprises."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cadre",
+    )
+    code = models.CharField("干部编号", max_length=20, unique=True)
+    name = models.CharField("姓名", max_length=50)
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="cadres")
+    level = models.CharField("层级", max_length=8, choices=Level.choices)
+    title = models.CharField("职务", max_length=50, blank=True)
+    phone = models.CharField("手机号码", max_length=20, blank=True, validators=[validate_phone])
+    active = models.BooleanField("在岗", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = CadreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["unit__code", "code"]
+        verbose_name = "干部"
+        verbose_name_plural = "干部"
+
+    def __str__(self):
+        return f"{self.name}（{self.unit}）"
+
+    @property
+    def town(self):
+        return self.unit.town
+
+    def active_assignment_count(self) -> int:
+        return self.assignments.filter(end__isnull=True).count()
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(end__isnull=True)
+
+    def active_on(self, day):
+        """Pairs in force on ``day``: the end date is the last day of the pairing."""
+        return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
+
+
+class Assignment(models.Model):
+    """A cadre–enterprise pairing (联系关系) with dates, so history survives reassignment."""
+
+    cadre = models.ForeignKey(Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="assignments")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="assignments"
+    )
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期", null=True, blank=True, help_text="联系关系的最后一天；在岗联系留空。")
+    is_lead = models.BooleanField("主联系人", default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start", "pk"]
+        verbose_name = "联系关系"
+        verbose_name_plural = "联系关系"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cadre", "enterprise"], condition=Q(end__isnull=True), name="assignment_one_active_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="assignment_end_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["enterprise", "end"]),
+            models.Index(fields=["cadre", "end"]),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre.name} ↔ {self.enterprise.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.end is None
+
+    def clean(self):
+        errors = {}
+        if self.end and self.start and self.end < self.start:
+            errors["end"] = "结束日期不能早于开始日期。"
+        if self.end is None and self.cadre_id and self.enterprise_id:
+            others = Assignment.objects.active().filter(cadre_id=self.cadre_id).exclude(pk=self.pk)
+            if others.filter(enterprise_id=self.enterprise_id).exists():
+                errors["enterprise"] = "该干部已在联系这家企业，不能重复添加。"
+            elif others.count() >= settings.QIQING_MAX_ASSIGNMENTS:
+                errors["cadre"] = (
+                    f"该干部已联系 {settings.QIQING_MAX_ASSIGNMENTS} 家企业，达到上限，"
+                    "请先结束一个联系关系或改派其他干部。"
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class StaffRole(models.Model):
+    """A staff role held by a login: supervisor (服务企业办, county-wide or one town) or handler (部门经办人)."""
+
+    class Role(models.TextChoices):
+        SUPERVISOR = SUPERVISOR, "服务企业办"
+        HANDLER = HANDLER, "部门经办人"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    role = models.CharField("角色", max_length=12, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="经办单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff_roles",
+        help_text="部门经办人必填：只处理交办给本单位的诉求。",
+    )
+    town = models.ForeignKey(
+        Town,
+        verbose_name="督办范围",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff_roles",
+        help_text="服务企业办：留空为全县，选择镇街则只管该镇街。",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "role"]
+        verbose_name = "岗位角色"
+        verbose_name_plural = "岗位角色"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role=SUPERVISOR, unit__isnull=True) | Q(role=HANDLER, unit__isnull=False, town__isnull=True),
+                name="staffrole_scope_matches_role",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.unit or self.town or "全县"
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+    def clean(self):
+        if self.role == HANDLER and not self.unit_id:
+            raise ValidationError({"unit": "部门经办人必须指定经办单位。"})
+        if self.role == HANDLER and self.town_id:
+            raise ValidationError({"town": "部门经办人不设督办范围，请留空。"})
+        if self.role == SUPERVISOR and self.unit_id:
+            raise ValidationError({"unit": "服务企业办角色不设经办单位，请留空。"})

@@ -1,0 +1,127 @@
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from enterprises.validators import USCC_REGEX, normalize_uscc, validate_uscc
+from qiqing.access import access_for
+
+
+class Town(models.Model):
+    """A town or street (镇/街道): the territory (属地) an enterprise belongs to."""
+
+    code = models.CharField("属地编码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=50, unique=True)
+    kind = models.CharField("类型", max_length=10, choices=[("town", "镇"), ("street", "街道")], default="town")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = "镇街"
+        verbose_name_plural = "镇街"
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    """A label on enterprises (重点企业, 在建项目, 在审批项目 …) used to filter lists and dashboards."""
+
+    name = models.CharField("标签", max_length=30, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "企业标签"
+        verbose_name_plural = "企业标签"
+
+    def __str__(self):
+        return self.name
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def visible_to(self, user):
+        """Enterprises the user may open: the one place enterprise scope is decided."""
+        access = access_for(user)
+        if access.sees_everything:
+            return self.all()
+        q = Q()
+        matched = False
+        if access.supervised_town_ids:
+            q |= Q(town_id__in=access.supervised_town_ids)
+            matched = True
+        if access.cadre_id:
+            Assignment = apps.get_model("cadres", "Assignment")
+            q |= Q(pk__in=Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values("enterprise_id"))
+            matched = True
+        if access.handler_unit_ids:
+            Request = apps.get_model("requests_tracker", "Request")
+            q |= Q(pk__in=Request.objects.for_units(access.handler_unit_ids).values("enterprise_id"))
+            matched = True
+        if access.contact_enterprise_id:
+            q |= Q(pk=access.contact_enterprise_id)
+            matched = True
+        return self.filter(q) if matched else self.none()
+
+
+class Enterprise(models.Model):
+    """An enterprise in the programme (企业); one enterprise, one file (一企一档)."""
+
+    class Scale(models.TextChoices):
+        ABOVE = "above", "规上"
+        BELOW = "below", "规下"
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc])
+    name = models.CharField("企业名称", max_length=200)
+    town = models.ForeignKey(Town, verbose_name="属地", on_delete=models.PROTECT, related_name="enterprises")
+    industry = models.CharField("行业", max_length=50, blank=True, db_index=True)
+    scale = models.CharField("规模", max_length=10, choices=Scale.choices, default=Scale.BELOW)
+    annual_output = models.DecimalField("年产值(万元)", max_digits=14, decimal_places=2, null=True, blank=True)
+    employees = models.PositiveIntegerField("员工数", null=True, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    legal_rep = models.CharField("法定代表人", max_length=50, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name="标签", blank=True, related_name="enterprises")
+    active = models.BooleanField("在册", default=True, help_text="注销、迁出的企业不再计入覆盖率分母。")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["town__order", "name"]
+        verbose_name = "企业"
+        verbose_name_plural = "企业"
+        constraints = [
+            models.CheckConstraint(condition=Q(uscc__regex=USCC_REGEX), name="enterprise_uscc_format"),
+        ]
+        indexes = [models.Index(fields=["town", "active"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.uscc = normalize_uscc(self.uscc)
+        self.name = (self.name or "").strip()
+
+
+class EnterpriseContact(models.Model):
+    """An enterprise's contact person with a login (企业联络人, often the union chair 工会主席)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE, related_name="enterprise_contact"
+    )
+    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField("姓名", max_length=50)
+    title = models.CharField("职务", max_length=50, blank=True, help_text="如：工会主席、办公室主任")
+    phone = models.CharField("手机号码", max_length=20, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["enterprise", "name"]
+        verbose_name = "企业联络人"
+        verbose_name_plural = "企业联络人"
+
+    def __str__(self):
+        return f"{self.name}（{self.enterprise}）"

@@ -1,0 +1,5 @@
+from qiqing.access import ADMIN, CADRE, HANDLER, SUPERVISOR
+from qiqing.navigation import NavItem
+
+NAV = [NavItem("企业", "enterprises:list", (ADMIN, SUPERVISOR, CADRE, HANDLER), icon="building", order=20)]
+HOME = {CADRE: "enterprises:list"}

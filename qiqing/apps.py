@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QiqingConfig(AppConfig):
+    name = "qiqing"
+    verbose_name = "企情在线"

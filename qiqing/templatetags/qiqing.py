@@ -1,0 +1,34 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def pct(value):
+    """A rate as a percentage with two decimals (98.95%); an undefined rate shows "—"."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except ArithmeticError:
+        return "—"
+    return f"{number}%"
+
+
+@register.filter
+def days_since(day):
+    if not day:
+        return None
+    return (timezone.localdate() - day).days
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **changes):
+    """The current query string with some parameters replaced (pagination keeps filters)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()

@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from cadres.models import Assignment, Cadre
+from enterprises.models import Enterprise
+from qiqing.access import access_for
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Visits the user may read: the one place visit scope is decided."""
+        access = access_for(user)
+        if access.sees_everything:
+            return self.all()
+        q = Q()
+        matched = False
+        if access.supervised_town_ids:
+            q |= Q(enterprise__town_id__in=access.supervised_town_ids)
+            matched = True
+        if access.cadre_id:
+            mine = Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values("enterprise_id")
+            q |= Q(enterprise_id__in=mine) | Q(cadre_id=access.cadre_id)
+            matched = True
+        if access.contact_enterprise_id:
+            q |= Q(enterprise_id=access.contact_enterprise_id)
+            matched = True
+        return self.filter(q) if matched else self.none()
+
+
+class Visit(models.Model):
+    """A cadre's visit to an enterprise (走访), with the business-condition survey (走访调查表)."""
+
+    class Mode(models.TextChoices):
+        ONSITE = "onsite", "实地走访"
+        PHONE = "phone", "电话"
+        MEETING = "meeting", "座谈/亲清会"
+        FOLLOWUP = "followup", "回访"
+
+    class Orders(models.TextChoices):
+        AMPLE = "ample", "订单充足"
+        NORMAL = "normal", "基本正常"
+        SHORT = "short", "订单不足"
+
+    class Trend(models.TextChoices):
+        UP = "up", "增长"
+        FLAT = "flat", "持平"
+        DOWN = "down", "下降"
+        LOSS = "loss", "亏损"
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="visits")
+    cadre = models.ForeignKey(Cadre, verbose_name="走访干部", on_delete=models.PROTECT, related_name="visits")
+    participants = models.ManyToManyField(Cadre, verbose_name="同行干部", blank=True, related_name="joined_visits")
+    date = models.DateField("走访日期", db_index=True)
+    mode = models.CharField("走访方式", max_length=10, choices=Mode.choices, default=Mode.ONSITE)
+    summary = models.TextField("走访情况")
+    orders = models.CharField("订单情况", max_length=10, choices=Orders.choices, blank=True)
+    headcount = models.PositiveIntegerField("在岗职工数", null=True, blank=True)
+    vacancies = models.PositiveIntegerField("用工缺口(人)", null=True, blank=True)
+    output_yoy = models.DecimalField(
+        "产值/销售同比(%)",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-100), MaxValueValidator(1000)],
+    )
+    profit_trend = models.CharField("利润趋势", max_length=10, choices=Trend.choices, blank=True)
+    imported = models.BooleanField("台账导入", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = "走访记录"
+        verbose_name_plural = "走访记录"
+        indexes = [
+            models.Index(fields=["enterprise", "date"]),
+            models.Index(fields=["cadre", "date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.cadre.name} → {self.enterprise.name}"
