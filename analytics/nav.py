@@ -1,5 +1,7 @@
+from django.utils.translation import gettext_lazy as _
+
 from qiqing.access import ADMIN, SUPERVISOR
 from qiqing.navigation import NavItem
 
-NAV = [NavItem("总览", "analytics:overview", (ADMIN, SUPERVISOR), icon="speedometer2", order=5)]
+NAV = [NavItem(_("总览"), "analytics:overview", (ADMIN, SUPERVISOR), icon="speedometer2", order=5)]
 HOME = {ADMIN: "analytics:overview", SUPERVISOR: "analytics:overview"}

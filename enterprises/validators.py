@@ -38,6 +38,20 @@ def uscc_error(value: str) -> str | None:
     return None
 
 
+def org_code_check_char(body: str) -> str:
+    """GB 11714 check character of an 8-character organisation code body (USCC positions 9–16)."""
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    values = [int(ch) if ch.isdigit() else ord(ch) - 55 for ch in body]
+    remainder = 11 - sum(v * w for v, w in zip(values, weights, strict=True)) % 11
+    return {10: "X", 11: "0"}.get(remainder, str(remainder))
+
+
+def build_uscc(area_code: str, org_body: str, *, registrar: str = "9", kind: str = "1") -> str:
+    """A valid code from its parts: registrar (9 = 工商), kind (1 = 企业), area code, org code body."""
+    first17 = registrar + kind + area_code + org_body + org_code_check_char(org_body)
+    return first17 + uscc_check_char(first17)
+
+
 def validate_uscc(value: str) -> None:
     message = uscc_error(value)
     if message:

@@ -234,12 +234,35 @@ class AppendOnlyQuerySet(models.QuerySet):
 class RequestEvent(models.Model):
     """One step in a request's history (流转记录): append-only, written with the change it records."""
 
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "提交诉求"
+        ASSIGN = "assign", "交办"
+        REJECT = "reject", "不予受理"
+        SIGN = "sign", "签收"
+        CONTACT = "contact", "联系企业"
+        NOTE = "note", "办理进展"
+        ASSIST = "assist", "协办反馈"
+        RETURN = "return", "退回"
+        EXTEND_ASK = "extend_ask", "申请延期"
+        EXTEND_OK = "extend_ok", "同意延期"
+        EXTEND_NO = "extend_no", "不同意延期"
+        RESPOND = "respond", "答复企业"
+        RATE = "rate", "企业评价"
+        CLOSE = "close", "销号办结"
+        AUTO_CLOSE = "auto_close", "逾期未评自动办结"
+        REOPEN = "reopen", "重新办理"
+        ESCALATE = "escalate", "上报"
+        ESCALATE_REPLY = "escalate_reply", "上级答复"
+        NOTICE = "notice", "督办"
+        OVERDUE = "overdue", "超期"
+        IMPORT = "import", "台账导入"
+
     request = models.ForeignKey(Request, verbose_name="诉求", on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
-    action = models.CharField("动作", max_length=20)
+    action = models.CharField("动作", max_length=20, choices=Action.choices)
     from_status = models.CharField("原状态", max_length=12, blank=True)
     to_status = models.CharField("新状态", max_length=12, blank=True)
     note = models.TextField("说明", blank=True)

@@ -1,0 +1,25 @@
+import pytest
+
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_cadre_logs_in_on_a_phone_and_sees_their_enterprises_in_chinese(phone_page, live_server, world, external_requests):
+    log_in(phone_page, live_server, "p_cadre")
+    assert phone_page.url.endswith("/enterprises/")
+    assert phone_page.locator("h1").inner_text() == "我联系的企业"
+    assert phone_page.get_by_text("甲一精密机械有限公司").is_visible()
+    # Nothing overflows a 375-px screen sideways.
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert external_requests == []
+
+
+def test_phone_menu_opens_with_the_local_bootstrap_bundle(phone_page, live_server, world):
+    log_in(phone_page, live_server, "p_supervisor")
+    toggler = phone_page.locator(".navbar-toggler")
+    assert toggler.is_visible()
+    toggler.click()
+    menu = phone_page.locator("#qq-nav")
+    menu.locator("a.nav-link", has_text="企业").wait_for(state="visible")
+    assert menu.locator("a.nav-link", has_text="诉求").is_visible()

@@ -1,0 +1,134 @@
+"""Settings come from the environment; bad values stop start-up with a message naming the variable."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from qiqing import env
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7#Qm2!vL9@pR4$wZ8^tN1&kB6*hJ3(dF5)gS0-yU2+cV7=eA4_iO9",
+    "ALLOWED_HOSTS": "qiqing.example.gov.cn",
+    "DATABASE_URL": "postgres://qiqing:secret@db.internal:5432/qiqing",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+}
+
+
+def _environment(extra_env: dict) -> dict:
+    """This process's environment without anything the test run itself set, plus ``extra_env``."""
+    drop = set(PRODUCTION) | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL"}
+    clean = {k: v for k, v in os.environ.items() if k not in drop}
+    clean.update({"DJANGO_SETTINGS_MODULE": "qiqing.settings", "QIQING_VAR_DIR": "/tmp/qiqing-settings-test", **extra_env})
+    return clean
+
+
+def _run(code: str, extra_env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_environment(extra_env),
+                          capture_output=True, text=True, timeout=120)
+
+
+def _load(extra_env: dict) -> subprocess.CompletedProcess:
+    return _run("import django; django.setup()", extra_env)
+
+
+def test_bool_accepts_usual_spellings(monkeypatch):
+    monkeypatch.setenv("QQ_FLAG", "Yes")
+    assert env.env_bool("QQ_FLAG", False) is True
+
+
+def test_bool_refuses_other_words_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("QQ_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="QQ_FLAG='maybe'"):
+        env.env_bool("QQ_FLAG", False)
+
+
+def test_int_refuses_words_and_out_of_range(monkeypatch):
+    monkeypatch.setenv("QQ_N", "ten")
+    with pytest.raises(ImproperlyConfigured, match="QQ_N='ten': expected a whole number"):
+        env.env_int("QQ_N", 1)
+    monkeypatch.setenv("QQ_N", "0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        env.env_int("QQ_N", 1, minimum=1)
+
+
+def test_list_refuses_empty_items(monkeypatch):
+    monkeypatch.setenv("QQ_HOSTS", "a.example,,b.example")
+    with pytest.raises(ImproperlyConfigured, match="empty item"):
+        env.env_list("QQ_HOSTS", [])
+
+
+def test_secret_can_come_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-file\n", encoding="utf-8")
+    monkeypatch.setenv("QQ_SECRET_FILE", str(secret))
+    assert env.env_str("QQ_SECRET") == "from-file"
+
+
+def test_missing_secret_file_is_reported(monkeypatch, tmp_path):
+    monkeypatch.setenv("QQ_SECRET_FILE", str(tmp_path / "nope"))
+    with pytest.raises(ImproperlyConfigured, match="QQ_SECRET_FILE"):
+        env.env_str("QQ_SECRET")
+
+
+def test_embedded_default_needs_no_environment():
+    result = _run("import django; django.setup(); from django.conf import settings as s; "
+                  "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)", {})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+
+
+def test_production_without_secret_key_fails_clearly():
+    result = _load({**PRODUCTION, "SECRET_KEY": ""})
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_bad_database_url_fails_clearly():
+    result = _load({**PRODUCTION, "DATABASE_URL": "mysq://nobody@host/db"})
+    assert result.returncode != 0 and "DATABASE_URL" in result.stderr
+
+
+def test_bad_broker_url_fails_clearly():
+    result = _load({**PRODUCTION, "CELERY_BROKER_URL": "amqq://guest@localhost"})
+    assert result.returncode != 0 and "CELERY_BROKER_URL" in result.stderr
+
+
+def test_bad_debug_value_fails_clearly():
+    result = _load({"DEBUG": "perhaps"})
+    assert result.returncode != 0 and "DEBUG='perhaps'" in result.stderr
+
+
+def test_production_database_url_is_parsed():
+    result = _run("import django; django.setup(); from django.conf import settings as s; d=s.DATABASES['default']; "
+                  "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'])", PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "db.internal", "5432", "qiqing"]
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env=_environment(PRODUCTION),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_every_environment_variable_read_is_documented():
+    """The README and docker-compose.yml must spell each variable the code reads."""
+    result = _run("import django; django.setup(); from qiqing.env import READ_NAMES; print(' '.join(sorted(READ_NAMES)))",
+                  PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    names = set(result.stdout.split())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", readme))
+    assert names - documented == set()
+    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"):
+        assert name in compose
