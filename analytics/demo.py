@@ -108,7 +108,13 @@ INDUSTRIES = [
     ("生物医药", 0.03),
     ("现代服务", 0.04),
 ]
-TAGS = [("重点企业", 0.10), ("高新技术企业", 0.15), ("专精特新", 0.05), ("在建项目", 0.05), ("在审批项目", 0.04)]
+TAGS = [
+    ("重点企业", 0.10),
+    ("高新技术企业", 0.15),
+    ("专精特新", 0.05),
+    ("在建项目", 0.05),
+    ("在审批项目", 0.04),
+]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力林斌宇浩凯鹏飞俊峰琳雪婷倩晨晓"
@@ -227,7 +233,9 @@ def _working(day: dt.date) -> bool:
 
 
 def _at(day: dt.date, rng: random.Random, start_hour: int = 8, end_hour: int = 18) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(rng.randrange(start_hour, end_hour), rng.randrange(60)), tzinfo=TZ)
+    return dt.datetime.combine(
+        day, dt.time(rng.randrange(start_hour, end_hour), rng.randrange(60)), tzinfo=TZ
+    )
 
 
 def _next_working(day: dt.date, skip: int) -> dt.date:
@@ -240,8 +248,15 @@ def _month_start_back(day: dt.date, months: int) -> dt.date:
 
 
 class DemoCounty:
-    def __init__(self, *, scale: int = 1, seed: int = 2026, until: dt.date, months: int = 18,
-                 progress: Callable[[str], None] = lambda message: None):
+    def __init__(
+        self,
+        *,
+        scale: int = 1,
+        seed: int = 2026,
+        until: dt.date,
+        months: int = 18,
+        progress: Callable[[str], None] = lambda message: None,
+    ):
         self.scale = scale
         self.rng = random.Random(seed)
         self.until = until
@@ -265,21 +280,28 @@ class DemoCounty:
     def _towns_units(self):
         self.towns = []
         for order, (code, name, kind, weight) in enumerate(TOWNS, start=1):
-            town, _ = Town.objects.update_or_create(code=code, defaults={"name": name, "kind": kind, "order": order})
+            town, _ = Town.objects.update_or_create(
+                code=code, defaults={"name": name, "kind": kind, "order": order}
+            )
             town.weight = weight
             self.towns.append(town)
         self.departments = {}
         for code, name in DEPARTMENTS:
             unit, _ = Unit.objects.update_or_create(
-                code=code, defaults={"name": name, "kind": Unit.Kind.DEPARTMENT, "level": Level.COUNTY, "town": None}
+                code=code,
+                defaults={"name": name, "kind": Unit.Kind.DEPARTMENT, "level": Level.COUNTY, "town": None},
             )
             self.departments[code] = unit
         self.town_units = {}
         for town in self.towns:
             unit, _ = Unit.objects.update_or_create(
                 code=f"T{town.code[-3:]}",
-                defaults={"name": f"{town.name}人民政府" if town.kind == "town" else f"{town.name}办事处",
-                          "kind": Unit.Kind.TOWN, "level": Level.TOWN, "town": town},
+                defaults={
+                    "name": f"{town.name}人民政府" if town.kind == "town" else f"{town.name}办事处",
+                    "kind": Unit.Kind.TOWN,
+                    "level": Level.TOWN,
+                    "town": town,
+                },
             )
             self.town_units[town.pk] = unit
         self.result.towns = len(self.towns)
@@ -332,20 +354,22 @@ class DemoCounty:
             output = rng.uniform(2000, 60000) if above else rng.uniform(80, 1999)
             employees = max(5, int(output / rng.uniform(40, 90)))
             town = rng.choices(self.towns, town_weights)[0]
-            rows.append(Enterprise(
-                uscc=self._uscc(),
-                name=self._enterprise_name(industry),
-                town=town,
-                industry=industry,
-                scale=Enterprise.Scale.ABOVE if above else Enterprise.Scale.BELOW,
-                annual_output=round(output, 2),
-                employees=employees,
-                address=f"{town.name}{rng.choice(['工业园区', '经济开发区', '科创园', ''])}{rng.choice(NAME_PARTS)}{rng.choice('东西南北中')}路{rng.randrange(1, 999)}号",
-                legal_rep=self._person(),
-            ))
+            rows.append(
+                Enterprise(
+                    uscc=self._uscc(),
+                    name=self._enterprise_name(industry),
+                    town=town,
+                    industry=industry,
+                    scale=Enterprise.Scale.ABOVE if above else Enterprise.Scale.BELOW,
+                    annual_output=round(output, 2),
+                    employees=employees,
+                    address=f"{town.name}{rng.choice(['工业园区', '经济开发区', '科创园', ''])}{rng.choice(NAME_PARTS)}{rng.choice('东西南北中')}路{rng.randrange(1, 999)}号",
+                    legal_rep=self._person(),
+                )
+            )
         self.enterprises = []
         for i in range(0, len(rows), BATCH):
-            self.enterprises.extend(Enterprise.objects.bulk_create(rows[i:i + BATCH]))
+            self.enterprises.extend(Enterprise.objects.bulk_create(rows[i : i + BATCH]))
         through = Enterprise.tags.through
         tag_rows = []
         for enterprise in self.enterprises:
@@ -388,11 +412,19 @@ class DemoCounty:
                 unit, level = self.town_units[town_id], Level.TOWN
             else:
                 town_id, unit, level = None, rng.choice(units_county), Level.COUNTY
-            cadre_rows.append((Cadre(
-                code=f"GB{i + 1:05d}", name=self._person(), unit=unit, level=level,
-                title=rng.choice(["科员", "副科长", "科长", "副主任", "主任", "副镇长", "副局长"]),
-                phone=f"13{rng.randrange(0, 10)}{rng.randrange(10**8):08d}",
-            ), town_id))
+            cadre_rows.append(
+                (
+                    Cadre(
+                        code=f"GB{i + 1:05d}",
+                        name=self._person(),
+                        unit=unit,
+                        level=level,
+                        title=rng.choice(["科员", "副科长", "科长", "副主任", "主任", "副镇长", "副局长"]),
+                        phone=f"13{rng.randrange(0, 10)}{rng.randrange(10**8):08d}",
+                    ),
+                    town_id,
+                )
+            )
         cadres = Cadre.objects.bulk_create([c for c, _ in cadre_rows], batch_size=BATCH)
         self.cadres = cadres
 
@@ -432,8 +464,16 @@ class DemoCounty:
         former = []
         for i in range(max(1, len(changed) // 4)):
             town_id = rng.choice(town_ids)
-            former.append(Cadre(code=f"GX{i + 1:05d}", name=self._person(), unit=self.town_units[town_id],
-                                level=Level.TOWN, title="科员", active=False))
+            former.append(
+                Cadre(
+                    code=f"GX{i + 1:05d}",
+                    name=self._person(),
+                    unit=self.town_units[town_id],
+                    level=Level.TOWN,
+                    title="科员",
+                    active=False,
+                )
+            )
         former = Cadre.objects.bulk_create(former)
         span = (self.until - self.start).days
         for cadre_pk, enterprise_pks in assigned.items():
@@ -443,13 +483,22 @@ class DemoCounty:
                 if lead and enterprise_pk in changed:
                     handover = self.start + dt.timedelta(days=rng.randrange(span // 4, span * 3 // 4))
                     old = rng.choice(former)
-                    rows.append(Assignment(cadre=old, enterprise_id=enterprise_pk, start=self.start,
-                                           end=handover - dt.timedelta(days=1), is_lead=True))
+                    rows.append(
+                        Assignment(
+                            cadre=old,
+                            enterprise_id=enterprise_pk,
+                            start=self.start,
+                            end=handover - dt.timedelta(days=1),
+                            is_lead=True,
+                        )
+                    )
                     self.pairs[enterprise_pk].append((old.pk, self.start, handover - dt.timedelta(days=1)))
                     start = handover
                 elif not lead:
                     start = self.start + dt.timedelta(days=rng.randrange(0, span // 2))
-                rows.append(Assignment(cadre_id=cadre_pk, enterprise_id=enterprise_pk, start=start, is_lead=lead))
+                rows.append(
+                    Assignment(cadre_id=cadre_pk, enterprise_id=enterprise_pk, start=start, is_lead=lead)
+                )
                 self.pairs[enterprise_pk].append((cadre_pk, start, None))
         Assignment.objects.bulk_create(rows, batch_size=BATCH)
         self.cadre_units = {c.pk: c.unit_id for c in cadres + former}
@@ -462,7 +511,9 @@ class DemoCounty:
         User = get_user_model()
 
         def make(username, first_name, **extra):
-            user, _ = User.objects.update_or_create(username=username, defaults={"first_name": first_name, **extra})
+            user, _ = User.objects.update_or_create(
+                username=username, defaults={"first_name": first_name, **extra}
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
             self.result.logins.append(username)
@@ -472,26 +523,45 @@ class DemoCounty:
         self.supervisor = make("supervisor", "王建国（服务企业办）")
         StaffRole.objects.get_or_create(user=self.supervisor, role=StaffRole.Role.SUPERVISOR, town=None)
         self.handler = make("handler", "李敏（人力社保局）")
-        StaffRole.objects.get_or_create(user=self.handler, role=StaffRole.Role.HANDLER, unit=self.departments["D04"])
+        StaffRole.objects.get_or_create(
+            user=self.handler, role=StaffRole.Role.HANDLER, unit=self.departments["D04"]
+        )
         # The demo cadre: the first town cadre of 罗星街道 holding six enterprises.
         cadre_user = make("cadre", "")
         town_unit = self.town_units[self.towns[0].pk]
         cadre = (
-            Cadre.objects.filter(unit=town_unit, active=True).with_active_count().filter(active_count__gte=5)
-            .order_by("code").first()
-            or Cadre.objects.filter(active=True).with_active_count().filter(active_count__gte=3).order_by("code").first()
+            Cadre.objects.filter(unit=town_unit, active=True)
+            .with_active_count()
+            .filter(active_count__gte=5)
+            .order_by("code")
+            .first()
+            or Cadre.objects.filter(active=True)
+            .with_active_count()
+            .filter(active_count__gte=3)
+            .order_by("code")
+            .first()
         )
         cadre.user = cadre_user
         cadre.save(update_fields=["user"])
         cadre_user.first_name = cadre.name
         cadre_user.save(update_fields=["first_name"])
         self.demo_cadre = cadre
-        enterprise = cadre.assignments.filter(end__isnull=True, is_lead=True).order_by("enterprise_id").first().enterprise
+        enterprise = (
+            cadre.assignments.filter(end__isnull=True, is_lead=True)
+            .order_by("enterprise_id")
+            .first()
+            .enterprise
+        )
         contact_user = make("contact", "")
         name = self._person()
         EnterpriseContact.objects.update_or_create(
-            user=contact_user, defaults={"enterprise": enterprise, "name": name, "title": "工会主席",
-                                         "phone": f"139{self.rng.randrange(10**8):08d}"},
+            user=contact_user,
+            defaults={
+                "enterprise": enterprise,
+                "name": name,
+                "title": "工会主席",
+                "phone": f"139{self.rng.randrange(10**8):08d}",
+            },
         )
         contact_user.first_name = name
         contact_user.save(update_fields=["first_name"])
@@ -499,7 +569,11 @@ class DemoCounty:
 
     # --- activity ------------------------------------------------------------------------
     def _cadre_on(self, enterprise_pk: int, day: dt.date, lead_only: bool = True) -> int | None:
-        choices = [c for c, start, end in self.pairs.get(enterprise_pk, []) if start <= day and (end is None or end >= day)]
+        choices = [
+            c
+            for c, start, end in self.pairs.get(enterprise_pk, [])
+            if start <= day and (end is None or end >= day)
+        ]
         return self.rng.choice(choices) if choices else None
 
     def _request_plan(self) -> list[tuple[dt.date, str]]:
@@ -512,10 +586,23 @@ class DemoCounty:
 
         def weight(day: dt.date, name: str) -> float:
             base = {
-                "招工用工": 0.16, "子女就学": 0.082, "融资信贷": 0.09, "土地厂房": 0.08, "用电用能": 0.06,
-                "审批手续": 0.10, "人才引育": 0.07, "环保整改": 0.05, "交通道路": 0.05, "政策咨询": 0.12, "其他": 0.05,
+                "招工用工": 0.16,
+                "子女就学": 0.082,
+                "融资信贷": 0.09,
+                "土地厂房": 0.08,
+                "用电用能": 0.06,
+                "审批手续": 0.10,
+                "人才引育": 0.07,
+                "环保整改": 0.05,
+                "交通道路": 0.05,
+                "政策咨询": 0.12,
+                "其他": 0.05,
             }.get(name, 0.04)
-            since = min((day - f).days for f in festivals if f <= day) if any(f <= day for f in festivals) else 999
+            since = (
+                min((day - f).days for f in festivals if f <= day)
+                if any(f <= day for f in festivals)
+                else 999
+            )
             until_next = min((f - day).days for f in festivals if f > day)
             if name == "招工用工":
                 if 0 <= since < 28:
@@ -526,7 +613,11 @@ class DemoCounty:
                     base *= 1.4
             elif name == "子女就学":
                 # After the summer holiday: places for migrant workers' children (Jul–Sep).
-                if (day.month == 8) or (day.month == 9 and day.day <= 20) or (day.month == 7 and day.day >= 15):
+                if (
+                    (day.month == 8)
+                    or (day.month == 9 and day.day <= 20)
+                    or (day.month == 7 and day.day >= 15)
+                ):
                     base *= 4.0
                 # The county's schooling policy took effect: the share collapses the next year.
                 if day.year > first_year:
@@ -556,7 +647,12 @@ class DemoCounty:
         never = set(rng.sample(all_ids, NEVER_VISITED * self.scale))
         visitable = [pk for pk in all_ids if pk not in never]
         plan = self._request_plan()
-        sources = [Request.Source.VISIT, Request.Source.ONLINE, Request.Source.HOTLINE, Request.Source.MEETING]
+        sources = [
+            Request.Source.VISIT,
+            Request.Source.ONLINE,
+            Request.Source.HOTLINE,
+            Request.Source.MEETING,
+        ]
         source_weights = [0.55, 0.25, 0.10, 0.10]
         total_visits = VISITS * self.scale
         # Decide each request's enterprise and source first; visit-sourced ones need a visit that day.
@@ -578,7 +674,9 @@ class DemoCounty:
             visit_index = None
             if source == Request.Source.VISIT:
                 visit_index = len(visit_specs)
-                visit_specs.append((enterprise_pk, cadre_pk, day, rng.choice(["onsite", "onsite", "meeting"])))
+                visit_specs.append(
+                    (enterprise_pk, cadre_pk, day, rng.choice(["onsite", "onsite", "meeting"]))
+                )
             request_specs.append((day, category, source, enterprise_pk, cadre_pk, visit_index))
         # Every visitable enterprise gets at least one visit, then the rest spread at random.
         visited = {spec[0] for spec in visit_specs}
@@ -609,22 +707,39 @@ class DemoCounty:
         cadre_ids = [c.pk for c in self.cadres]
         for i in range(0, len(specs), BATCH):
             rows = []
-            for enterprise_pk, cadre_pk, day, mode in specs[i:i + BATCH]:
+            for enterprise_pk, cadre_pk, day, mode in specs[i : i + BATCH]:
                 orders = rng.choices(["ample", "normal", "short", ""], [0.3, 0.45, 0.15, 0.1])[0]
                 staff = employees[enterprise_pk]
                 festival = spring_festival(day.year)
                 hiring_season = 0 <= (day - festival).days < 56
                 surveyed = rng.random() < 0.85
-                rows.append(Visit(
-                    enterprise_id=enterprise_pk, cadre_id=cadre_pk, date=day, mode=mode,
-                    summary=rng.choice(VISIT_SUMMARIES).format(orders={"ample": "充足", "normal": "基本正常", "short": "不足", "": "平稳"}[orders]),
-                    orders=orders if surveyed else "",
-                    headcount=max(1, int(staff * rng.uniform(0.85, 1.1))) if surveyed else None,
-                    vacancies=(int(staff * rng.uniform(0.05, 0.2)) if hiring_season else int(staff * rng.uniform(0, 0.06))) if surveyed else None,
-                    output_yoy=round(rng.uniform(-15, 25), 2) if surveyed else None,
-                    profit_trend=rng.choices(["up", "flat", "down", "loss"], [0.35, 0.35, 0.22, 0.08])[0] if surveyed else "",
-                    created_at=_at(day, rng),
-                ))
+                rows.append(
+                    Visit(
+                        enterprise_id=enterprise_pk,
+                        cadre_id=cadre_pk,
+                        date=day,
+                        mode=mode,
+                        summary=rng.choice(VISIT_SUMMARIES).format(
+                            orders={"ample": "充足", "normal": "基本正常", "short": "不足", "": "平稳"}[
+                                orders
+                            ]
+                        ),
+                        orders=orders if surveyed else "",
+                        headcount=max(1, int(staff * rng.uniform(0.85, 1.1))) if surveyed else None,
+                        vacancies=(
+                            int(staff * rng.uniform(0.05, 0.2))
+                            if hiring_season
+                            else int(staff * rng.uniform(0, 0.06))
+                        )
+                        if surveyed
+                        else None,
+                        output_yoy=round(rng.uniform(-15, 25), 2) if surveyed else None,
+                        profit_trend=rng.choices(["up", "flat", "down", "loss"], [0.35, 0.35, 0.22, 0.08])[0]
+                        if surveyed
+                        else "",
+                        created_at=_at(day, rng),
+                    )
+                )
             created = Visit.objects.bulk_create(rows)
             for visit in created:
                 ids.append(visit.pk)
@@ -644,14 +759,17 @@ class DemoCounty:
         written = 0
         events_total = 0
         for i in range(0, len(specs), BATCH // 5):
-            chunk = specs[i:i + BATCH // 5]
+            chunk = specs[i : i + BATCH // 5]
             rows, histories, assists = [], [], []
             for day, category_name, source, enterprise_pk, cadre_pk, visit_index in chunk:
                 per_year[day.year] += 1
                 category = self.categories[category_name]
                 request = Request(
                     ref=f"QQ{day.year}{per_year[day.year]:06d}",
-                    enterprise_id=enterprise_pk, source=source, category=category, cadre_id=cadre_pk,
+                    enterprise_id=enterprise_pk,
+                    source=source,
+                    category=category,
+                    cadre_id=cadre_pk,
                     visit_id=visit_ids[visit_index] if visit_index is not None else None,
                     description=rng.choice(DESCRIPTIONS[category_name]).format(n=rng.randrange(3, 60)),
                     submitted_at=_at(day, rng),
@@ -667,8 +785,15 @@ class DemoCounty:
                     event.request_id = request.pk
                     event_rows.append(event)
                 for unit, due, answered in co_units:
-                    assist_rows.append(RequestAssist(request_id=request.pk, unit=unit, due=due, answered_at=answered,
-                                                     answer="已配合牵头单位提供材料。" if answered else ""))
+                    assist_rows.append(
+                        RequestAssist(
+                            request_id=request.pk,
+                            unit=unit,
+                            due=due,
+                            answered_at=answered,
+                            answer="已配合牵头单位提供材料。" if answered else "",
+                        )
+                    )
             RequestEvent.objects.bulk_create(event_rows, batch_size=BATCH)
             RequestAssist.objects.bulk_create(assist_rows, batch_size=BATCH)
             written += len(created)
@@ -685,8 +810,17 @@ class DemoCounty:
         co_units = []
 
         def event(action, at, from_status, to_status, note="", public=True, actor=None):
-            events.append(RequestEvent(action=action, at=at, from_status=from_status, to_status=to_status,
-                                       note=note, public=public, actor=actor))
+            events.append(
+                RequestEvent(
+                    action=action,
+                    at=at,
+                    from_status=from_status,
+                    to_status=to_status,
+                    note=note,
+                    public=public,
+                    actor=actor,
+                )
+            )
 
         t0 = request.submitted_at
         submitter = self.supervisor if request.source == Request.Source.HOTLINE else None
@@ -700,8 +834,12 @@ class DemoCounty:
             return events, co_units
         if rng.random() < 0.03:
             request.status = S.REJECTED
-            request.reject_reason = rng.choice(["不属于企业服务范围（民事纠纷），已引导走司法途径。", "与已受理诉求重复。"])
-            event(A.REJECT, assigned_at, S.SUBMITTED, S.REJECTED, request.reject_reason, actor=self.supervisor)
+            request.reject_reason = rng.choice(
+                ["不属于企业服务范围（民事纠纷），已引导走司法途径。", "与已受理诉求重复。"]
+            )
+            event(
+                A.REJECT, assigned_at, S.SUBMITTED, S.REJECTED, request.reject_reason, actor=self.supervisor
+            )
             return events, co_units
         lead_code, helpers = CATEGORY_UNITS.get(category.name, ("D02", []))
         lead = self.departments[lead_code]
@@ -714,8 +852,14 @@ class DemoCounty:
         request.contact_due, e2 = _due(assign_date, 3)
         request.response_due, e3 = _due(assign_date, category.time_limit_days)
         request.deadline_estimated = e1 or e2 or e3
-        event(A.ASSIGN, assigned_at, S.SUBMITTED, S.ASSIGNED, f"交办{lead.name}办理，{category.time_limit_days}个工作日内答复。",
-              actor=self.supervisor)
+        event(
+            A.ASSIGN,
+            assigned_at,
+            S.SUBMITTED,
+            S.ASSIGNED,
+            f"交办{lead.name}办理，{category.time_limit_days}个工作日内答复。",
+            actor=self.supervisor,
+        )
         if helpers and rng.random() < 0.15:
             unit = self.departments[rng.choice(helpers)]
             due = _due(assign_date, 3)[0]
@@ -734,7 +878,14 @@ class DemoCounty:
         contacted_at = max(contacted_at, signed_at + dt.timedelta(minutes=30))
         if contacted_at <= now:
             request.contacted_at = contacted_at
-            event(A.CONTACT, contacted_at, S.IN_PROGRESS, S.IN_PROGRESS, "已电话联系企业，了解具体情况。", actor=handler)
+            event(
+                A.CONTACT,
+                contacted_at,
+                S.IN_PROGRESS,
+                S.IN_PROGRESS,
+                "已电话联系企业，了解具体情况。",
+                actor=handler,
+            )
 
         limit = category.time_limit_days
         late = rng.random() < 0.07
@@ -750,7 +901,10 @@ class DemoCounty:
         self._respond(request, responded_at, outcome, lead, handler, event)
 
         while True:
-            rated_day = _next_working(request.responded_at.astimezone(TZ).date(), rng.choice([0, 1, 1, 2, 2, 3, 4, 7, 0, 1, 1, 2, 3]))
+            rated_day = _next_working(
+                request.responded_at.astimezone(TZ).date(),
+                rng.choice([0, 1, 1, 2, 2, 3, 4, 7, 0, 1, 1, 2, 3]),
+            )
             rated_at = max(_at(rated_day, rng), request.responded_at + dt.timedelta(hours=1))
             if rated_at > now:
                 return events, co_units
@@ -760,7 +914,13 @@ class DemoCounty:
                 if closed_at > now:
                     return events, co_units
                 request.status, request.closed_at = S.CLOSED, closed_at
-                event(A.AUTO_CLOSE, closed_at, S.RESPONDED, S.CLOSED, "答复后 5 个工作日内企业未评价，自动办结。")
+                event(
+                    A.AUTO_CLOSE,
+                    closed_at,
+                    S.RESPONDED,
+                    S.CLOSED,
+                    "答复后 5 个工作日内企业未评价，自动办结。",
+                )
                 return events, co_units
             satisfaction = rng.choices(["satisfied", "basic", "unsatisfied"], [0.86, 0.10, 0.04])[0]
             if request.reopen_count:
@@ -773,7 +933,14 @@ class DemoCounty:
                 if closed_at > now:
                     return events, co_units
                 request.status, request.closed_at = S.CLOSED, closed_at
-                event(A.CLOSE, closed_at, S.RESPONDED, S.CLOSED, "企业评价满意，销号办结。", actor=self.supervisor)
+                event(
+                    A.CLOSE,
+                    closed_at,
+                    S.RESPONDED,
+                    S.CLOSED,
+                    "企业评价满意，销号办结。",
+                    actor=self.supervisor,
+                )
                 return events, co_units
             # Unsatisfied: reopened to the same unit with a fresh deadline.
             request.reopen_count += 1
@@ -781,9 +948,18 @@ class DemoCounty:
             reopen_date = rated_at.astimezone(TZ).date()
             request.response_due, estimated = _due(reopen_date, limit)
             request.deadline_estimated = request.deadline_estimated or estimated
-            event(A.REOPEN, rated_at, S.RESPONDED, S.REOPENED, "企业不满意，重新交办原单位办理。", actor=self.supervisor)
+            event(
+                A.REOPEN,
+                rated_at,
+                S.RESPONDED,
+                S.REOPENED,
+                "企业不满意，重新交办原单位办理。",
+                actor=self.supervisor,
+            )
             request.satisfaction, request.rated_at, request.outcome = "", None, ""
-            second = max(_at(_due(reopen_date, rng.randrange(2, limit + 1))[0], rng), rated_at + dt.timedelta(hours=2))
+            second = max(
+                _at(_due(reopen_date, rng.randrange(2, limit + 1))[0], rng), rated_at + dt.timedelta(hours=2)
+            )
             if second > now:
                 request.status = S.IN_PROGRESS
                 event(A.SIGN, rated_at + dt.timedelta(hours=1), S.REOPENED, S.IN_PROGRESS, "", actor=handler)
@@ -802,4 +978,3 @@ class DemoCounty:
         request.response = REPLIES[outcome].format(unit=lead.name)
         request.is_overdue = False
         event(A.RESPOND, at, S.IN_PROGRESS, S.RESPONDED, request.response, actor=handler)
-

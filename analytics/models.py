@@ -22,7 +22,9 @@ class Snapshot(models.Model):
     period_start = models.DateField("周期开始")
     period_end = models.DateField("周期结束")
     scope = models.CharField("范围", max_length=10, choices=Scope.choices)
-    scope_key = models.CharField("范围编码", max_length=60, blank=True, help_text="全县为空；镇街/单位/干部为编码；行业为名称。")
+    scope_key = models.CharField(
+        "范围编码", max_length=60, blank=True, help_text="全县为空；镇街/单位/干部为编码；行业为名称。"
+    )
 
     enterprises_active = models.PositiveIntegerField("在册企业数", default=0)
     enterprises_visited = models.PositiveIntegerField("已走访企业数", default=0)
@@ -44,8 +46,12 @@ class Snapshot(models.Model):
         verbose_name = "指标快照"
         verbose_name_plural = "指标快照"
         constraints = [
-            models.UniqueConstraint(fields=["period", "period_start", "scope", "scope_key"], name="snapshot_unique_slot"),
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")), name="snapshot_period_order"),
+            models.UniqueConstraint(
+                fields=["period", "period_start", "scope", "scope_key"], name="snapshot_unique_slot"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="snapshot_period_order"
+            ),
         ]
 
     def __str__(self):

@@ -8,7 +8,9 @@ from enterprises.models import Town
 class CadreFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="姓名/编号", method="search")
     unit = django_filters.ModelChoiceFilter(label="单位", queryset=Unit.objects.all())
-    town = django_filters.ModelChoiceFilter(label="镇街", field_name="unit__town", queryset=Town.objects.all())
+    town = django_filters.ModelChoiceFilter(
+        label="镇街", field_name="unit__town", queryset=Town.objects.all()
+    )
     level = django_filters.ChoiceFilter(label="层级", choices=Level.choices)
     active = django_filters.BooleanFilter(label="在岗")
 

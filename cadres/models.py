@@ -55,7 +55,8 @@ class Unit(models.Model):
         constraints = [
             # A town government and every town-level unit belong to a town.
             models.CheckConstraint(
-                condition=Q(kind="department", level="county") | Q(town__isnull=False), name="unit_town_required"
+                condition=Q(kind="department", level="county") | Q(town__isnull=False),
+                name="unit_town_required",
             ),
         ]
 
@@ -74,7 +75,9 @@ class CadreQuerySet(models.QuerySet):
         q = Q()
         matched = False
         if access.supervised_town_ids:
-            in_town = Assignment.objects.filter(end__isnull=True, enterprise__town_id__in=access.supervised_town_ids)
+            in_town = Assignment.objects.filter(
+                end__isnull=True, enterprise__town_id__in=access.supervised_town_ids
+            )
             q |= Q(unit__town_id__in=access.supervised_town_ids) | Q(pk__in=in_town.values("cadre_id"))
             matched = True
         if access.cadre_id:
@@ -140,7 +143,9 @@ class AssignmentQuerySet(models.QuerySet):
 class Assignment(models.Model):
     """A cadre–enterprise pairing (联系关系) with dates, so history survives reassignment."""
 
-    cadre = models.ForeignKey(Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="assignments")
+    cadre = models.ForeignKey(
+        Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="assignments"
+    )
     enterprise = models.ForeignKey(
         Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="assignments"
     )
@@ -148,7 +153,12 @@ class Assignment(models.Model):
     end = models.DateField("结束日期", null=True, blank=True, help_text="联系关系的最后一天；在岗联系留空。")
     is_lead = models.BooleanField("主联系人", default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -160,7 +170,9 @@ class Assignment(models.Model):
         verbose_name_plural = "联系关系"
         constraints = [
             models.UniqueConstraint(
-                fields=["cadre", "enterprise"], condition=Q(end__isnull=True), name="assignment_one_active_pair"
+                fields=["cadre", "enterprise"],
+                condition=Q(end__isnull=True),
+                name="assignment_one_active_pair",
             ),
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="assignment_end_after_start"
@@ -203,7 +215,10 @@ class StaffRole(models.Model):
         HANDLER = HANDLER, "部门经办人"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE, related_name="staff_roles"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
     )
     role = models.CharField("角色", max_length=12, choices=Role.choices)
     unit = models.ForeignKey(
@@ -232,7 +247,8 @@ class StaffRole(models.Model):
         verbose_name_plural = "岗位角色"
         constraints = [
             models.CheckConstraint(
-                condition=Q(role=SUPERVISOR, unit__isnull=True) | Q(role=HANDLER, unit__isnull=False, town__isnull=True),
+                condition=Q(role=SUPERVISOR, unit__isnull=True)
+                | Q(role=HANDLER, unit__isnull=False, town__isnull=True),
                 name="staffrole_scope_matches_role",
             ),
         ]

@@ -8,7 +8,12 @@ from enterprises.models import Enterprise
 
 def cadres_needing_attention(user):
     """Active cadres in the user's scope holding fewer than two enterprises."""
-    return Cadre.objects.visible_to(user).needing_attention().select_related("unit__town").order_by("active_count", "code")
+    return (
+        Cadre.objects.visible_to(user)
+        .needing_attention()
+        .select_related("unit__town")
+        .order_by("active_count", "code")
+    )
 
 
 def enterprises_without_liaison(user):

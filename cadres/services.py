@@ -22,7 +22,9 @@ def assignment_create(
         raise ValidationError({"cadre": f"干部“{cadre.name}”已不在岗，不能新增联系企业。"})
     if not enterprise.active:
         raise ValidationError({"enterprise": f"企业“{enterprise.name}”已不在册，不能新增联系干部。"})
-    assignment = Assignment(cadre=cadre, enterprise=enterprise, start=start, is_lead=is_lead, created_by=actor)
+    assignment = Assignment(
+        cadre=cadre, enterprise=enterprise, start=start, is_lead=is_lead, created_by=actor
+    )
     assignment.full_clean()
     assignment.save()
     return assignment

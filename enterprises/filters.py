@@ -18,12 +18,21 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        industries = Enterprise.objects.exclude(industry="").values_list("industry", flat=True).distinct().order_by("industry")
+        industries = (
+            Enterprise.objects.exclude(industry="")
+            .values_list("industry", flat=True)
+            .distinct()
+            .order_by("industry")
+        )
         self.filters["industry"].extra["choices"] = [(name, name) for name in industries]
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(uscc__icontains=value.upper())) if value else queryset
+        return (
+            queryset.filter(Q(name__icontains=value) | Q(uscc__icontains=value.upper()))
+            if value
+            else queryset
+        )
 
     def filter_industry(self, queryset, name, value):
         return queryset.filter(industry=value)

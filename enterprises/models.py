@@ -12,7 +12,9 @@ class Town(models.Model):
 
     code = models.CharField("属地编码", max_length=20, unique=True)
     name = models.CharField("名称", max_length=50, unique=True)
-    kind = models.CharField("类型", max_length=10, choices=[("town", "镇"), ("street", "街道")], default="town")
+    kind = models.CharField(
+        "类型", max_length=10, choices=[("town", "镇"), ("street", "街道")], default="town"
+    )
     order = models.PositiveSmallIntegerField("排序", default=0)
 
     class Meta:
@@ -54,7 +56,11 @@ class EnterpriseQuerySet(models.QuerySet):
             matched = True
         if access.cadre_id:
             Assignment = apps.get_model("cadres", "Assignment")
-            q |= Q(pk__in=Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values("enterprise_id"))
+            q |= Q(
+                pk__in=Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values(
+                    "enterprise_id"
+                )
+            )
             matched = True
         if access.handler_unit_ids:
             Request = apps.get_model("requests_tracker", "Request")
@@ -78,7 +84,9 @@ class Enterprise(models.Model):
     town = models.ForeignKey(Town, verbose_name="属地", on_delete=models.PROTECT, related_name="enterprises")
     industry = models.CharField("行业", max_length=50, blank=True, db_index=True)
     scale = models.CharField("规模", max_length=10, choices=Scale.choices, default=Scale.BELOW)
-    annual_output = models.DecimalField("年产值(万元)", max_digits=14, decimal_places=2, null=True, blank=True)
+    annual_output = models.DecimalField(
+        "年产值(万元)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     employees = models.PositiveIntegerField("员工数", null=True, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
     legal_rep = models.CharField("法定代表人", max_length=50, blank=True)
@@ -110,9 +118,14 @@ class EnterpriseContact(models.Model):
     """An enterprise's contact person with a login (企业联络人, often the union chair 工会主席)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE, related_name="enterprise_contact"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        on_delete=models.CASCADE,
+        related_name="enterprise_contact",
     )
-    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="contacts")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField("姓名", max_length=50)
     title = models.CharField("职务", max_length=50, blank=True, help_text="如：工会主席、办公室主任")
     phone = models.CharField("手机号码", max_length=20, blank=True)

@@ -30,7 +30,9 @@ def uscc_error(value: str) -> str | None:
     for position, ch in enumerate(code, start=1):
         if ch not in _VALUES:
             if ch in "IOSVZ":
-                return f"统一社会信用代码第 {position} 位“{ch}”不是允许的字符（代码不使用字母 I、O、S、V、Z）。"
+                return (
+                    f"统一社会信用代码第 {position} 位“{ch}”不是允许的字符（代码不使用字母 I、O、S、V、Z）。"
+                )
             return f"统一社会信用代码第 {position} 位“{ch}”不是允许的字符（只能是数字和大写字母）。"
     expected = uscc_check_char(code[:17])
     if code[17] != expected:

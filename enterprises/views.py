@@ -12,7 +12,9 @@ def enterprise_list(request):
     base = Enterprise.objects.visible_to(request.user).select_related("town")
     enterprise_filter = EnterpriseFilter(request.GET, queryset=base)
     page = Paginator(enterprise_filter.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "enterprises/enterprise_list.html", {"filter": enterprise_filter, "page_obj": page})
+    return render(
+        request, "enterprises/enterprise_list.html", {"filter": enterprise_filter, "page_obj": page}
+    )
 
 
 @role_required(ADMIN, SUPERVISOR, CADRE, HANDLER, CONTACT)

@@ -105,7 +105,9 @@ def access_for(user) -> Access:
     county = False
     towns: set[int] = set()
     units: set[int] = set()
-    for role, unit_id, town_id in StaffRole.objects.filter(user=user).values_list("role", "unit_id", "town_id"):
+    for role, unit_id, town_id in StaffRole.objects.filter(user=user).values_list(
+        "role", "unit_id", "town_id"
+    ):
         if role == SUPERVISOR:
             if town_id is None:
                 county = True

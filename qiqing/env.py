@@ -27,7 +27,9 @@ def _raw(name: str) -> str | None:
         try:
             return Path(file_path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={file_path!r}: cannot read the file ({exc.strerror}).") from exc
+            raise ImproperlyConfigured(
+                f"{name}_FILE={file_path!r}: cannot read the file ({exc.strerror})."
+            ) from exc
     return os.environ.get(name)
 
 

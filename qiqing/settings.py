@@ -33,7 +33,9 @@ if not DEBUG and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50 or len(set(S
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS: must list the host names the site is served on when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS: must list the host names the site is served on when DEBUG is off."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -101,7 +103,9 @@ except ValueError as exc:
         f"DATABASE_URL={DATABASE_URL!r}: {exc} (expected postgres://user:pass@host:5432/name or sqlite:///path)."
     ) from exc
 if _db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
-    raise ImproperlyConfigured(f"DATABASE_URL: engine {_db['ENGINE']} is not supported; use PostgreSQL or SQLite.")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL: engine {_db['ENGINE']} is not supported; use PostgreSQL or SQLite."
+    )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     # The web process, the Celery worker and beat share one file: wait for locks instead of
@@ -219,7 +223,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)

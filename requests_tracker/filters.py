@@ -11,7 +11,9 @@ class RequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=Request.Status.choices)
     category = django_filters.ModelChoiceFilter(label="类别", queryset=Category.objects.all())
     source = django_filters.ChoiceFilter(label="来源", choices=Request.Source.choices)
-    town = django_filters.ModelChoiceFilter(label="属地", field_name="enterprise__town", queryset=Town.objects.all())
+    town = django_filters.ModelChoiceFilter(
+        label="属地", field_name="enterprise__town", queryset=Town.objects.all()
+    )
     lead_unit = django_filters.ModelChoiceFilter(label="牵头单位", queryset=Unit.objects.all())
     overdue = django_filters.BooleanFilter(label="已超期", field_name="is_overdue")
 
@@ -23,4 +25,6 @@ class RequestFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(ref__icontains=value) | Q(enterprise__name__icontains=value) | Q(description__icontains=value))
+        return queryset.filter(
+            Q(ref__icontains=value) | Q(enterprise__name__icontains=value) | Q(description__icontains=value)
+        )

@@ -39,7 +39,10 @@ class RequestQuerySet(models.QuerySet):
 
     def for_units(self, unit_ids):
         """Requests a unit leads (主办) or assists (协办)."""
-        return self.filter(Q(lead_unit_id__in=unit_ids) | Q(pk__in=RequestAssist.objects.filter(unit_id__in=unit_ids).values("request_id")))
+        return self.filter(
+            Q(lead_unit_id__in=unit_ids)
+            | Q(pk__in=RequestAssist.objects.filter(unit_id__in=unit_ids).values("request_id"))
+        )
 
     def visible_to(self, user):
         """Requests the user may open: the one place request scope is decided."""
@@ -57,7 +60,9 @@ class RequestQuerySet(models.QuerySet):
             )
             matched = True
         if access.cadre_id:
-            mine = Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values("enterprise_id")
+            mine = Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values(
+                "enterprise_id"
+            )
             q |= Q(enterprise_id__in=mine) | Q(cadre_id=access.cadre_id)
             matched = True
         if access.contact_enterprise_id:
@@ -108,7 +113,9 @@ class Request(models.Model):
     CLOCK_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS, Status.ESCALATED, Status.REOPENED)
 
     ref = models.CharField("编号", max_length=32, unique=True)
-    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="requests")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="requests"
+    )
     source = models.CharField("来源", max_length=10, choices=Source.choices)
     visit = models.ForeignKey(
         "visits.Visit",
@@ -118,21 +125,40 @@ class Request(models.Model):
         blank=True,
         related_name="requests",
     )
-    category = models.ForeignKey(Category, verbose_name="问题类别", on_delete=models.PROTECT, related_name="requests")
+    category = models.ForeignKey(
+        Category, verbose_name="问题类别", on_delete=models.PROTECT, related_name="requests"
+    )
     description = models.TextField("问题描述")
     cadre = models.ForeignKey(
-        Cadre, verbose_name="联企干部", on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+        Cadre,
+        verbose_name="联企干部",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     contact_name = models.CharField("企业联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     submitted_at = models.DateTimeField("提出时间", default=timezone.now, db_index=True)
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
 
     lead_unit = models.ForeignKey(
-        Unit, verbose_name="牵头单位", on_delete=models.PROTECT, null=True, blank=True, related_name="led_requests"
+        Unit,
+        verbose_name="牵头单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_requests",
     )
     co_units = models.ManyToManyField(
         Unit, verbose_name="协办单位", through="RequestAssist", blank=True, related_name="assisted_requests"
@@ -156,7 +182,12 @@ class Request(models.Model):
     return_count = models.PositiveSmallIntegerField("退回次数", default=0)
     is_overdue = models.BooleanField("已超期", default=False, db_index=True)
     duplicate_of = models.ForeignKey(
-        "self", verbose_name="重复于", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+        "self",
+        verbose_name="重复于",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
     )
     reject_reason = models.TextField("不予受理理由", blank=True)
     # Optimistic lock: every transition bumps it; a form posted with an old version is refused.
@@ -180,7 +211,9 @@ class Request(models.Model):
                 name="request_closed_after_submitted",
             ),
             models.CheckConstraint(
-                condition=Q(closed_at__isnull=True) | Q(responded_at__isnull=True) | Q(closed_at__gte=F("responded_at")),
+                condition=Q(closed_at__isnull=True)
+                | Q(responded_at__isnull=True)
+                | Q(closed_at__gte=F("responded_at")),
                 name="request_closed_after_responded",
             ),
         ]
@@ -208,7 +241,9 @@ class Request(models.Model):
 class RequestAssist(models.Model):
     """An assisting unit (协办单位) on a request, answering the lead unit within its own deadline."""
 
-    request = models.ForeignKey(Request, verbose_name="诉求", on_delete=models.CASCADE, related_name="assists")
+    request = models.ForeignKey(
+        Request, verbose_name="诉求", on_delete=models.CASCADE, related_name="assists"
+    )
     unit = models.ForeignKey(Unit, verbose_name="协办单位", on_delete=models.PROTECT, related_name="assists")
     due = models.DateField("协办期限", null=True, blank=True)
     answered_at = models.DateTimeField("反馈时间", null=True, blank=True)
@@ -259,7 +294,12 @@ class RequestEvent(models.Model):
 
     request = models.ForeignKey(Request, verbose_name="诉求", on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     action = models.CharField("动作", max_length=20, choices=Action.choices)

@@ -11,7 +11,9 @@ ANY_ROLE = (ADMIN, SUPERVISOR, HANDLER, CADRE, CONTACT)
 
 @role_required(*ANY_ROLE)
 def request_list(request):
-    base = Request.objects.visible_to(request.user).select_related("enterprise__town", "category", "lead_unit")
+    base = Request.objects.visible_to(request.user).select_related(
+        "enterprise__town", "category", "lead_unit"
+    )
     request_filter = RequestFilter(request.GET, queryset=base)
     page = Paginator(request_filter.qs, 50).get_page(request.GET.get("page"))
     return render(request, "requests_tracker/request_list.html", {"filter": request_filter, "page_obj": page})
@@ -20,7 +22,9 @@ def request_list(request):
 @role_required(*ANY_ROLE)
 def request_detail(request, pk):
     obj = get_visible_or_404(
-        Request.objects.select_related("enterprise__town", "category", "lead_unit", "cadre"), request.user, pk=pk
+        Request.objects.select_related("enterprise__town", "category", "lead_unit", "cadre"),
+        request.user,
+        pk=pk,
     )
     access = access_for(request.user)
     events = obj.events.select_related("actor")

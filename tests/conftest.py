@@ -94,7 +94,9 @@ def world(db) -> World:
     users = {}
     users["admin"] = f.UserFactory(username="p_admin", is_superuser=True, is_staff=True)
     users["supervisor"] = f.StaffRoleFactory(user__username="p_supervisor", role="supervisor").user
-    users["town_supervisor"] = f.StaffRoleFactory(user__username="p_town_sup", role="supervisor", town=town_b).user
+    users["town_supervisor"] = f.StaffRoleFactory(
+        user__username="p_town_sup", role="supervisor", town=town_b
+    ).user
     users["handler"] = f.StaffRoleFactory(user__username="p_handler", role="handler", unit=unit_hr).user
     users["cadre"] = f.UserFactory(username="p_cadre")
     users["other_cadre"] = f.UserFactory(username="p_other_cadre")
@@ -108,14 +110,32 @@ def world(db) -> World:
     f.AssignmentFactory(cadre=cadre, enterprise=ent_a2)
     f.AssignmentFactory(cadre=other_cadre, enterprise=ent_b1)
 
-    req_a1 = f.RequestFactory(enterprise=ent_a1, lead_unit=unit_hr, status="assigned", description="甲一招工诉求")
-    req_b1 = f.RequestFactory(enterprise=ent_b1, lead_unit=unit_edu, status="assigned", description="乙一入学诉求")
+    req_a1 = f.RequestFactory(
+        enterprise=ent_a1, lead_unit=unit_hr, status="assigned", description="甲一招工诉求"
+    )
+    req_b1 = f.RequestFactory(
+        enterprise=ent_b1, lead_unit=unit_edu, status="assigned", description="乙一入学诉求"
+    )
     visit_a1 = f.VisitFactory(enterprise=ent_a1, cadre=cadre, summary="甲一走访")
     visit_b1 = f.VisitFactory(enterprise=ent_b1, cadre=other_cadre, summary="乙一走访")
     return World(
-        town_a=town_a, town_b=town_b, unit_hr=unit_hr, unit_edu=unit_edu, unit_town_a=unit_town_a,
-        unit_town_b=unit_town_b, ent_a1=ent_a1, ent_a2=ent_a2, ent_a3=ent_a3, ent_b1=ent_b1, cadre=cadre,
-        other_cadre=other_cadre, req_a1=req_a1, req_b1=req_b1, visit_a1=visit_a1, visit_b1=visit_b1, users=users,
+        town_a=town_a,
+        town_b=town_b,
+        unit_hr=unit_hr,
+        unit_edu=unit_edu,
+        unit_town_a=unit_town_a,
+        unit_town_b=unit_town_b,
+        ent_a1=ent_a1,
+        ent_a2=ent_a2,
+        ent_a3=ent_a3,
+        ent_b1=ent_b1,
+        cadre=cadre,
+        other_cadre=other_cadre,
+        req_a1=req_a1,
+        req_b1=req_b1,
+        visit_a1=visit_a1,
+        visit_b1=visit_b1,
+        users=users,
     )
 
 

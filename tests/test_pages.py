@@ -77,8 +77,10 @@ def test_english_is_available(login, world):
 
 def test_password_change_page_validates(login, world):
     client = login(world.users["cadre"])
-    response = client.post(reverse("password_change"), {"old_password": "Test-password-2026",
-                                                          "new_password1": "12345678", "new_password2": "12345678"})
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "Test-password-2026", "new_password1": "12345678", "new_password2": "12345678"},
+    )
     assert response.status_code == 200 and "密码" in response.content.decode()
     assert "new_password2" in response.context["form"].errors
 

@@ -89,7 +89,9 @@ def test_cadre_loses_sight_of_an_enterprise_when_the_pair_ends(world):
 
     from cadres.services import assignment_end
 
-    assignment_end(actor=None, assignment=world.cadre.assignments.get(enterprise=world.ent_a2), end=dt.date.today())
+    assignment_end(
+        actor=None, assignment=world.cadre.assignments.get(enterprise=world.ent_a2), end=dt.date.today()
+    )
     user = world.users["cadre"]
     user.__dict__.pop("_qiqing_access", None)
     assert not Enterprise.objects.visible_to(user).filter(pk=world.ent_a2.pk).exists()
@@ -116,7 +118,9 @@ def test_anonymous_is_sent_to_login(client, world, url_name, scope, keys):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("persona", ["supervisor", "town_supervisor", "handler", "cadre", "contact", "other_contact"])
+@pytest.mark.parametrize(
+    "persona", ["supervisor", "town_supervisor", "handler", "cadre", "contact", "other_contact"]
+)
 @pytest.mark.parametrize("url_name,scope,keys", DETAIL_PAGES)
 def test_detail_pages_answer_404_outside_scope_and_200_inside(login, world, persona, url_name, scope, keys):
     client = login(world.users[persona])
@@ -137,7 +141,9 @@ def test_contact_never_sees_another_enterprise_name_in_their_request_list(login,
     assert "乙一新材料有限公司" not in body and world.ent_b1.uscc not in body
 
 
-@pytest.mark.parametrize("url_name", ["enterprises:list", "cadres:list", "cadres:attention", "visits:list", "analytics:overview"])
+@pytest.mark.parametrize(
+    "url_name", ["enterprises:list", "cadres:list", "cadres:attention", "visits:list", "analytics:overview"]
+)
 def test_contact_may_not_open_staff_lists(login, world, url_name):
     assert login(world.users["contact"]).get(reverse(url_name)).status_code == 403
 
@@ -156,7 +162,11 @@ def test_internal_notes_are_hidden_from_the_contact(login, world):
 
     RequestEventFactory(request=world.req_a1, action="note", note="内部研判：需县领导协调", public=False)
     RequestEventFactory(request=world.req_a1, action="note", note="已联系企业了解情况", public=True)
-    contact_body = login(world.users["contact"]).get(reverse("requests_tracker:detail", args=[world.req_a1.pk])).content.decode()
+    contact_body = (
+        login(world.users["contact"])
+        .get(reverse("requests_tracker:detail", args=[world.req_a1.pk]))
+        .content.decode()
+    )
     assert "已联系企业了解情况" in contact_body and "内部研判" not in contact_body
 
 
@@ -164,7 +174,11 @@ def test_staff_see_internal_notes(login, world):
     from tests.factories import RequestEventFactory
 
     RequestEventFactory(request=world.req_a1, action="note", note="内部研判：需县领导协调", public=False)
-    body = login(world.users["handler"]).get(reverse("requests_tracker:detail", args=[world.req_a1.pk])).content.decode()
+    body = (
+        login(world.users["handler"])
+        .get(reverse("requests_tracker:detail", args=[world.req_a1.pk]))
+        .content.decode()
+    )
     assert "内部研判" in body
 
 

@@ -47,8 +47,12 @@ def test_coverage_over_the_whole_period_is_98_95(county):
 
 
 def test_every_active_cadre_holds_two_to_ten(county):
-    counts = Cadre.objects.active().with_active_count().aggregate(
-        low=Count("pk", filter=Q(active_count__lt=2)), high=Count("pk", filter=Q(active_count__gt=10))
+    counts = (
+        Cadre.objects.active()
+        .with_active_count()
+        .aggregate(
+            low=Count("pk", filter=Q(active_count__lt=2)), high=Count("pk", filter=Q(active_count__gt=10))
+        )
     )
     assert counts == {"low": 0, "high": 0}
 
@@ -75,7 +79,8 @@ def test_hiring_peaks_after_spring_festival(county):
 
 def test_every_request_has_a_consistent_history(county):
     mismatched = [
-        r.ref for r in Request.objects.prefetch_related("events")[:300]
+        r.ref
+        for r in Request.objects.prefetch_related("events")[:300]
         if list(r.events.all())[-1].to_status != r.status
     ]
     assert mismatched == []
@@ -83,12 +88,16 @@ def test_every_request_has_a_consistent_history(county):
 
 
 def test_closed_requests_have_dates_in_order(county):
-    bad = Request.objects.filter(status="closed").filter(Q(closed_at__isnull=True) | Q(responded_at__isnull=True))
+    bad = Request.objects.filter(status="closed").filter(
+        Q(closed_at__isnull=True) | Q(responded_at__isnull=True)
+    )
     assert not bad.exists()
 
 
 def test_one_login_per_role(county):
-    assert StaffRole.objects.filter(user__username="supervisor", role="supervisor", town__isnull=True).exists()
+    assert StaffRole.objects.filter(
+        user__username="supervisor", role="supervisor", town__isnull=True
+    ).exists()
     assert StaffRole.objects.filter(user__username="handler", role="handler").exists()
     cadre = Cadre.objects.get(user__username="cadre")
     contact = EnterpriseContact.objects.get(user__username="contact")

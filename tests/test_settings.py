@@ -25,13 +25,25 @@ def _environment(extra_env: dict) -> dict:
     """This process's environment without anything the test run itself set, plus ``extra_env``."""
     drop = set(PRODUCTION) | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL"}
     clean = {k: v for k, v in os.environ.items() if k not in drop}
-    clean.update({"DJANGO_SETTINGS_MODULE": "qiqing.settings", "QIQING_VAR_DIR": "/tmp/qiqing-settings-test", **extra_env})
+    clean.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "qiqing.settings",
+            "QIQING_VAR_DIR": "/tmp/qiqing-settings-test",
+            **extra_env,
+        }
+    )
     return clean
 
 
 def _run(code: str, extra_env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_environment(extra_env),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_environment(extra_env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _load(extra_env: dict) -> subprocess.CompletedProcess:
@@ -78,8 +90,11 @@ def test_missing_secret_file_is_reported(monkeypatch, tmp_path):
 
 
 def test_embedded_default_needs_no_environment():
-    result = _run("import django; django.setup(); from django.conf import settings as s; "
-                  "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)", {})
+    result = _run(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)",
+        {},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
 
@@ -105,8 +120,11 @@ def test_bad_debug_value_fails_clearly():
 
 
 def test_production_database_url_is_parsed():
-    result = _run("import django; django.setup(); from django.conf import settings as s; d=s.DATABASES['default']; "
-                  "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'])", PRODUCTION)
+    result = _run(
+        "import django; django.setup(); from django.conf import settings as s; d=s.DATABASES['default']; "
+        "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'])",
+        PRODUCTION,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "db.internal", "5432", "qiqing"]
 
@@ -114,7 +132,11 @@ def test_production_database_url_is_parsed():
 def test_check_deploy_is_clean_with_production_variables():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, env=_environment(PRODUCTION),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_environment(PRODUCTION),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -122,8 +144,10 @@ def test_check_deploy_is_clean_with_production_variables():
 
 def test_every_environment_variable_read_is_documented():
     """The README and docker-compose.yml must spell each variable the code reads."""
-    result = _run("import django; django.setup(); from qiqing.env import READ_NAMES; print(' '.join(sorted(READ_NAMES)))",
-                  PRODUCTION)
+    result = _run(
+        "import django; django.setup(); from qiqing.env import READ_NAMES; print(' '.join(sorted(READ_NAMES)))",
+        PRODUCTION,
+    )
     assert result.returncode == 0, result.stderr
     names = set(result.stdout.split())
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

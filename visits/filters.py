@@ -7,10 +7,16 @@ from visits.models import Visit
 
 class VisitFilter(django_filters.FilterSet):
     date = django_filters.DateFromToRangeFilter(label="走访日期")
-    town = django_filters.ModelChoiceFilter(label="属地", field_name="enterprise__town", queryset=Town.objects.all())
-    unit = django_filters.ModelChoiceFilter(label="干部单位", field_name="cadre__unit", queryset=Unit.objects.all())
+    town = django_filters.ModelChoiceFilter(
+        label="属地", field_name="enterprise__town", queryset=Town.objects.all()
+    )
+    unit = django_filters.ModelChoiceFilter(
+        label="干部单位", field_name="cadre__unit", queryset=Unit.objects.all()
+    )
     mode = django_filters.ChoiceFilter(label="走访方式", choices=Visit.Mode.choices)
-    enterprise = django_filters.CharFilter(label="企业", field_name="enterprise__name", lookup_expr="icontains")
+    enterprise = django_filters.CharFilter(
+        label="企业", field_name="enterprise__name", lookup_expr="icontains"
+    )
 
     class Meta:
         model = Visit

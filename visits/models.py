@@ -20,7 +20,9 @@ class VisitQuerySet(models.QuerySet):
             q |= Q(enterprise__town_id__in=access.supervised_town_ids)
             matched = True
         if access.cadre_id:
-            mine = Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values("enterprise_id")
+            mine = Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values(
+                "enterprise_id"
+            )
             q |= Q(enterprise_id__in=mine) | Q(cadre_id=access.cadre_id)
             matched = True
         if access.contact_enterprise_id:
@@ -49,9 +51,13 @@ class Visit(models.Model):
         DOWN = "down", "下降"
         LOSS = "loss", "亏损"
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="visits")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="visits"
+    )
     cadre = models.ForeignKey(Cadre, verbose_name="走访干部", on_delete=models.PROTECT, related_name="visits")
-    participants = models.ManyToManyField(Cadre, verbose_name="同行干部", blank=True, related_name="joined_visits")
+    participants = models.ManyToManyField(
+        Cadre, verbose_name="同行干部", blank=True, related_name="joined_visits"
+    )
     date = models.DateField("走访日期", db_index=True)
     mode = models.CharField("走访方式", max_length=10, choices=Mode.choices, default=Mode.ONSITE)
     summary = models.TextField("走访情况")
@@ -69,7 +75,12 @@ class Visit(models.Model):
     profit_trend = models.CharField("利润趋势", max_length=10, choices=Trend.choices, blank=True)
     imported = models.BooleanField("台账导入", default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

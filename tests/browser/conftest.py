@@ -5,6 +5,7 @@ path. Every test in this folder is marked ``browser`` (skipped without Chromium 
 failure in CI) and saves a screenshot to ``test-artifacts/`` when it fails.
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -13,8 +14,16 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1366, "height": 900}
@@ -35,10 +44,9 @@ def pytest_runtest_makereport(item, call):
         page = item.funcargs.get("page")
         if page is not None:
             ARTIFACTS.mkdir(exist_ok=True)
-            try:
+            # A failed screenshot must not hide the test failure.
+            with contextlib.suppress(Exception):
                 page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"), full_page=True)
-            except Exception:  # noqa: BLE001 - a failed screenshot must not hide the test failure
-                pass
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,9 @@ from tests.browser.conftest import log_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_cadre_logs_in_on_a_phone_and_sees_their_enterprises_in_chinese(phone_page, live_server, world, external_requests):
+def test_cadre_logs_in_on_a_phone_and_sees_their_enterprises_in_chinese(
+    phone_page, live_server, world, external_requests
+):
     log_in(phone_page, live_server, "p_cadre")
     assert phone_page.url.endswith("/enterprises/")
     assert phone_page.locator("h1").inner_text() == "我联系的企业"

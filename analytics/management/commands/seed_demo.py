@@ -20,17 +20,23 @@ class Command(BaseCommand):
     help = "Build a deterministic demo county (Jiashan's scale) with one login per role."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=1, help="multiply the county (50 → ~90,000 enterprises)")
+        parser.add_argument(
+            "--scale", type=int, default=1, help="multiply the county (50 → ~90,000 enterprises)"
+        )
         parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same county)")
         parser.add_argument("--until", type=_date, default=None, help="last day of activity (default: today)")
         parser.add_argument("--months", type=int, default=18, help="months of history (default 18)")
-        parser.add_argument("--if-empty", action="store_true", help="do nothing when enterprises already exist")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when enterprises already exist"
+        )
         parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
 
     def handle(self, *args, scale, seed, until, months, if_empty, force, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("seed_demo writes demo logins with a published password: refused while DEBUG is off "
-                               "(pass --force only on a throw-away database).")
+            raise CommandError(
+                "seed_demo writes demo logins with a published password: refused while DEBUG is off "
+                "(pass --force only on a throw-away database)."
+            )
         if scale < 1 or scale > 500:
             raise CommandError(f"--scale={scale}: must be between 1 and 500.")
         if months < 3 or months > 120:
@@ -39,8 +45,10 @@ class Command(BaseCommand):
             if if_empty:
                 self.stdout.write("数据库已有数据，跳过演示数据。")
                 return
-            raise CommandError("The database already holds enterprises: seed_demo only fills an empty database "
-                               "(use a fresh database, or --if-empty to skip quietly).")
+            raise CommandError(
+                "The database already holds enterprises: seed_demo only fills an empty database "
+                "(use a fresh database, or --if-empty to skip quietly)."
+            )
         started = time.monotonic()
         verbose = options["verbosity"] >= 1
 
@@ -48,11 +56,15 @@ class Command(BaseCommand):
             if verbose:
                 self.stdout.write(f"  [{time.monotonic() - started:6.1f}s] {message}")
 
-        county = DemoCounty(scale=scale, seed=seed, until=until or timezone.localdate(), months=months, progress=progress)
+        county = DemoCounty(
+            scale=scale, seed=seed, until=until or timezone.localdate(), months=months, progress=progress
+        )
         result = county.build()
-        self.stdout.write(self.style.SUCCESS(
-            f"演示县已生成：镇街 {result.towns} 个，单位 {result.units} 个，干部 {result.cadres} 名，企业 {result.enterprises} 家，"
-            f"联系关系 {result.assignments} 条，走访 {result.visits} 次，诉求 {result.requests} 件，流转记录 {result.events} 条"
-            f"（{time.monotonic() - started:.1f} 秒）。"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示县已生成：镇街 {result.towns} 个，单位 {result.units} 个，干部 {result.cadres} 名，企业 {result.enterprises} 家，"
+                f"联系关系 {result.assignments} 条，走访 {result.visits} 次，诉求 {result.requests} 件，流转记录 {result.events} 条"
+                f"（{time.monotonic() - started:.1f} 秒）。"
+            )
+        )
         self.stdout.write(f"演示账号（仅供演示，密码 {DEMO_PASSWORD}）：{', '.join(result.logins)}")

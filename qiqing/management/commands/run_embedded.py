@@ -26,15 +26,36 @@ class Command(BaseCommand):
         schedule = settings.CELERY_BEAT_SCHEDULE_FILENAME
         commands = {
             "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-            "worker": [python, "-m", "celery", "-A", "qiqing", "worker", "--loglevel=INFO", "--concurrency=2"],
-            "beat": [python, "-m", "celery", "-A", "qiqing", "beat", "--loglevel=INFO", "--schedule", schedule],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "qiqing",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "qiqing",
+                "beat",
+                "--loglevel=INFO",
+                "--schedule",
+                schedule,
+            ],
         }
         processes = {}
         for name, command in commands.items():
             # Own process group: Ctrl-C reaches this supervisor, which then stops each child once.
             processes[name] = subprocess.Popen(command, start_new_session=True)
             self.stdout.write(f"started {name} (pid {processes[name].pid})")
-        self.stdout.write(self.style.SUCCESS(f"企情在线 running at http://{host}:{port}/ — press Ctrl-C to stop."))
+        self.stdout.write(
+            self.style.SUCCESS(f"企情在线 running at http://{host}:{port}/ — press Ctrl-C to stop.")
+        )
 
         stopping = False
 
@@ -49,7 +70,9 @@ class Command(BaseCommand):
             while not stopping:
                 for name, process in processes.items():
                     if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with code {process.returncode}; stopping the others.")
+                        self.stderr.write(
+                            f"{name} exited with code {process.returncode}; stopping the others."
+                        )
                         exit_code = process.returncode or 1
                         stopping = True
                         break

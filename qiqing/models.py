@@ -1,0 +1,140 @@
+"""Infrastructure every app shares: notifications (with their e-mail outbox), background jobs
+with progress, and the run log of scheduled jobs."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def email_pending(self):
+        return self.filter(email_wanted=True, emailed_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app notice to one user (站内通知); its row is also the e-mail outbox entry.
+
+    Written in the same transaction as the change it reports, so a notice can never be lost
+    when the broker is down: the e-mail goes out once ``emailed_at`` is set by the sender task
+    (queued on commit) or by the periodic drain that retries what the broker never delivered.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField("类型", max_length=40, db_index=True)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    # Deduplication key: the same (recipient, key) is only ever notified once (e.g. a reminder
+    # per request and deadline), which keeps periodic jobs idempotent.
+    dedupe_key = models.CharField("去重键", max_length=120, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    email_wanted = models.BooleanField("需发邮件", default=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField("邮件尝试次数", default=0)
+    email_error = models.CharField("邮件错误", max_length=300, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_dedupe",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["email_wanted", "emailed_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.title}"
+
+
+class BackgroundJob(models.Model):
+    """A long task started from a page (import, export, monthly report) with progress to poll."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    kind = models.CharField("任务类型", max_length=40, db_index=True)
+    title = models.CharField("名称", max_length=200)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    params = models.JSONField("参数", default=dict, blank=True)
+    done = models.PositiveIntegerField("已处理", default=0)
+    total = models.PositiveIntegerField("总数", default=0)
+    message = models.CharField("进度说明", max_length=300, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    result_file = models.FileField("结果文件", upload_to="jobs/%Y/%m/", blank=True)
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+
+    def __str__(self):
+        return f"{self.title}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    def report_progress(self, done: int, total: int | None = None, message: str = "") -> None:
+        """Write progress with a plain UPDATE so it is visible to the polling page at once."""
+        fields = {"done": done, "message": message[:300]}
+        if total is not None:
+            fields["total"] = total
+        BackgroundJob.objects.filter(pk=self.pk).update(**fields)
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job (定时任务): when, how long, what it did, or why it failed."""
+
+    name = models.CharField("任务", max_length=60, db_index=True)
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    ok = models.BooleanField("成功", null=True)
+    counts = models.JSONField("处理数量", default=dict, blank=True)
+    error = models.TextField("错误", blank=True)
+    trigger = models.CharField("触发方式", max_length=10, default="beat", help_text="beat / command / manual")
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = "定时任务记录"
+        verbose_name_plural = "定时任务记录"
+        indexes = [models.Index(fields=["name", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"
