@@ -35,7 +35,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	@if command -v docker-compose >/dev/null; then docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml valid"; \
+	@if command -v docker-compose >/dev/null; then SECRET_KEY=compose-config-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml valid"; \
 	  else echo "docker-compose not installed: compose file not validated"; fi
 
 messages: $(VENV)/.installed
@@ -44,3 +44,8 @@ messages: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .tools var .pytest_cache .ruff_cache
+
+# Benchmarks on PostgreSQL at seed_demo --scale 50 (BENCH_SCALE); prints a table, writes var/bench/results.json.
+BENCH_SCALE ?= 50
+bench: $(VENV)/.installed
+	$(BIN)/python -m qiqing.bench --scale $(BENCH_SCALE) $(BENCH)

@@ -298,4 +298,6 @@ LOGGING = {
 # An active cadre holds at most this many active assignments (DESIGN.md §3: 2–10).
 QIQING_MAX_ASSIGNMENTS = 10
 QIQING_MIN_ASSIGNMENTS = 2
+# How often every enterprise should be visited: a calendar month, quarter, half-year or year.
+QIQING_VISIT_RHYTHM = env_choice("QIQING_VISIT_RHYTHM", "quarter", ("month", "quarter", "half", "year"))
 CSRF_FAILURE_VIEW = "qiqing.views.csrf_failure"

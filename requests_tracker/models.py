@@ -28,6 +28,38 @@ class Category(models.Model):
         return self.name
 
 
+class RequestSequence(models.Model):
+    """The last number handed out for request references (编号) in one year: QQ2026000123."""
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    last = models.PositiveIntegerField("已用到", default=0)
+
+    class Meta:
+        verbose_name = "诉求编号序列"
+        verbose_name_plural = "诉求编号序列"
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+    @classmethod
+    def next_ref(cls, year: int) -> str:
+        """Reserve the next reference; call inside a transaction (the row is locked until commit)."""
+        prefix = f"QQ{year}"
+        sequence, created = cls.objects.select_for_update().get_or_create(year=year)
+        if created:
+            # Start after references already present (seeded or imported in this pattern).
+            existing = (
+                Request.objects.filter(ref__startswith=prefix, ref__regex=rf"^{prefix}[0-9]{{6}}$")
+                .order_by("-ref")
+                .values_list("ref", flat=True)
+                .first()
+            )
+            sequence.last = int(existing[len(prefix) :]) if existing else 0
+        sequence.last += 1
+        sequence.save(update_fields=["last"])
+        return f"{prefix}{sequence.last:06d}"
+
+
 class RequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=Request.OPEN_STATUSES)

@@ -1,0 +1,86 @@
+"""Benchmarks for ``make bench``: each ``qiqing/bench/bench_<name>.py`` module defines
+
+    TITLE = "…"
+    def run(ctx: BenchContext) -> list[dict]
+
+returning rows {"benchmark", "measure", "value", "unit", "floor", "goal", "note"} (floor and goal
+optional). ``python -m qiqing.bench [names…]`` runs them, prints one table and writes JSON to
+``var/bench/results.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class BenchContext:
+    scale: int
+    pg_admin_url: str = "postgres://postgres@127.0.0.1:5432/postgres"
+    redis_url: str = "redis://127.0.0.1:6379/14"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def database_name(self) -> str:
+        return f"qiqing_bench_s{self.scale}"
+
+    @property
+    def database_url(self) -> str:
+        return self.pg_admin_url.rsplit("/", 1)[0] + "/" + self.database_name
+
+    def env(self, **extra) -> dict:
+        """Environment for a subprocess talking to the benchmark database."""
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "CELERY_BROKER_URL": self.redis_url,
+                "DJANGO_SETTINGS_MODULE": "qiqing.settings",
+                **extra,
+            }
+        )
+        return env
+
+    def manage(self, *args: str, **extra_env) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env(**extra_env),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    def ensure_demo_database(self) -> None:
+        """Create, migrate and seed the PostgreSQL benchmark database once per scale (kept between runs)."""
+        import psycopg2
+
+        conn = psycopg2.connect(self.pg_admin_url)
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.database_name])
+            exists = cursor.fetchone() is not None
+            if not exists:
+                cursor.execute(f'CREATE DATABASE "{self.database_name}"')
+        conn.close()
+        self.manage("migrate", "--noinput")
+        seeded = self.manage(
+            "shell", "-c", "from enterprises.models import Enterprise; print(Enterprise.objects.count())"
+        )
+        if int(seeded.stdout.strip().splitlines()[-1]) == 0:
+            print(
+                f"seeding scale {self.scale} into {self.database_name} (once; kept for later runs)…",
+                flush=True,
+            )
+            subprocess.run(
+                [sys.executable, "manage.py", "seed_demo", "--scale", str(self.scale), "--force"],
+                cwd=ROOT,
+                env=self.env(),
+                check=True,
+            )
