@@ -80,7 +80,8 @@ class Command(BaseCommand):
         finally:
             for process in processes.values():
                 if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGTERM)
+                    # The main process only: Celery's warm shutdown stops its own pool children.
+                    process.terminate()
             deadline = time.monotonic() + 15
             for process in processes.values():
                 try:
