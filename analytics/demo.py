@@ -678,6 +678,14 @@ class DemoCounty:
                     (enterprise_pk, cadre_pk, day, rng.choice(["onsite", "onsite", "meeting"]))
                 )
             request_specs.append((day, category, source, enterprise_pk, cadre_pk, visit_index))
+        # The demo contact's enterprise gets a handful of online requests of different ages, so
+        # the portal shows closed, answered and in-progress ones.
+        for age in (150, 60, 25, 12, 6, 1):
+            target = self.until - dt.timedelta(days=age)
+            for index, spec in enumerate(request_specs):
+                if spec[0] >= target and spec[2] == Request.Source.ONLINE:
+                    request_specs[index] = (spec[0], spec[1], spec[2], self.demo_enterprise.pk, None, None)
+                    break
         # Every visitable enterprise gets at least one visit, then the rest spread at random.
         visited = {spec[0] for spec in visit_specs}
         span = (self.until - self.start).days

@@ -3,16 +3,17 @@ from django.db.models import Q
 
 from cadres.models import Cadre, Level, Unit
 from enterprises.models import Town
+from qiqing.filters import ALL, yes_no_filter
 
 
 class CadreFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="姓名/编号", method="search")
-    unit = django_filters.ModelChoiceFilter(label="单位", queryset=Unit.objects.all())
+    unit = django_filters.ModelChoiceFilter(empty_label=ALL, label="单位", queryset=Unit.objects.all())
     town = django_filters.ModelChoiceFilter(
-        label="镇街", field_name="unit__town", queryset=Town.objects.all()
+        empty_label=ALL, label="镇街", field_name="unit__town", queryset=Town.objects.all()
     )
-    level = django_filters.ChoiceFilter(label="层级", choices=Level.choices)
-    active = django_filters.BooleanFilter(label="在岗")
+    level = django_filters.ChoiceFilter(empty_label=ALL, label="层级", choices=Level.choices)
+    active = yes_no_filter("在岗")
 
     class Meta:
         model = Cadre
@@ -26,8 +27,12 @@ class CadreFilter(django_filters.FilterSet):
 class AttentionFilter(django_filters.FilterSet):
     """Filters for the needs-attention lists (cadres under 2, enterprises with no liaison)."""
 
-    town = django_filters.ModelChoiceFilter(label="镇街", queryset=Town.objects.all(), method="filter_town")
-    unit = django_filters.ModelChoiceFilter(label="单位", queryset=Unit.objects.all(), method="filter_unit")
+    town = django_filters.ModelChoiceFilter(
+        empty_label=ALL, label="镇街", queryset=Town.objects.all(), method="filter_town"
+    )
+    unit = django_filters.ModelChoiceFilter(
+        empty_label=ALL, label="单位", queryset=Unit.objects.all(), method="filter_unit"
+    )
 
     class Meta:
         model = Cadre

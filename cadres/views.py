@@ -10,7 +10,12 @@ from qiqing.permissions import get_visible_or_404, role_required
 
 @role_required(ADMIN, SUPERVISOR)
 def cadre_list(request):
-    base = Cadre.objects.visible_to(request.user).with_active_count().select_related("unit__town")
+    base = (
+        Cadre.objects.visible_to(request.user)
+        .with_active_count()
+        .select_related("unit__town")
+        .order_by("unit__code", "code")
+    )
     cadre_filter = CadreFilter(request.GET, queryset=base)
     page = Paginator(cadre_filter.qs, 50).get_page(request.GET.get("page"))
     return render(request, "cadres/cadre_list.html", {"filter": cadre_filter, "page_obj": page})

@@ -2,15 +2,20 @@ import django_filters
 from django.db.models import Q
 
 from enterprises.models import Enterprise, Tag, Town
+from qiqing.filters import ALL, yes_no_filter
 
 
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="名称/信用代码", method="search")
-    town = django_filters.ModelChoiceFilter(label="属地", queryset=Town.objects.all())
-    industry = django_filters.ChoiceFilter(label="行业", choices=[], method="filter_industry")
-    scale = django_filters.ChoiceFilter(label="规模", choices=Enterprise.Scale.choices)
-    tag = django_filters.ModelChoiceFilter(label="标签", field_name="tags", queryset=Tag.objects.all())
-    active = django_filters.BooleanFilter(label="在册")
+    town = django_filters.ModelChoiceFilter(empty_label=ALL, label="属地", queryset=Town.objects.all())
+    industry = django_filters.ChoiceFilter(
+        empty_label=ALL, label="行业", choices=[], method="filter_industry"
+    )
+    scale = django_filters.ChoiceFilter(empty_label=ALL, label="规模", choices=Enterprise.Scale.choices)
+    tag = django_filters.ModelChoiceFilter(
+        empty_label=ALL, label="标签", field_name="tags", queryset=Tag.objects.all()
+    )
+    active = yes_no_filter("在册")
 
     class Meta:
         model = Enterprise

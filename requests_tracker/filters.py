@@ -3,19 +3,24 @@ from django.db.models import Q
 
 from cadres.models import Unit
 from enterprises.models import Town
+from qiqing.filters import ALL, yes_no_filter
 from requests_tracker.models import Category, Request
 
 
 class RequestFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="编号/企业/内容", method="search")
-    status = django_filters.ChoiceFilter(label="状态", choices=Request.Status.choices)
-    category = django_filters.ModelChoiceFilter(label="类别", queryset=Category.objects.all())
-    source = django_filters.ChoiceFilter(label="来源", choices=Request.Source.choices)
-    town = django_filters.ModelChoiceFilter(
-        label="属地", field_name="enterprise__town", queryset=Town.objects.all()
+    status = django_filters.ChoiceFilter(empty_label=ALL, label="状态", choices=Request.Status.choices)
+    category = django_filters.ModelChoiceFilter(
+        empty_label=ALL, label="类别", queryset=Category.objects.all()
     )
-    lead_unit = django_filters.ModelChoiceFilter(label="牵头单位", queryset=Unit.objects.all())
-    overdue = django_filters.BooleanFilter(label="已超期", field_name="is_overdue")
+    source = django_filters.ChoiceFilter(empty_label=ALL, label="来源", choices=Request.Source.choices)
+    town = django_filters.ModelChoiceFilter(
+        empty_label=ALL, label="属地", field_name="enterprise__town", queryset=Town.objects.all()
+    )
+    lead_unit = django_filters.ModelChoiceFilter(
+        empty_label=ALL, label="牵头单位", queryset=Unit.objects.all()
+    )
+    overdue = yes_no_filter("已超期", field_name="is_overdue")
 
     class Meta:
         model = Request

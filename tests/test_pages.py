@@ -110,3 +110,17 @@ def test_lockout_after_repeated_failures(client, world):
     user.save()
     response = client.post(reverse("login"), {"username": "p_cadre", "password": "Secret-pass-2026"})
     assert response.status_code == 429 and "锁定" in response.content.decode()
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
+    body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in body and "登录" in body
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["enterprises:list", "cadres:list", "cadres:attention", "visits:list", "requests_tracker:list"],
+)
+def test_supervisor_opens_every_list_with_its_filters(login, world, url_name):
+    response = login(world.users["supervisor"]).get(reverse(url_name), {"page": 1})
+    assert response.status_code == 200 and "筛选" in response.content.decode()
