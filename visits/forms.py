@@ -114,8 +114,9 @@ def _survey_fields():
             help_text="与去年同期相比，增长填正数，下降填负数，如 -5.5。",
             error_messages={
                 "invalid": "产值/销售同比须为数字（百分比），如 12.5 或 -5。",
-                "min_value": "产值/销售同比不能低于 -100%。",
-                "max_value": "产值/销售同比不能超过 1000%。",
+                # "%%": Django %-formats these two messages with the limit.
+                "min_value": "产值/销售同比不能低于 -100%%。",
+                "max_value": "产值/销售同比不能超过 1000%%。",
                 "max_decimal_places": "产值/销售同比最多保留两位小数。",
                 "max_digits": "产值/销售同比数值过大。",
                 "max_whole_digits": "产值/销售同比数值过大。",

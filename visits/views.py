@@ -53,11 +53,13 @@ def my_enterprises(request):
 
 
 def _log_initial(request) -> dict:
-    """?enterprise=<pk> (the 登记走访 button on a card) preselects an enterprise in scope."""
-    pk = request.GET.get("enterprise", "")
-    enterprise = Enterprise.objects.visible_to(request.user).filter(pk=pk).first() if pk.isdigit() else None
+    """?enterprise=<pk> (the 登记走访 button on a card or a file) preselects that enterprise."""
     initial = {"date": timezone.localdate()}
-    if enterprise is None:
+    pk = request.GET.get("enterprise")
+    if not pk:
+        return initial
+    enterprise = get_visible_or_404(Enterprise, request.user, pk=pk if pk.isdigit() else 0)
+    if not enterprise.active:
         return initial
     if not access_for(request.user).is_staff_reader:
         initial["enterprise"] = enterprise.pk

@@ -11,7 +11,7 @@ def test_cadre_logs_in_on_a_phone_and_sees_their_enterprises_in_chinese(
     log_in(phone_page, live_server, "p_cadre")
     assert phone_page.url.endswith("/visits/mine/")
     assert phone_page.locator("h1").inner_text() == "我的企业"
-    assert phone_page.get_by_text("甲一精密机械有限公司").is_visible()
+    assert phone_page.locator('[data-layout="cards"]').get_by_text("甲一精密机械有限公司").is_visible()
     # Nothing overflows a 375-px screen sideways.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
     assert external_requests == []
