@@ -45,7 +45,7 @@ class DuplicateVisit(ValidationError):
     def __init__(self, existing: Visit):
         self.existing = existing
         super().__init__(
-            f"您已于 {existing.date:%Y-%m-%d} 登记过对“{existing.enterprise.name}”的走访，"
+            f"{existing.cadre.name}已于 {existing.date:%Y-%m-%d} 登记过对“{existing.enterprise.name}”的走访，"
             "确认是同一天的另一次走访后再提交。",
             code="duplicate",
         )
@@ -143,7 +143,7 @@ def visit_log(
     if not confirm_duplicate:
         existing = (
             Visit.objects.filter(cadre=cadre, enterprise=enterprise, date=date)
-            .select_related("enterprise")
+            .select_related("enterprise", "cadre")
             .first()
         )
         if existing:

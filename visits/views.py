@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -216,6 +217,14 @@ def visit_list(request):
 @role_required(ADMIN, SUPERVISOR)
 def visit_export(request):
     visit_filter = VisitFilter(request.GET, queryset=selectors.visit_list_queryset(request.user))
+    total = visit_filter.qs.count()
+    if total > selectors.EXPORT_MAX_ROWS:
+        messages.warning(
+            request,
+            f"筛选结果共 {total} 条，超过单次导出上限 {selectors.EXPORT_MAX_ROWS} 条，"
+            "请缩小走访日期范围或增加筛选条件后再导出。",
+        )
+        return redirect(f"{reverse('visits:list')}?{request.GET.urlencode()}")
     sheet = Sheet(
         title="走访记录",
         headers=selectors.EXPORT_HEADERS,

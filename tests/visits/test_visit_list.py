@@ -124,6 +124,13 @@ def test_export_is_not_cut_at_the_page_size(login, world, today):
     assert len(_rows(client.get(EXPORT, {"enterprise": "甲三"}))) == 61
 
 
+def test_an_export_over_the_limit_asks_to_narrow_the_filter(login, world, monkeypatch):
+    monkeypatch.setattr("visits.selectors.EXPORT_MAX_ROWS", 1)
+    response = login(world.users["supervisor"]).get(EXPORT, {"mode": "onsite"}, follow=True)
+    assert response.redirect_chain[0][0] == f"{URL}?mode=onsite"
+    assert "超过单次导出上限 1 条" in response.content.decode()
+
+
 def test_export_respects_scope(login, world):
     rows = _rows(login(world.users["town_supervisor"]).get(EXPORT))
     assert [r[1] for r in rows[1:]] == [world.ent_b1.name]
