@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
 BLUE = "#0b4f8a"
 ORANGE = "#d9822b"
@@ -20,34 +21,34 @@ def survey_figures(series) -> dict[str, go.Figure]:
             x=labels,
             y=[p.headcount for p in series],
             mode="lines+markers",
-            name="在岗职工数",
+            name=_("在岗职工数"),
             line={"color": BLUE},
             connectgaps=True,
-            hovertemplate="%{x}：%{y} 人<extra></extra>",
+            hovertemplate=_("%{x}：%{y} 人<extra></extra>"),
         )
     )
     vacancies = go.Figure(
         go.Bar(
             x=labels,
             y=[p.vacancies for p in series],
-            name="用工缺口(人)",
+            name=_("用工缺口(人)"),
             marker={"color": ORANGE},
-            hovertemplate="%{x}：%{y} 人<extra></extra>",
+            hovertemplate=_("%{x}：%{y} 人<extra></extra>"),
         )
     )
     output = go.Figure(
         go.Bar(
             x=labels,
             y=[float(p.output_yoy) if p.output_yoy is not None else None for p in series],
-            name="产值/销售同比(%)",
+            name=_("产值/销售同比(%)"),
             marker={"color": [RED if (p.output_yoy or 0) < 0 else GREEN for p in series]},
             hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
         )
     )
     for fig, title in (
-        (headcount, "在岗职工数（人）"),
-        (vacancies, "用工缺口（人）"),
-        (output, "产值/销售同比（%）"),
+        (headcount, _("在岗职工数（人）")),
+        (vacancies, _("用工缺口（人）")),
+        (output, _("产值/销售同比（%）")),
     ):
         fig.update_layout(title={"text": title, "font": {"size": 13}, "x": 0}, showlegend=False)
         fig.update_xaxes(type="category", tickangle=-45)

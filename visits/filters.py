@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import DateRangeWidget
 
 from cadres.models import Unit
@@ -8,27 +9,27 @@ from enterprises.models import Town
 from visits.models import Visit
 from visits.rhythm import period_start
 
-PERIODS = [("month", "本月"), ("quarter", "本季度"), ("half", "本半年"), ("year", "本年")]
+PERIODS = [("month", _("本月")), ("quarter", _("本季度")), ("half", _("本半年")), ("year", _("本年"))]
 
 
 class VisitFilter(django_filters.FilterSet):
     """走访记录 filters; the list page and its Excel export share it, so both show the same rows."""
 
     period = django_filters.ChoiceFilter(
-        label="期间", choices=PERIODS, method="filter_period", empty_label="全部"
+        label=_("期间"), choices=PERIODS, method="filter_period", empty_label=_("全部")
     )
     date = django_filters.DateFromToRangeFilter(
-        label="走访日期（起—止）", widget=DateRangeWidget(attrs={"type": "date"})
+        label=_("走访日期（起—止）"), widget=DateRangeWidget(attrs={"type": "date"})
     )
     town = django_filters.ModelChoiceFilter(
-        label="属地", field_name="enterprise__town", queryset=Town.objects.all()
+        label=_("属地"), field_name="enterprise__town", queryset=Town.objects.all()
     )
     unit = django_filters.ModelChoiceFilter(
-        label="干部单位", field_name="cadre__unit", queryset=Unit.objects.all()
+        label=_("干部单位"), field_name="cadre__unit", queryset=Unit.objects.all()
     )
-    cadre = django_filters.CharFilter(label="走访干部", method="filter_cadre")
-    mode = django_filters.ChoiceFilter(label="走访方式", choices=Visit.Mode.choices)
-    enterprise = django_filters.CharFilter(label="企业", method="filter_enterprise")
+    cadre = django_filters.CharFilter(label=_("走访干部"), method="filter_cadre")
+    mode = django_filters.ChoiceFilter(label=_("走访方式"), choices=Visit.Mode.choices)
+    enterprise = django_filters.CharFilter(label=_("企业"), method="filter_enterprise")
 
     class Meta:
         model = Visit

@@ -7,13 +7,14 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre
 from enterprises.models import Enterprise
 from qiqing.access import access_for
 from requests_tracker.models import Category
 from visits.models import Visit
-from visits.services import Problem
+from visits.services import Problem, future_date_message
 
 MAX_PEOPLE = 1_000_000
 
@@ -54,9 +55,14 @@ class LookupField(forms.CharField):
             if len(by_name) == 1:
                 found = by_name[0]
             elif len(by_name) > 1:
-                raise forms.ValidationError(f"有多个同名{self.noun}，请从下拉提示中选择。")
+                raise forms.ValidationError(
+                    _("有多个同名%(noun)s，请从下拉提示中选择。") % {"noun": self.noun}
+                )
         if found is None:
-            raise forms.ValidationError(f"找不到“{text}”，请从下拉提示中选择您范围内的{self.noun}。")
+            raise forms.ValidationError(
+                _("找不到“%(text)s”，请从下拉提示中选择您范围内的%(noun)s。")
+                % {"text": text, "noun": self.noun}
+            )
         return found
 
 
@@ -65,10 +71,10 @@ class ParticipantsField(forms.ModelMultipleChoiceField):
         super().__init__(
             queryset=Cadre.objects.active().select_related("unit"),
             required=False,
-            label="同行干部",
+            label=_("同行干部"),
             error_messages={
-                "invalid_choice": "同行干部中有人已不在岗或不存在，请重新选择。",
-                "invalid_pk_value": "同行干部选择有误，请重新选择。",
+                "invalid_choice": _("同行干部中有人已不在岗或不存在，请重新选择。"),
+                "invalid_pk_value": _("同行干部选择有误，请重新选择。"),
             },
             **kwargs,
         )
@@ -77,65 +83,65 @@ class ParticipantsField(forms.ModelMultipleChoiceField):
 def _survey_fields():
     return {
         "orders": forms.ChoiceField(
-            label="订单情况", required=False, choices=[("", "未填")] + list(Visit.Orders.choices)
+            label=_("订单情况"), required=False, choices=[("", _("未填"))] + list(Visit.Orders.choices)
         ),
         "headcount": forms.IntegerField(
-            label="在岗职工数",
+            label=_("在岗职工数"),
             required=False,
             min_value=0,
             max_value=MAX_PEOPLE,
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             error_messages={
-                "invalid": "在岗职工数须为整数（人）。",
-                "min_value": "在岗职工数不能为负数。",
-                "max_value": f"在岗职工数不能超过 {MAX_PEOPLE}。",
+                "invalid": _("在岗职工数须为整数（人）。"),
+                "min_value": _("在岗职工数不能为负数。"),
+                "max_value": _("在岗职工数不能超过 %(limit_value)s。"),
             },
         ),
         "vacancies": forms.IntegerField(
-            label="用工缺口(人)",
+            label=_("用工缺口(人)"),
             required=False,
             min_value=0,
             max_value=MAX_PEOPLE,
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             error_messages={
-                "invalid": "用工缺口须为整数（人）。",
-                "min_value": "用工缺口不能为负数。",
-                "max_value": f"用工缺口不能超过 {MAX_PEOPLE}。",
+                "invalid": _("用工缺口须为整数（人）。"),
+                "min_value": _("用工缺口不能为负数。"),
+                "max_value": _("用工缺口不能超过 %(limit_value)s。"),
             },
         ),
         "output_yoy": forms.DecimalField(
-            label="产值/销售同比(%)",
+            label=_("产值/销售同比(%)"),
             required=False,
             min_value=Decimal(-100),
             max_value=Decimal(1000),
             max_digits=7,
             decimal_places=2,
             widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
-            help_text="与去年同期相比，增长填正数，下降填负数，如 -5.5。",
+            help_text=_("与去年同期相比，增长填正数，下降填负数，如 -5.5。"),
             error_messages={
-                "invalid": "产值/销售同比须为数字（百分比），如 12.5 或 -5。",
+                "invalid": _("产值/销售同比须为数字（百分比），如 12.5 或 -5。"),
                 # "%%": Django %-formats these two messages with the limit.
-                "min_value": "产值/销售同比不能低于 -100%%。",
-                "max_value": "产值/销售同比不能超过 1000%%。",
-                "max_decimal_places": "产值/销售同比最多保留两位小数。",
-                "max_digits": "产值/销售同比数值过大。",
-                "max_whole_digits": "产值/销售同比数值过大。",
+                "min_value": _("产值/销售同比不能低于 -100%%。"),
+                "max_value": _("产值/销售同比不能超过 1000%%。"),
+                "max_decimal_places": _("产值/销售同比最多保留两位小数。"),
+                "max_digits": _("产值/销售同比数值过大。"),
+                "max_whole_digits": _("产值/销售同比数值过大。"),
             },
         ),
         "profit_trend": forms.ChoiceField(
-            label="利润趋势", required=False, choices=[("", "未填")] + list(Visit.Trend.choices)
+            label=_("利润趋势"), required=False, choices=[("", _("未填"))] + list(Visit.Trend.choices)
         ),
     }
 
 
-def _date_field(label="走访日期"):
-    today = timezone.localdate()
+def _date_field():
+    # The widget's max (today) is set per form in __init__, not here at import time.
     return forms.DateField(
-        label=label,
-        widget=forms.DateInput(attrs={"type": "date", "max": today.isoformat()}, format="%Y-%m-%d"),
+        label=_("走访日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
-            "required": "请填写走访日期。",
-            "invalid": "走访日期格式应为 年-月-日，如 2026-03-18。",
+            "required": _("请填写走访日期。"),
+            "invalid": _("走访日期格式应为 年-月-日，如 2026-03-18。"),
         },
     )
 
@@ -143,7 +149,7 @@ def _date_field(label="走访日期"):
 def _clean_date(value):
     today = timezone.localdate()
     if value and value > today:
-        raise forms.ValidationError(f"走访日期不能晚于今天（{today:%Y-%m-%d}）。")
+        raise forms.ValidationError(future_date_message(today))
     return value
 
 
@@ -152,20 +158,20 @@ class VisitLogForm(forms.Form):
 
     date = _date_field()
     mode = forms.ChoiceField(
-        label="走访方式",
+        label=_("走访方式"),
         choices=Visit.Mode.choices,
         initial=Visit.Mode.ONSITE,
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择走访方式。", "invalid_choice": "请选择有效的走访方式。"},
+        error_messages={"required": _("请选择走访方式。"), "invalid_choice": _("请选择有效的走访方式。")},
     )
     participants = ParticipantsField()
     summary = forms.CharField(
-        label="走访情况",
+        label=_("走访情况"),
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "企业生产经营情况、反映的意见建议……"}),
-        error_messages={"required": "请填写走访情况。", "max_length": "走访情况最多 5000 字。"},
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("企业生产经营情况、反映的意见建议……")}),
+        error_messages={"required": _("请填写走访情况。"), "max_length": _("走访情况最多 5000 字。")},
     )
-    confirm_duplicate = forms.BooleanField(label="确认仍要登记", required=False)
+    confirm_duplicate = forms.BooleanField(label=_("确认仍要登记"), required=False)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,43 +179,44 @@ class VisitLogForm(forms.Form):
         access = access_for(actor)
         self.staff_mode = access.is_staff_reader
         self.fields.update(_survey_fields())
+        self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.asking_duplicate = False
         if self.staff_mode:
             self.fields["enterprise"] = LookupField(
-                label="企业",
+                label=_("企业"),
                 queryset=Enterprise.objects.visible_to(actor).active(),
                 code_field="uscc",
                 code_pattern=r"([0-9A-Za-z]{18})\s*）?\s*$",
-                noun="企业",
+                noun=_("企业"),
                 upper=True,
                 widget=forms.TextInput(
                     attrs={"list": "enterprise-options", "data-lookup": "enterprise", "autocomplete": "off"}
                 ),
-                help_text="输入企业名称或信用代码的一部分，从提示中选择。",
-                error_messages={"required": "请选择企业。"},
+                help_text=_("输入企业名称或信用代码的一部分，从提示中选择。"),
+                error_messages={"required": _("请选择企业。")},
             )
             self.fields["cadre"] = LookupField(
-                label="走访干部",
+                label=_("走访干部"),
                 queryset=Cadre.objects.active().select_related("unit"),
                 code_field="code",
                 code_pattern=r"·([^·（）]+)）\s*$",
-                noun="干部",
+                noun=_("干部"),
                 required=False,
                 widget=forms.TextInput(
                     attrs={"list": "cadre-options", "data-lookup": "cadre", "autocomplete": "off"}
                 ),
-                help_text="须为该企业在走访日期的联企干部；选择企业后自动填入主联系干部。",
+                help_text=_("须为该企业在走访日期的联企干部；选择企业后自动填入主联系干部。"),
             )
         else:
             self.fields["enterprise"] = forms.ModelChoiceField(
-                label="企业",
+                label=_("企业"),
                 queryset=Enterprise.objects.filter(
                     active=True, assignments__cadre_id=access.cadre_id, assignments__end__isnull=True
                 ).order_by("name"),
-                empty_label="请选择您联系的企业",
+                empty_label=_("请选择您联系的企业"),
                 error_messages={
-                    "required": "请选择企业。",
-                    "invalid_choice": "只能选择您当前联系的企业。",
+                    "required": _("请选择企业。"),
+                    "invalid_choice": _("只能选择您当前联系的企业。"),
                 },
             )
         self.order_fields(["enterprise", "cadre", "date", "mode", "participants", "summary"])
@@ -257,16 +264,16 @@ class ProblemForm(forms.Form):
     """One problem the enterprise reported (category + description) → one request."""
 
     category = forms.ModelChoiceField(
-        label="问题类别",
+        label=_("问题类别"),
         queryset=Category.objects.filter(active=True),
-        empty_label="请选择问题类别",
-        error_messages={"required": "请选择问题类别。", "invalid_choice": "请选择有效的问题类别。"},
+        empty_label=_("请选择问题类别"),
+        error_messages={"required": _("请选择问题类别。"), "invalid_choice": _("请选择有效的问题类别。")},
     )
     description = forms.CharField(
-        label="问题描述",
+        label=_("问题描述"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "企业反映的具体困难或诉求"}),
-        error_messages={"required": "请填写问题描述。", "max_length": "问题描述最多 2000 字。"},
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("企业反映的具体困难或诉求")}),
+        error_messages={"required": _("请填写问题描述。"), "max_length": _("问题描述最多 2000 字。")},
     )
 
 
@@ -295,24 +302,24 @@ class VisitCorrectForm(forms.Form):
 
     date = _date_field()
     mode = forms.ChoiceField(
-        label="走访方式",
+        label=_("走访方式"),
         choices=Visit.Mode.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择走访方式。", "invalid_choice": "请选择有效的走访方式。"},
+        error_messages={"required": _("请选择走访方式。"), "invalid_choice": _("请选择有效的走访方式。")},
     )
     participants = ParticipantsField()
     summary = forms.CharField(
-        label="走访情况",
+        label=_("走访情况"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "请填写走访情况。", "max_length": "走访情况最多 5000 字。"},
+        error_messages={"required": _("请填写走访情况。"), "max_length": _("走访情况最多 5000 字。")},
     )
     reason = forms.CharField(
-        label="更正说明",
+        label=_("更正说明"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": "如：日期填错、补充调查数据"}),
-        error_messages={"max_length": "更正说明最多 200 字。"},
+        widget=forms.TextInput(attrs={"placeholder": _("如：日期填错、补充调查数据")}),
+        error_messages={"max_length": _("更正说明最多 200 字。")},
     )
 
     def __init__(self, *args, visit: Visit, **kwargs):
@@ -330,6 +337,7 @@ class VisitCorrectForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.visit = visit
         self.fields.update(_survey_fields())
+        self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.order_fields(["date", "mode", "participants", "summary"])
 
     def clean_date(self):

@@ -14,6 +14,8 @@ from django.core.paginator import Paginator
 from django.db.models import CharField, Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from cadres.models import Assignment
 from enterprises.models import Enterprise
@@ -208,8 +210,8 @@ def timeline_items(user, rows, *, today: dt.date | None = None) -> list[Timeline
     """Load the objects of one timeline page: two queries for the rows, two for what they show."""
     today = today or timezone.localdate()
     rows = list(rows)
-    visit_ids = [item_id for kind, item_id, _, _ in rows if kind == "visit"]
-    request_ids = [item_id for kind, item_id, _, _ in rows if kind == "request"]
+    visit_ids = [row[1] for row in rows if row[0] == "visit"]
+    request_ids = [row[1] for row in rows if row[0] == "request"]
     visits = {}
     if visit_ids:
         raised = Request.objects.visible_to(user).select_related("category").order_by("pk")
@@ -226,7 +228,7 @@ def timeline_items(user, rows, *, today: dt.date | None = None) -> list[Timeline
             for r in Request.objects.filter(pk__in=request_ids).select_related("category", "lead_unit")
         }
     items = []
-    for kind, item_id, day, _ in rows:
+    for kind, item_id, day, _stamp in rows:
         obj = visits.get(item_id) if kind == "visit" else requests.get(item_id)
         if obj is not None:
             items.append(TimelineItem(kind=kind, day=day, obj=obj))
@@ -276,7 +278,8 @@ def survey_series(enterprise: Enterprise, *, months: int = 24) -> list[SurveyPoi
     by_month: dict[dt.date, SurveyPoint] = {}
     for day, headcount, vacancies, output_yoy in readings:
         month = day.replace(day=1)
-        point = by_month.setdefault(month, SurveyPoint(label=f"{day.year}年{day.month}月", month=month))
+        label = _("%(year)s年%(month)s月") % {"year": day.year, "month": day.month}
+        point = by_month.setdefault(month, SurveyPoint(label=label, month=month))
         # Later visits in the same month overwrite earlier ones: the newest reading wins.
         if headcount is not None:
             point.headcount = headcount
@@ -302,23 +305,23 @@ def visit_list_queryset(user):
 
 
 EXPORT_HEADERS = [
-    "走访日期",
-    "企业名称",
-    "统一社会信用代码",
-    "属地",
-    "走访干部",
-    "干部单位",
-    "走访方式",
-    "同行干部",
-    "走访情况",
-    "订单情况",
-    "在岗职工数",
-    "用工缺口(人)",
-    "产值/销售同比(%)",
-    "利润趋势",
-    "提出诉求(件)",
-    "登记人",
-    "登记时间",
+    _l("走访日期"),
+    _l("企业名称"),
+    _l("统一社会信用代码"),
+    _l("属地"),
+    _l("走访干部"),
+    _l("干部单位"),
+    _l("走访方式"),
+    _l("同行干部"),
+    _l("走访情况"),
+    _l("订单情况"),
+    _l("在岗职工数"),
+    _l("用工缺口(人)"),
+    _l("产值/销售同比(%)"),
+    _l("利润趋势"),
+    _l("提出诉求(件)"),
+    _l("登记人"),
+    _l("登记时间"),
 ]
 EXPORT_WIDTHS = [12, 30, 22, 12, 10, 18, 12, 16, 50, 10, 10, 10, 14, 10, 10, 14, 18]
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
@@ -45,8 +46,12 @@ class DuplicateVisit(ValidationError):
     def __init__(self, existing: Visit):
         self.existing = existing
         super().__init__(
-            f"{existing.cadre.name}已于 {existing.date:%Y-%m-%d} 登记过对“{existing.enterprise.name}”的走访，"
-            "确认是同一天的另一次走访后再提交。",
+            _("%(cadre)s已于 %(day)s 登记过对“%(enterprise)s”的走访，确认是同一天的另一次走访后再提交。")
+            % {
+                "cadre": existing.cadre.name,
+                "day": f"{existing.date:%Y-%m-%d}",
+                "enterprise": existing.enterprise.name,
+            },
             code="duplicate",
         )
 
@@ -69,25 +74,38 @@ def _check_cadre_and_date(*, access, cadre: Cadre, enterprise: Enterprise, day: 
     """The visiting cadre was this enterprise's liaison on ``day``, and ``day`` is not in the future."""
     today = timezone.localdate()
     if day > today:
-        raise ValidationError({"date": f"走访日期不能晚于今天（{today:%Y-%m-%d}）。"})
+        raise ValidationError({"date": future_date_message(today)})
     if manages_enterprise(access, enterprise):
         if _assignment_covering(cadre, enterprise, day):
             return
         current = Assignment.objects.filter(cadre=cadre, enterprise=enterprise).active().first()
         if current and day < current.start:
             raise ValidationError(
-                {"date": f"走访日期不能早于{cadre.name}联系该企业的开始日期（{current.start:%Y-%m-%d}）。"}
+                {
+                    "date": _("走访日期不能早于%(cadre)s联系该企业的开始日期（%(start)s）。")
+                    % {"cadre": cadre.name, "start": f"{current.start:%Y-%m-%d}"}
+                }
             )
-        raise ValidationError({"cadre": f"{cadre.name}在 {day:%Y-%m-%d} 不是“{enterprise.name}”的联企干部。"})
+        raise ValidationError(
+            {
+                "cadre": _("%(cadre)s在 %(day)s 不是“%(enterprise)s”的联企干部。")
+                % {"cadre": cadre.name, "day": f"{day:%Y-%m-%d}", "enterprise": enterprise.name}
+            }
+        )
     # A cadre logs only for enterprises they hold now, and only from the day the pairing began.
     if access.cadre_id != cadre.pk:
-        raise PermissionDenied("只能以本人身份登记走访。")
+        raise PermissionDenied(_("只能以本人身份登记走访。"))
     current = Assignment.objects.filter(cadre=cadre, enterprise=enterprise).active().first()
     if current is None:
-        raise PermissionDenied(f"“{enterprise.name}”不是您当前联系的企业，不能登记走访。")
+        raise PermissionDenied(
+            _("“%(name)s”不是您当前联系的企业，不能登记走访。") % {"name": enterprise.name}
+        )
     if day < current.start:
         raise ValidationError(
-            {"date": f"走访日期不能早于您联系该企业的开始日期（{current.start:%Y-%m-%d}）。"}
+            {
+                "date": _("走访日期不能早于您联系该企业的开始日期（%(start)s）。")
+                % {"start": f"{current.start:%Y-%m-%d}"}
+            }
         )
 
 
@@ -95,7 +113,9 @@ def _clean_participants(participants: Iterable[Cadre], cadre: Cadre) -> list[Cad
     unique = {p.pk: p for p in participants if p.pk != cadre.pk}
     inactive = [p.name for p in unique.values() if not p.active]
     if inactive:
-        raise ValidationError({"participants": f"同行干部已不在岗：{'、'.join(inactive)}。"})
+        raise ValidationError(
+            {"participants": _("同行干部已不在岗：%(names)s。") % {"names": "、".join(inactive)}}
+        )
     return list(unique.values())
 
 
@@ -125,21 +145,23 @@ def visit_log(
     """
     access = access_for(actor)
     if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
-        raise PermissionDenied("不能为不在您联系或管理范围内的企业登记走访。")
+        raise PermissionDenied(_("不能为不在您联系或管理范围内的企业登记走访。"))
     if cadre is None:
         if not access.cadre_id:
-            raise ValidationError({"cadre": "请选择走访干部。"})
+            raise ValidationError({"cadre": _("请选择走访干部。")})
         cadre = Cadre.objects.get(pk=access.cadre_id)
     # Lock the cadre so a double-tapped submit cannot slip two same-day visits past the check.
     cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
     if not cadre.active:
-        raise ValidationError({"cadre": f"{cadre.name}已不在岗，不能登记走访。"})
+        raise ValidationError({"cadre": _("%(cadre)s已不在岗，不能登记走访。") % {"cadre": cadre.name}})
     if not enterprise.active:
-        raise ValidationError({"enterprise": f"“{enterprise.name}”已不在册，不能登记走访。"})
+        raise ValidationError(
+            {"enterprise": _("“%(name)s”已不在册，不能登记走访。") % {"name": enterprise.name}}
+        )
     _check_cadre_and_date(access=access, cadre=cadre, enterprise=enterprise, day=date)
     participants = _clean_participants(participants, cadre)
     if not (summary or "").strip():
-        raise ValidationError({"summary": "请填写走访情况。"})
+        raise ValidationError({"summary": _("请填写走访情况。")})
     if not confirm_duplicate:
         existing = (
             Visit.objects.filter(cadre=cadre, enterprise=enterprise, date=date)
@@ -178,7 +200,13 @@ def visit_log(
         except ValidationError as exc:
             # Name the row: the form shows several problems and the cadre must find the bad one.
             messages = [m for values in exc.message_dict.values() for m in values]
-            raise ValidationError({"problems": [f"第 {number} 个问题：{m}" for m in messages]}) from exc
+            raise ValidationError(
+                {
+                    "problems": [
+                        _("第 %(n)s 个问题：%(message)s") % {"n": number, "message": m} for m in messages
+                    ]
+                }
+            ) from exc
     return visit
 
 
@@ -225,11 +253,9 @@ def visit_correct(*, actor, visit: Visit, reason: str = "", **values) -> VisitRe
         raise ValueError(f"not correctable: {sorted(unknown)}")
     visit = Visit.objects.select_for_update().select_related("enterprise", "cadre").get(pk=visit.pk)
     if not Visit.objects.visible_to(actor).filter(pk=visit.pk).exists():
-        raise PermissionDenied("不能更正不在您范围内的走访记录。")
+        raise PermissionDenied(_("不能更正不在您范围内的走访记录。"))
     if not can_correct(actor, visit):
-        raise PermissionDenied(
-            f"走访登记超过 {CORRECTION_WINDOW.days} 天后不能再由本人更正，如需更正请联系服务企业办。"
-        )
+        raise PermissionDenied(window_closed_message())
     if "date" in values and values["date"] != visit.date:
         _check_date_for_correction(visit=visit, day=values["date"])
     changes = {}
@@ -246,7 +272,7 @@ def visit_correct(*, actor, visit: Visit, reason: str = "", **values) -> VisitRe
             if field == "summary":
                 new = (new or "").strip()
                 if not new:
-                    raise ValidationError({"summary": "请填写走访情况。"})
+                    raise ValidationError({"summary": _("请填写走访情况。")})
             elif field in ("orders", "profit_trend") and new is None:
                 new = ""
             old = getattr(visit, field)
@@ -271,12 +297,32 @@ def _check_date_for_correction(*, visit: Visit, day: dt.date) -> None:
     """A corrected date obeys the same rules as a new one, for the visit's own cadre."""
     today = timezone.localdate()
     if day > today:
-        raise ValidationError({"date": f"走访日期不能晚于今天（{today:%Y-%m-%d}）。"})
+        raise ValidationError({"date": future_date_message(today)})
     if _assignment_covering(visit.cadre, visit.enterprise, day):
         return
     first = (
         Assignment.objects.filter(cadre=visit.cadre, enterprise=visit.enterprise).order_by("start").first()
     )
     if first and day < first.start:
-        raise ValidationError({"date": f"走访日期不能早于联系关系开始日期（{first.start:%Y-%m-%d}）。"})
-    raise ValidationError({"date": f"{visit.cadre.name}在 {day:%Y-%m-%d} 不是该企业的联企干部。"})
+        raise ValidationError(
+            {
+                "date": _("走访日期不能早于联系关系开始日期（%(start)s）。")
+                % {"start": f"{first.start:%Y-%m-%d}"}
+            }
+        )
+    raise ValidationError(
+        {
+            "date": _("%(cadre)s在 %(day)s 不是该企业的联企干部。")
+            % {"cadre": visit.cadre.name, "day": f"{day:%Y-%m-%d}"}
+        }
+    )
+
+
+def future_date_message(today: dt.date) -> str:
+    return _("走访日期不能晚于今天（%(today)s）。") % {"today": f"{today:%Y-%m-%d}"}
+
+
+def window_closed_message() -> str:
+    return _("走访登记超过 %(days)s 天后不能再由本人更正，如需更正请联系服务企业办。") % {
+        "days": CORRECTION_WINDOW.days
+    }

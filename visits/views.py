@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cadres.models import Assignment, Cadre
@@ -29,7 +30,14 @@ from visits.forms import (
 from visits.models import Visit
 from visits.rhythm import LABELS as RHYTHM_LABELS
 from visits.rhythm import current_rhythm
-from visits.services import CORRECTION_WINDOW, DuplicateVisit, can_correct, visit_correct, visit_log
+from visits.services import (
+    CORRECTION_WINDOW,
+    DuplicateVisit,
+    can_correct,
+    visit_correct,
+    visit_log,
+    window_closed_message,
+)
 
 STAFF_OR_CADRE = (ADMIN, SUPERVISOR, CADRE)
 
@@ -93,9 +101,9 @@ def visit_log_view(request):
         else:
             raised = len(problems.problems())
             if raised:
-                messages.success(request, f"已登记走访，并提交 {raised} 件诉求。")
+                messages.success(request, _("已登记走访，并提交 %(n)s 件诉求。") % {"n": raised})
             else:
-                messages.success(request, "已登记走访。")
+                messages.success(request, _("已登记走访。"))
             return redirect("visits:enterprise_file", pk=visit.enterprise_id)
     return render(request, "visits/visit_form.html", {"form": form, "problems": problems})
 
@@ -147,9 +155,7 @@ def visit_detail(request, pk):
 def visit_correct_view(request, pk):
     visit = get_visible_or_404(_visit_queryset(), request.user, pk=pk)
     if not can_correct(request.user, visit):
-        raise PermissionDenied(
-            f"走访登记超过 {CORRECTION_WINDOW.days} 天后不能再由本人更正，如需更正请联系服务企业办。"
-        )
+        raise PermissionDenied(window_closed_message())
     form = VisitCorrectForm(request.POST, visit=visit)
     if form.is_valid():
         try:
@@ -157,7 +163,7 @@ def visit_correct_view(request, pk):
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, "已更正走访记录。" if revision else "内容没有变化，未作更正。")
+            messages.success(request, _("已更正走访记录。") if revision else _("内容没有变化，未作更正。"))
             return redirect("visits:detail", pk=visit.pk)
     return _render_detail(request, visit, form, status=200)
 
@@ -221,14 +227,16 @@ def visit_export(request):
     if total > selectors.EXPORT_MAX_ROWS:
         messages.warning(
             request,
-            f"筛选结果共 {total} 条，超过单次导出上限 {selectors.EXPORT_MAX_ROWS} 条，"
-            "请缩小走访日期范围或增加筛选条件后再导出。",
+            _(
+                "筛选结果共 %(total)s 条，超过单次导出上限 %(limit)s 条，请缩小走访日期范围或增加筛选条件后再导出。"
+            )
+            % {"total": total, "limit": selectors.EXPORT_MAX_ROWS},
         )
         return redirect(f"{reverse('visits:list')}?{request.GET.urlencode()}")
     sheet = Sheet(
-        title="走访记录",
+        title=_("走访记录"),
         headers=selectors.EXPORT_HEADERS,
         rows=selectors.export_rows(visit_filter.qs),
         widths=selectors.EXPORT_WIDTHS,
     )
-    return xlsx_response(f"走访记录_{timezone.localdate():%Y%m%d}.xlsx", [sheet])
+    return xlsx_response(_("走访记录_%(day)s.xlsx") % {"day": f"{timezone.localdate():%Y%m%d}"}, [sheet])
