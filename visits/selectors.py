@@ -65,6 +65,8 @@ def my_enterprises(user, *, today: dt.date | None = None) -> list[MyEnterprise]:
     access = access_for(user)
     if not access.cadre_id:
         return []
+    # The enterprise's last visit by anyone: coverage counts the enterprise, not who went, so a
+    # visit by a fellow liaison cadre also settles the rhythm.
     last_visit = (
         Visit.objects.filter(enterprise=OuterRef("enterprise_id")).order_by("-date").values("date")[:1]
     )

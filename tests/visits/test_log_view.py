@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from requests_tracker.models import Request
+from tests import factories as f
 from visits.forms import cadre_label, enterprise_label
 from visits.models import Visit
 
@@ -211,3 +212,15 @@ def test_cadre_lookup_gives_names_and_units_but_no_phone_numbers(login, world):
         {"value": cadre_label(world.other_cadre), "id": world.other_cadre.pk, "name": "李四"}
     ]
     assert world.other_cadre.phone not in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["cadre", "supervisor"])
+def test_form_query_count_does_not_grow_with_enterprises_or_cadres(login, world, persona, count_queries):
+    client = login(world.users[persona])
+    url = f"{URL}?enterprise={world.ent_a1.pk}"
+    small = count_queries(client, url)
+    for _ in range(6):
+        enterprise = f.EnterpriseFactory(town=world.town_a)
+        f.AssignmentFactory(cadre=world.cadre, enterprise=enterprise)
+        f.AssignmentFactory(enterprise=world.ent_a1, is_lead=False)
+    assert count_queries(client, url) == small
