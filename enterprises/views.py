@@ -1,10 +1,10 @@
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from enterprises.filters import EnterpriseFilter
 from enterprises.models import Enterprise
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR
-from qiqing.permissions import get_visible_or_404, role_required
+from qiqing.permissions import role_required
 
 
 @role_required(ADMIN, SUPERVISOR, CADRE, HANDLER)
@@ -19,10 +19,5 @@ def enterprise_list(request):
 
 @role_required(ADMIN, SUPERVISOR, CADRE, HANDLER, CONTACT)
 def enterprise_detail(request, pk):
-    enterprise = get_visible_or_404(Enterprise.objects.select_related("town"), request.user, pk=pk)
-    assignments = enterprise.assignments.select_related("cadre__unit").order_by("end", "-start")
-    return render(
-        request,
-        "enterprises/enterprise_detail.html",
-        {"enterprise": enterprise, "assignments": assignments, "tags": enterprise.tags.all()},
-    )
+    """Old address of an enterprise's page: the enterprise file (一企一档) is the one page now."""
+    return redirect("visits:enterprise_file", pk=pk)

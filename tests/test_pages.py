@@ -34,7 +34,7 @@ def test_static_vendor_assets_reference_nothing_external():
         ("admin", "analytics:overview"),
         ("supervisor", "analytics:overview"),
         ("handler", "requests_tracker:list"),
-        ("cadre", "enterprises:list"),
+        ("cadre", "visits:my_enterprises"),
         ("contact", "requests_tracker:list"),
     ],
 )

@@ -106,7 +106,7 @@ def test_inactive_user_sees_nothing(world):
 
 
 DETAIL_PAGES = [
-    ("enterprises:detail", ENTERPRISES, ["ent_a1", "ent_b1"]),
+    ("visits:enterprise_file", ENTERPRISES, ["ent_a1", "ent_b1"]),
     ("requests_tracker:detail", REQUESTS, ["req_a1", "req_b1"]),
     ("cadres:detail", CADRES, ["cadre", "other_cadre"]),
 ]

@@ -1,6 +1,22 @@
 from django.contrib import admin
 
-from visits.models import Visit
+from visits.models import Visit, VisitRevision
+
+
+class VisitRevisionInline(admin.TabularInline):
+    """Corrections are history: shown, never edited here."""
+
+    model = VisitRevision
+    extra = 0
+    can_delete = False
+    fields = ["at", "actor", "changes", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Visit)
@@ -10,3 +26,4 @@ class VisitAdmin(admin.ModelAdmin):
     search_fields = ["enterprise__name", "enterprise__uscc", "cadre__name", "summary"]
     autocomplete_fields = ["enterprise", "cadre", "participants", "created_by"]
     date_hierarchy = "date"
+    inlines = [VisitRevisionInline]

@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
@@ -98,3 +100,55 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.cadre.name} → {self.enterprise.name}"
+
+    @property
+    def has_survey(self) -> bool:
+        return any(
+            value not in (None, "")
+            for value in (self.orders, self.headcount, self.vacancies, self.output_yoy, self.profit_trend)
+        )
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError("走访更正记录只能追加，不能修改。")
+
+    def delete(self):
+        raise ValidationError("走访更正记录只能追加，不能删除。")
+
+
+class VisitRevision(models.Model):
+    """One correction of a logged visit (走访更正记录): who changed which fields, before → after."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name="走访记录", on_delete=models.CASCADE, related_name="revisions"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="更正人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField("更正时间", default=timezone.now)
+    # {field name: {"label": 中文字段名, "before": shown value, "after": shown value}}; values are
+    # stored as display text so the history still reads right after choices or names change.
+    changes = models.JSONField("修改内容", default=dict)
+    reason = models.CharField("更正说明", max_length=200, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "走访更正记录"
+        verbose_name_plural = "走访更正记录"
+        indexes = [models.Index(fields=["visit", "at"])]
+
+    def __str__(self):
+        return f"{self.visit_id} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("走访更正记录只能追加，不能修改。")
+        super().save(*args, **kwargs)

@@ -1,15 +1,242 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from qiqing.access import ADMIN, CADRE, SUPERVISOR
-from qiqing.permissions import role_required
+from cadres.models import Assignment, Cadre
+from enterprises.models import Enterprise
+from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR, access_for
+from qiqing.charts import chart_payload
+from qiqing.permissions import get_visible_or_404, role_required
+from qiqing.xlsx import Sheet, xlsx_response
+from requests_tracker.models import Request
+from visits import selectors
+from visits.charts import survey_figures
 from visits.filters import VisitFilter
+from visits.forms import (
+    PROBLEM_PREFIX,
+    ProblemFormSet,
+    VisitCorrectForm,
+    VisitLogForm,
+    cadre_label,
+    enterprise_label,
+)
 from visits.models import Visit
+from visits.rhythm import LABELS as RHYTHM_LABELS
+from visits.rhythm import current_rhythm
+from visits.services import (
+    CORRECTION_WINDOW,
+    DuplicateVisit,
+    can_correct,
+    visit_correct,
+    visit_log,
+    window_closed_message,
+)
+
+STAFF_OR_CADRE = (ADMIN, SUPERVISOR, CADRE)
 
 
-@role_required(ADMIN, SUPERVISOR, CADRE)
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's refusal next to the field it names (or on top of the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@role_required(CADRE)
+def my_enterprises(request):
+    rows = selectors.my_enterprises(request.user)
+    return render(
+        request,
+        "visits/my_enterprises.html",
+        {"rows": rows, "rhythm": RHYTHM_LABELS[current_rhythm()]},
+    )
+
+
+def _log_initial(request) -> dict:
+    """?enterprise=<pk> (the 登记走访 button on a card or a file) preselects that enterprise."""
+    initial = {"date": timezone.localdate()}
+    pk = request.GET.get("enterprise")
+    if not pk:
+        return initial
+    enterprise = get_visible_or_404(Enterprise, request.user, pk=pk if pk.isdigit() else 0)
+    if not enterprise.active:
+        return initial
+    if not access_for(request.user).is_staff_reader:
+        initial["enterprise"] = enterprise.pk
+        return initial
+    initial["enterprise"] = enterprise_label(enterprise)
+    lead = (
+        Assignment.objects.active()
+        .filter(enterprise=enterprise)
+        .select_related("cadre__unit")
+        .order_by("-is_lead", "start")
+        .first()
+    )
+    if lead:
+        initial["cadre"] = cadre_label(lead.cadre)
+    return initial
+
+
+@role_required(*STAFF_OR_CADRE)
+def visit_log_view(request):
+    data = request.POST if request.method == "POST" else None
+    form = VisitLogForm(data, actor=request.user, initial=_log_initial(request))
+    problems = ProblemFormSet(data, prefix=PROBLEM_PREFIX)
+    if data is not None and form.is_valid() and problems.is_valid():
+        try:
+            visit = visit_log(actor=request.user, problems=problems.problems(), **form.service_kwargs())
+        except DuplicateVisit as exc:
+            form.ask_duplicate_confirmation(exc.existing)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            raised = len(problems.problems())
+            if raised:
+                messages.success(request, _("已登记走访，并提交 %(n)s 件诉求。") % {"n": raised})
+            else:
+                messages.success(request, _("已登记走访。"))
+            return redirect("visits:enterprise_file", pk=visit.enterprise_id)
+    return render(request, "visits/visit_form.html", {"form": form, "problems": problems})
+
+
+@require_GET
+@role_required(*STAFF_OR_CADRE)
+def lookup(request):
+    """Suggestions for the enterprise and cadre inputs of the visit form (datalist, JSON)."""
+    term = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind")
+    results = []
+    if len(term) >= 1 and kind == "enterprise":
+        enterprises = (
+            Enterprise.objects.visible_to(request.user)
+            .active()
+            .filter(Q(name__icontains=term) | Q(uscc__istartswith=term))
+            .order_by("name")[:20]
+        )
+        leads = {}
+        for a in (
+            Assignment.objects.active()
+            .filter(enterprise__in=[e.pk for e in enterprises])
+            .select_related("cadre__unit")
+            .order_by("-is_lead", "start")
+        ):
+            leads.setdefault(a.enterprise_id, cadre_label(a.cadre))
+        results = [{"value": enterprise_label(e), "cadre": leads.get(e.pk, "")} for e in enterprises]
+    elif len(term) >= 1 and kind == "cadre":
+        # Names and units only: who may be picked as a participant is any cadre on duty.
+        cadres = (
+            Cadre.objects.active()
+            .filter(Q(name__icontains=term) | Q(code__iexact=term))
+            .select_related("unit")
+            .order_by("name", "code")[:20]
+        )
+        results = [{"value": cadre_label(c), "id": c.pk, "name": c.name} for c in cadres]
+    return JsonResponse({"results": results})
+
+
+@role_required(*STAFF_OR_CADRE)
+def visit_detail(request, pk):
+    visit = get_visible_or_404(_visit_queryset(), request.user, pk=pk)
+    form = VisitCorrectForm(visit=visit) if can_correct(request.user, visit) else None
+    return _render_detail(request, visit, form)
+
+
+@require_POST
+@role_required(*STAFF_OR_CADRE)
+def visit_correct_view(request, pk):
+    visit = get_visible_or_404(_visit_queryset(), request.user, pk=pk)
+    if not can_correct(request.user, visit):
+        raise PermissionDenied(window_closed_message())
+    form = VisitCorrectForm(request.POST, visit=visit)
+    if form.is_valid():
+        try:
+            revision = visit_correct(actor=request.user, visit=visit, **form.service_kwargs())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已更正走访记录。") if revision else _("内容没有变化，未作更正。"))
+            return redirect("visits:detail", pk=visit.pk)
+    return _render_detail(request, visit, form, status=200)
+
+
+def _visit_queryset():
+    return Visit.objects.select_related("enterprise__town", "cadre__unit", "created_by")
+
+
+def _render_detail(request, visit, form, status=200):
+    context = {
+        "visit": visit,
+        "form": form,
+        "deadline": visit.created_at + CORRECTION_WINDOW,
+        "participants": visit.participants.select_related("unit"),
+        "raised": Request.objects.visible_to(request.user).filter(visit=visit).select_related("category"),
+        "revisions": visit.revisions.select_related("actor"),
+        "manages": access_for(request.user).is_staff_reader,
+        "window_days": CORRECTION_WINDOW.days,
+    }
+    return render(request, "visits/visit_detail.html", context, status=status)
+
+
+@role_required(ADMIN, SUPERVISOR, CADRE, HANDLER, CONTACT)
+def enterprise_file(request, pk):
+    enterprise = get_visible_or_404(Enterprise.objects.select_related("town"), request.user, pk=pk)
+    context = selectors.enterprise_file(request.user, enterprise, page=request.GET.get("page"))
+    if "series" in context:
+        figures = survey_figures(context["series"])
+        context["charts"] = {key: chart_payload(fig, height=220) for key, fig in figures.items()}
+    return render(request, "visits/enterprise_file.html", context)
+
+
+@role_required(CONTACT)
+def my_file(request):
+    """The enterprise contact's own file (their menu entry 企业档案)."""
+    return redirect("visits:enterprise_file", pk=access_for(request.user).contact_enterprise_id)
+
+
+@role_required(*STAFF_OR_CADRE)
 def visit_list(request):
-    base = Visit.objects.visible_to(request.user).select_related("enterprise__town", "cadre__unit")
-    visit_filter = VisitFilter(request.GET, queryset=base)
+    visit_filter = VisitFilter(request.GET, queryset=selectors.visit_list_queryset(request.user))
     page = Paginator(visit_filter.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "visits/visit_list.html", {"filter": visit_filter, "page_obj": page})
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    return render(
+        request,
+        "visits/visit_list.html",
+        {
+            "filter": visit_filter,
+            "page_obj": page,
+            "export_query": export_query.urlencode(),
+            "can_export": access_for(request.user).is_staff_reader,
+        },
+    )
+
+
+@role_required(ADMIN, SUPERVISOR)
+def visit_export(request):
+    visit_filter = VisitFilter(request.GET, queryset=selectors.visit_list_queryset(request.user))
+    total = visit_filter.qs.count()
+    if total > selectors.EXPORT_MAX_ROWS:
+        messages.warning(
+            request,
+            _(
+                "筛选结果共 %(total)s 条，超过单次导出上限 %(limit)s 条，请缩小走访日期范围或增加筛选条件后再导出。"
+            )
+            % {"total": total, "limit": selectors.EXPORT_MAX_ROWS},
+        )
+        return redirect(f"{reverse('visits:list')}?{request.GET.urlencode()}")
+    sheet = Sheet(
+        title=_("走访记录"),
+        headers=selectors.EXPORT_HEADERS,
+        rows=selectors.export_rows(visit_filter.qs),
+        widths=selectors.EXPORT_WIDTHS,
+    )
+    return xlsx_response(_("走访记录_%(day)s.xlsx") % {"day": f"{timezone.localdate():%Y%m%d}"}, [sheet])

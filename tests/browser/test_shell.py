@@ -9,9 +9,9 @@ def test_cadre_logs_in_on_a_phone_and_sees_their_enterprises_in_chinese(
     phone_page, live_server, world, external_requests
 ):
     log_in(phone_page, live_server, "p_cadre")
-    assert phone_page.url.endswith("/enterprises/")
-    assert phone_page.locator("h1").inner_text() == "我联系的企业"
-    assert phone_page.get_by_text("甲一精密机械有限公司").is_visible()
+    assert phone_page.url.endswith("/visits/mine/")
+    assert phone_page.locator("h1").inner_text() == "我的企业"
+    assert phone_page.locator('[data-layout="cards"]').get_by_text("甲一精密机械有限公司").is_visible()
     # Nothing overflows a 375-px screen sideways.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
     assert external_requests == []

@@ -1,0 +1,418 @@
+"""Reads for the cadre workbench: my enterprises, the enterprise file (一企一档), visit lists.
+
+Every function reads through ``visible_to(user)`` and runs a fixed number of queries however
+many enterprises, visits or requests there are (annotations and one union, no per-row lookups).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from cadres.models import Assignment
+from enterprises.models import Enterprise
+from qiqing.access import access_for
+from requests_tracker.models import Request
+from visits.models import Visit
+from visits.rhythm import due_for_visit
+from visits.services import manages_enterprise
+
+FULL = "full"  # liaison cadres, supervisors in scope, admins: the whole file
+CONTACT = "contact"  # the enterprise's own contact: its requests and the visits, no internals
+HANDLER = "handler"  # a department handler: the profile and their unit's requests only
+
+
+def _count(queryset, outer: str = "pk") -> Subquery:
+    """A correlated COUNT(*) per enterprise, 0 when there is none."""
+    counted = (
+        queryset.filter(enterprise=OuterRef(outer)).order_by().values("enterprise").annotate(n=Count("*"))
+    )
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+
+
+# --- 我的企业 -----------------------------------------------------------------------------
+
+
+@dataclass
+class MyEnterprise:
+    enterprise: Enterprise
+    since: dt.date
+    last_visit: dt.date | None
+    days_since: int | None
+    due: bool
+    open_requests: int
+    overdue_requests: int
+
+
+def my_enterprises(user, *, today: dt.date | None = None) -> list[MyEnterprise]:
+    """The cadre's currently assigned enterprises, most urgent first.
+
+    Order (why): an overdue request first — a department has missed its deadline on a problem
+    this cadre collected, and the enterprise is waiting for someone to chase it; then enterprises
+    due a visit under the county's rhythm, the longest gap (never visited) first, because
+    coverage is what the programme is judged on; then the number of open requests still being
+    handled, which the cadre should follow up on the next visit; then by name for a stable list.
+    """
+    today = today or timezone.localdate()
+    access = access_for(user)
+    if not access.cadre_id:
+        return []
+    # The enterprise's last visit by anyone: coverage counts the enterprise, not who went, so a
+    # visit by a fellow liaison cadre also settles the rhythm.
+    last_visit = (
+        Visit.objects.filter(enterprise=OuterRef("enterprise_id")).order_by("-date").values("date")[:1]
+    )
+    pairs = (
+        Assignment.objects.active()
+        .filter(cadre_id=access.cadre_id)
+        .select_related("enterprise__town")
+        .annotate(
+            last_visit=Subquery(last_visit),
+            open_requests=_count(Request.objects.open(), "enterprise_id"),
+            overdue_requests=_count(Request.objects.overdue(today), "enterprise_id"),
+        )
+    )
+    result = [
+        MyEnterprise(
+            enterprise=a.enterprise,
+            since=a.start,
+            last_visit=a.last_visit,
+            days_since=(today - a.last_visit).days if a.last_visit else None,
+            due=due_for_visit(a.last_visit, today),
+            open_requests=a.open_requests,
+            overdue_requests=a.overdue_requests,
+        )
+        for a in pairs
+    ]
+    # At most QIQING_MAX_ASSIGNMENTS rows, so the urgency order is computed here with the same
+    # due_for_visit() the rest of the county uses rather than re-stating the rhythm in SQL.
+    result.sort(
+        key=lambda r: (
+            -r.overdue_requests,
+            not r.due,
+            r.last_visit or dt.date.min,
+            -r.open_requests,
+            r.enterprise.name,
+        )
+    )
+    return result
+
+
+# --- 一企一档 ------------------------------------------------------------------------------
+
+
+TIMELINE_PAGE = 20
+
+
+def enterprise_file(user, enterprise: Enterprise, *, page=None) -> dict:
+    """Everything the enterprise file shows to this user, cut to their audience.
+
+    Internal to staff (not shown to the enterprise's contact): visit summaries and the survey
+    (cadres' working notes and the county's view of the business), tags (the county's own
+    classification), past liaison cadres, participants' units and the visit detail pages.
+    The contact sees the profile, the current liaison cadres (with phone: reaching them is the
+    point of the pairing), the dates, modes and cadres of visits, and every request of theirs.
+    A handler sees the profile and the requests their unit handles — not the visit log.
+    """
+    audience = file_audience(user, enterprise)
+    page_obj = Paginator(timeline(user, enterprise, audience), TIMELINE_PAGE).get_page(page)
+    context = {
+        "enterprise": enterprise,
+        "audience": audience,
+        "full": audience == FULL,
+        "page_obj": page_obj,
+        "items": timeline_items(user, page_obj.object_list),
+        "open_requests": open_requests(user, enterprise),
+    }
+    if audience != CONTACT:
+        context["tags"] = list(enterprise.tags.all())
+    if audience != HANDLER:
+        context["assignments"] = [
+            a for a in liaison_assignments(enterprise) if audience == FULL or a.end is None
+        ]
+    if audience == FULL:
+        context["series"] = survey_series(enterprise)
+        context["can_log"] = enterprise.active
+    return context
+
+
+def file_audience(user, enterprise: Enterprise) -> str:
+    """Which version of the enterprise file the user gets (the enterprise is already visible)."""
+    access = access_for(user)
+    if manages_enterprise(access, enterprise):
+        return FULL
+    if (
+        access.cadre_id
+        and Assignment.objects.active().filter(cadre_id=access.cadre_id, enterprise=enterprise).exists()
+    ):
+        return FULL
+    if access.contact_enterprise_id == enterprise.pk:
+        return CONTACT
+    return HANDLER
+
+
+def liaison_assignments(enterprise: Enterprise):
+    """Current liaison cadres first (lead first), then past pairings, newest first."""
+    return enterprise.assignments.select_related("cadre__unit").order_by(
+        F("end").desc(nulls_first=True), "-is_lead", "-start"
+    )
+
+
+def timeline(user, enterprise: Enterprise, audience: str):
+    """Visits and requests of one enterprise as one stream, newest first, ready to paginate.
+
+    One UNION of (kind, id, day, stamp) rows: the paginator counts and slices it in SQL, and
+    ``timeline_items`` loads only the page's objects, so a page costs the same at any history size.
+    """
+    requests = (
+        Request.objects.visible_to(user)
+        .filter(enterprise=enterprise)
+        .order_by()
+        .annotate(
+            kind=Value("request", output_field=CharField()),
+            item_id=F("pk"),
+            day=TruncDate("submitted_at"),
+            stamp=F("submitted_at"),
+        )
+        .values_list("kind", "item_id", "day", "stamp")
+    )
+    if audience == HANDLER:
+        return requests.order_by("-day", "-stamp", "-item_id")
+    visits = (
+        Visit.objects.visible_to(user)
+        .filter(enterprise=enterprise)
+        .order_by()
+        .annotate(
+            kind=Value("visit", output_field=CharField()),
+            item_id=F("pk"),
+            day=F("date"),
+            stamp=F("created_at"),
+        )
+        .values_list("kind", "item_id", "day", "stamp")
+    )
+    return visits.union(requests, all=True).order_by("-day", "-stamp", "kind", "-item_id")
+
+
+@dataclass
+class TimelineItem:
+    kind: str
+    day: dt.date
+    obj: object
+
+
+def timeline_items(user, rows, *, today: dt.date | None = None) -> list[TimelineItem]:
+    """Load the objects of one timeline page: two queries for the rows, two for what they show."""
+    today = today or timezone.localdate()
+    rows = list(rows)
+    visit_ids = [row[1] for row in rows if row[0] == "visit"]
+    request_ids = [row[1] for row in rows if row[0] == "request"]
+    visits = {}
+    if visit_ids:
+        raised = Request.objects.visible_to(user).select_related("category").order_by("pk")
+        visits = (
+            Visit.objects.filter(pk__in=visit_ids)
+            .select_related("cadre__unit")
+            .prefetch_related("participants", Prefetch("requests", queryset=raised, to_attr="raised"))
+        )
+        visits = {v.pk: v for v in visits}
+    requests = {}
+    if request_ids:
+        requests = {
+            r.pk: mark_late(r, today)
+            for r in Request.objects.filter(pk__in=request_ids).select_related("category", "lead_unit")
+        }
+    items = []
+    for kind, item_id, day, _stamp in rows:
+        obj = visits.get(item_id) if kind == "visit" else requests.get(item_id)
+        if obj is not None:
+            items.append(TimelineItem(kind=kind, day=day, obj=obj))
+    return items
+
+
+def mark_late(request: Request, today: dt.date) -> Request:
+    """Overdue now (DESIGN.md §5): open with a running clock and past its response deadline."""
+    request.late = bool(
+        request.status in Request.CLOCK_STATUSES and request.response_due and request.response_due < today
+    )
+    return request
+
+
+def open_requests(user, enterprise: Enterprise, *, today: dt.date | None = None) -> list[Request]:
+    today = today or timezone.localdate()
+    queryset = (
+        Request.objects.visible_to(user)
+        .filter(enterprise=enterprise)
+        .open()
+        .select_related("category", "lead_unit")
+        .order_by(F("response_due").asc(nulls_last=True), "submitted_at")
+    )
+    return [mark_late(r, today) for r in queryset]
+
+
+@dataclass
+class SurveyPoint:
+    label: str  # 2026年3月
+    month: dt.date
+    headcount: int | None = None
+    vacancies: int | None = None
+    output_yoy: object = None
+
+
+def survey_series(enterprise: Enterprise, *, months: int = 24) -> list[SurveyPoint]:
+    """The survey indicators by month (the latest reading in each month), oldest first.
+
+    Only the last ``months`` months that have a reading are kept, so the charts stay small.
+    """
+    readings = (
+        Visit.objects.filter(enterprise=enterprise)
+        .filter(Q(headcount__isnull=False) | Q(vacancies__isnull=False) | Q(output_yoy__isnull=False))
+        .order_by("date", "pk")
+        .values_list("date", "headcount", "vacancies", "output_yoy")
+    )
+    by_month: dict[dt.date, SurveyPoint] = {}
+    for day, headcount, vacancies, output_yoy in readings:
+        month = day.replace(day=1)
+        label = _("%(year)s年%(month)s月") % {"year": day.year, "month": day.month}
+        point = by_month.setdefault(month, SurveyPoint(label=label, month=month))
+        # Later visits in the same month overwrite earlier ones: the newest reading wins.
+        if headcount is not None:
+            point.headcount = headcount
+        if vacancies is not None:
+            point.vacancies = vacancies
+        if output_yoy is not None:
+            point.output_yoy = output_yoy
+    return [by_month[m] for m in sorted(by_month)][-months:]
+
+
+# --- 走访记录 ------------------------------------------------------------------------------
+
+
+def visit_list_queryset(user):
+    """Visits the user may read, with what the list and the export show, newest first."""
+    raised = Request.objects.filter(visit=OuterRef("pk")).order_by().values("visit").annotate(n=Count("*"))
+    return (
+        Visit.objects.visible_to(user)
+        .select_related("enterprise__town", "cadre__unit", "created_by")
+        .annotate(problem_count=Coalesce(Subquery(raised.values("n"), output_field=IntegerField()), 0))
+        .order_by("-date", "-pk")
+    )
+
+
+EXPORT_HEADERS = [
+    _l("走访日期"),
+    _l("企业名称"),
+    _l("统一社会信用代码"),
+    _l("属地"),
+    _l("走访干部"),
+    _l("干部单位"),
+    _l("走访方式"),
+    _l("同行干部"),
+    _l("走访情况"),
+    _l("订单情况"),
+    _l("在岗职工数"),
+    _l("用工缺口(人)"),
+    _l("产值/销售同比(%)"),
+    _l("利润趋势"),
+    _l("提出诉求(件)"),
+    _l("登记人"),
+    _l("登记时间"),
+]
+EXPORT_WIDTHS = [12, 30, 22, 12, 10, 18, 12, 16, 50, 10, 10, 10, 14, 10, 10, 14, 18]
+
+
+EXPORT_MAX_ROWS = 20_000  # about 15 s of writing; beyond that the request would time out
+EXPORT_CHUNK = 2000
+
+
+def export_rows(queryset) -> Iterator[list]:
+    """One spreadsheet row per visit, read in chunks as plain values (no model objects).
+
+    Participants are fetched per chunk (one query per 2,000 visits) and choice codes are shown
+    with their Chinese labels, exactly as the list page shows them.
+    """
+    modes, orders, trends = (dict(c.choices) for c in (Visit.Mode, Visit.Orders, Visit.Trend))
+    columns = (
+        "pk",
+        "date",
+        "enterprise__name",
+        "enterprise__uscc",
+        "enterprise__town__name",
+        "cadre__name",
+        "cadre__unit__name",
+        "mode",
+        "summary",
+        "orders",
+        "headcount",
+        "vacancies",
+        "output_yoy",
+        "profit_trend",
+        "problem_count",
+        "created_by__first_name",
+        "created_by__last_name",
+        "created_by__username",
+        "created_at",
+    )
+    chunk = []
+    for row in queryset.values_list(*columns).iterator(chunk_size=EXPORT_CHUNK):
+        chunk.append(row)
+        if len(chunk) == EXPORT_CHUNK:
+            yield from _export_chunk(chunk, modes, orders, trends)
+            chunk = []
+    if chunk:
+        yield from _export_chunk(chunk, modes, orders, trends)
+
+
+def _export_chunk(chunk, modes, orders, trends) -> Iterator[list]:
+    names: dict[int, list[str]] = {}
+    through = Visit.participants.through.objects.filter(visit_id__in=[row[0] for row in chunk])
+    for visit_id, name in through.order_by("cadre__name").values_list("visit_id", "cadre__name"):
+        names.setdefault(visit_id, []).append(name)
+    for (
+        pk,
+        day,
+        enterprise,
+        uscc,
+        town,
+        cadre,
+        unit,
+        mode,
+        summary,
+        order,
+        headcount,
+        vacancies,
+        output_yoy,
+        trend,
+        problems,
+        first_name,
+        last_name,
+        username,
+        created_at,
+    ) in chunk:
+        logged_by = f"{first_name} {last_name}".strip() or username or ""
+        yield [
+            day,
+            enterprise,
+            uscc,
+            town,
+            cadre,
+            unit,
+            modes.get(mode, mode),
+            "、".join(names.get(pk, [])),
+            summary,
+            orders.get(order, order),
+            headcount,
+            vacancies,
+            output_yoy,
+            trends.get(trend, trend),
+            problems,
+            logged_by,
+            created_at,
+        ]
