@@ -1,10 +1,11 @@
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from enterprises.filters import EnterpriseFilter
 from enterprises.models import Enterprise
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR
-from qiqing.permissions import role_required
+from qiqing.permissions import get_visible_or_404, role_required
 
 
 @role_required(ADMIN, SUPERVISOR, CADRE, HANDLER)
@@ -17,7 +18,9 @@ def enterprise_list(request):
     )
 
 
+@require_safe
 @role_required(ADMIN, SUPERVISOR, CADRE, HANDLER, CONTACT)
 def enterprise_detail(request, pk):
     """Old address of an enterprise's page: the enterprise file (一企一档) is the one page now."""
-    return redirect("visits:enterprise_file", pk=pk)
+    enterprise = get_visible_or_404(Enterprise, request.user, pk=pk)
+    return redirect("visits:enterprise_file", pk=enterprise.pk)
