@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from qiqing.access import ADMIN, CADRE, HANDLER, SUPERVISOR
+from qiqing.access import ADMIN, HANDLER, SUPERVISOR
 from qiqing.navigation import NavItem
 
-NAV = [NavItem(_("企业"), "enterprises:list", (ADMIN, SUPERVISOR, CADRE, HANDLER), icon="building", order=20)]
-HOME = {CADRE: "enterprises:list"}
+# Cadres reach their enterprises through 我的企业 (visits app); the directory is for staff.
+NAV = [NavItem(_("企业"), "enterprises:list", (ADMIN, SUPERVISOR, HANDLER), icon="building", order=20)]

@@ -84,7 +84,8 @@ class Visit(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # Not auto_now_add: ledger imports and the demo seed record when a visit was really logged.
+    created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = VisitQuerySet.as_manager()
