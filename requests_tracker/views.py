@@ -415,9 +415,14 @@ def attachment(request, pk, attachment_pk):
 
 
 # --- rating without a login --------------------------------------------------------------
+def _response_stamp(obj: Request) -> list[int]:
+    """Which response a link rates: a later response (after a reopening) makes old links void."""
+    return [obj.reopen_count, int(obj.responded_at.timestamp() * 1_000_000)]
+
+
 def rating_token(obj: Request) -> str:
     """A signed token naming the request and the response it rates; valid for one rating."""
-    return signing.dumps({"r": obj.pk, "t": int(obj.responded_at.timestamp())}, salt=RATING_SALT)
+    return signing.dumps({"r": obj.pk, "t": _response_stamp(obj)}, salt=RATING_SALT)
 
 
 def _rating_target(token: str) -> tuple[Request | None, str]:
@@ -430,7 +435,7 @@ def _rating_target(token: str) -> tuple[Request | None, str]:
     obj = (
         Request.objects.select_related("enterprise", "category", "lead_unit").filter(pk=data.get("r")).first()
     )
-    if obj is None or not obj.responded_at or int(obj.responded_at.timestamp()) != data.get("t"):
+    if obj is None or not obj.responded_at or _response_stamp(obj) != data.get("t"):
         return None, _("该答复已更新，此评价链接已失效。")
     if not obj.awaiting_rating:
         return None, _("该答复已评价或已办结，此链接已失效。感谢您的反馈！")
