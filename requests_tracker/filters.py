@@ -6,6 +6,14 @@ from enterprises.models import Town
 from requests_tracker.models import Category, Request, SupervisionNotice
 
 
+class YesNoAll(django_filters.widgets.BooleanWidget):
+    """全部 / 是 / 否 instead of django-filter's 未知 for "no filter"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("", "全部"), ("true", "是"), ("false", "否"))
+
+
 class RequestFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="编号/企业/内容", method="search")
     status = django_filters.ChoiceFilter(label="状态", choices=Request.Status.choices)
@@ -15,7 +23,7 @@ class RequestFilter(django_filters.FilterSet):
         label="属地", field_name="enterprise__town", queryset=Town.objects.all()
     )
     lead_unit = django_filters.ModelChoiceFilter(label="牵头单位", queryset=Unit.objects.all())
-    overdue = django_filters.BooleanFilter(label="已超期", field_name="is_overdue")
+    overdue = django_filters.BooleanFilter(label="已超期", field_name="is_overdue", widget=YesNoAll)
 
     class Meta:
         model = Request
@@ -46,7 +54,7 @@ class InboxFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="编号/企业/内容", method="search")
     status = django_filters.ChoiceFilter(label="状态", choices=Request.Status.choices)
     role = django_filters.ChoiceFilter(label="承办角色", choices=ROLE_CHOICES, method="by_role")
-    overdue = django_filters.BooleanFilter(label="已超期", field_name="is_overdue")
+    overdue = django_filters.BooleanFilter(label="已超期", field_name="is_overdue", widget=YesNoAll)
 
     class Meta:
         model = Request

@@ -75,12 +75,6 @@ class RequestQuerySet(models.QuerySet):
     def awaiting_triage(self):
         return self.filter(status=Request.Status.SUBMITTED)
 
-    def by_urgency(self):
-        """Overdue first, then the nearest response deadline; undated last."""
-        return self.order_by(
-            F("is_overdue").desc(), F("response_due").asc(nulls_last=True), "submitted_at", "pk"
-        )
-
     def for_units(self, unit_ids):
         """Requests a unit leads (主办) or assists (协办)."""
         return self.filter(

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
 from qiqing.access import access_for
@@ -78,7 +78,7 @@ def awaiting_close(user):
 def inbox(user):
     """Requests assigned to the user's units (lead or assisting), most urgent first."""
     units = access_for(user).handler_unit_ids
-    assisting = RequestAssist.objects.filter(request=OuterRef("pk"), unit_id__in=units)
+    assisting = RequestAssist.objects.filter(request=OuterRef("pk"), unit_id__in=units).order_by("due")
     return (
         Request.objects.for_units(units)
         .filter(status__in=(*Request.CLOCK_STATUSES, Request.Status.RESPONDED))
@@ -90,9 +90,18 @@ def inbox(user):
                 output_field=BooleanField(),
             ),
             assist_open=Exists(assisting.filter(answered_at__isnull=True)),
+            assist_due=Subquery(assisting.filter(answered_at__isnull=True).values("due")[:1]),
             extension_pending=_pending_extension(),
+            # Answered requests only wait for the enterprise's rating: they go last.
+            waiting=Case(
+                When(status=Request.Status.RESPONDED, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
         )
-        .by_urgency()
+        .order_by(
+            "waiting", F("is_overdue").desc(), F("response_due").asc(nulls_last=True), "submitted_at", "pk"
+        )
     )
 
 

@@ -453,3 +453,15 @@ def test_list_query_count_does_not_grow_with_rows(cast, login, url_name, persona
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_inbox_puts_overdue_first_and_answered_last(cast, login):
+    answered = cast.build_request("responded")
+    later = cast.build_request("in_progress")
+    overdue = cast.build_request("in_progress", response_due=dt.date(2026, 1, 5), is_overdue=True)
+    assisting = cast.build_request("in_progress", lead_unit=cast.spare_unit)
+    page = login(cast.users["lead"]).get(reverse("requests_tracker:inbox")).context["page_obj"]
+    assert [obj.pk for obj in page] == [overdue.pk, later.pk, answered.pk]
+    assist_page = login(cast.users["assist"]).get(reverse("requests_tracker:inbox")).context["page_obj"]
+    row = next(obj for obj in assist_page if obj.pk == assisting.pk)
+    assert (row.is_lead, row.assist_open, row.assist_due) == (False, True, assisting.contact_due)
