@@ -26,11 +26,20 @@ def _open(page, live_server, request):
     page.goto(f"{live_server.url}/requests/{request.pk}/")
 
 
+def _click_ref(page, request):
+    page.click(f"text={request.ref}")
+    page.wait_for_url(f"**/requests/{request.pk}/")
+    page.wait_for_load_state("load")
+
+
 def _act(page, action, *, fill=None, select=None, check=None, confirm=False):
     """Open the action's panel if it is folded, fill it in and submit it."""
+    page.wait_for_load_state("load")  # Bootstrap's collapse handlers are attached
     form = page.locator(f"#qq-form-{action}")
     if not form.is_visible():
         page.click(f"button[data-action={action}]")
+        # Wait until the panel has finished unfolding, not just started.
+        page.wait_for_selector(f"#qq-action-{action}.collapse.show")
         form.wait_for(state="visible")
     for name, value in (fill or {}).items():
         form.locator(f"[name={name}]").fill(value)
@@ -66,7 +75,7 @@ def test_request_travels_from_submission_to_close_out(page, live_server, world, 
     # The supervisor finds it in the triage queue and assigns it — to the wrong unit.
     _as(page, live_server, "p_supervisor")
     page.goto(f"{live_server.url}/requests/triage/")
-    page.click(f"text={request.ref}")
+    _click_ref(page, request)
     _act(page, "assign", select={"lead_unit": "教育局"})
     assert _status(page) == "已交办"
     assert page.get_by_text("签收期限").first.is_visible()
@@ -74,7 +83,7 @@ def test_request_travels_from_submission_to_close_out(page, live_server, world, 
     # The education bureau returns it: not theirs.
     _as(page, live_server, "p_edu_handler")
     assert page.url.endswith("/requests/inbox/")
-    page.click(f"text={request.ref}")
+    _click_ref(page, request)
     _act(
         page,
         "return",
@@ -87,13 +96,13 @@ def test_request_travels_from_submission_to_close_out(page, live_server, world, 
     # Back in triage; reassigned to the human-resources bureau.
     _as(page, live_server, "p_supervisor")
     page.goto(f"{live_server.url}/requests/triage/")
-    page.click(f"text={request.ref}")
+    _click_ref(page, request)
     _act(page, "assign", select={"lead_unit": "人力社保局"})
     assert _status(page) == "已交办"
 
     # The HR handler signs for it, records the first contact and asks for more time.
     _as(page, live_server, "p_handler")
-    page.click(f"text={request.ref}")
+    _click_ref(page, request)
     _act(page, "sign")
     assert _status(page) == "办理中"
     _act(page, "contact", select={"method": "电话联系"}, fill={"note": "已电话联系工会主席，了解岗位需求。"})
