@@ -14,6 +14,7 @@ from qiqing.celery import app
 from qiqing.models import JobRun, Notification
 from requests_tracker import services, tasks
 from requests_tracker.models import Request, RequestEvent, SupervisionNotice
+from requests_tracker.services import jobs as service_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -135,19 +136,19 @@ def test_extension_clears_the_overdue_flag_and_the_job_agrees(cast, freeze):
 def test_a_run_killed_half_way_is_finished_by_the_next(cast, freeze, monkeypatch):
     first = cast.build_request("in_progress", response_due=D(2026, 11, 6))
     second = cast.build_request("in_progress", response_due=D(2026, 11, 6))
-    real = services._issue_notice
+    real = service_jobs._issue_notice
 
     def crash_on_second(locked, *args):
         if locked.pk == second.pk:
             raise RuntimeError("worker killed")
         return real(locked, *args)
 
-    monkeypatch.setattr(services, "_issue_notice", crash_on_second)
+    monkeypatch.setattr(service_jobs, "_issue_notice", crash_on_second)
     with pytest.raises(RuntimeError):
         _run(freeze, D(2026, 11, 9))
     assert JobRun.objects.get(name="flag_overdue").ok is False
     assert Request.objects.get(pk=first.pk).is_overdue and not Request.objects.get(pk=second.pk).is_overdue
-    monkeypatch.setattr(services, "_issue_notice", real)
+    monkeypatch.setattr(service_jobs, "_issue_notice", real)
     _run(freeze, D(2026, 11, 9))
     assert SupervisionNotice.objects.filter(request=first).count() == 1
     assert SupervisionNotice.objects.filter(request=second).count() == 1
