@@ -860,6 +860,10 @@ class DemoCounty:
         request.contact_due, e2 = _due(assign_date, 3)
         request.response_due, e3 = _due(assign_date, category.time_limit_days)
         request.deadline_estimated = e1 or e2 or e3
+        # The basis the deadlines were counted from (requests_tracker recounts and explains them).
+        request.clock_start = assign_date
+        request.sign_days, request.contact_days = 1, 3
+        request.response_days = category.time_limit_days
         event(
             A.ASSIGN,
             assigned_at,
@@ -878,6 +882,8 @@ class DemoCounty:
         signed_at = max(signed_at, assigned_at + dt.timedelta(minutes=20))
         if signed_at > now:
             request.is_overdue = request.response_due < now.date()
+            request.sign_overdue = request.sign_due < now.date()
+            request.contact_overdue = request.contact_due < now.date()
             return events, co_units
         request.status = S.IN_PROGRESS
         request.signed_at = signed_at
@@ -904,6 +910,7 @@ class DemoCounty:
         responded_at = max(responded_at, (request.contacted_at or signed_at) + dt.timedelta(hours=1))
         if responded_at > now:
             request.is_overdue = request.response_due < now.date()
+            request.contact_overdue = request.contacted_at is None and request.contact_due < now.date()
             return events, co_units
         outcome = rng.choices(["solved", "partly", "explained"], [0.75, 0.15, 0.10])[0]
         self._respond(request, responded_at, outcome, lead, handler, event)
@@ -933,9 +940,9 @@ class DemoCounty:
             satisfaction = rng.choices(["satisfied", "basic", "unsatisfied"], [0.86, 0.10, 0.04])[0]
             if request.reopen_count:
                 satisfaction = rng.choice(["satisfied", "basic"])
-            request.satisfaction, request.rated_at = satisfaction, rated_at
-            event(A.RATE, rated_at, S.RESPONDED, S.RESPONDED, Request.Satisfaction(satisfaction).label)
             if satisfaction != "unsatisfied":
+                request.satisfaction, request.rated_at, request.rating_due = satisfaction, rated_at, None
+                event(A.RATE, rated_at, S.RESPONDED, S.RESPONDED, Request.Satisfaction(satisfaction).label)
                 closed_at = _at(_next_working(rated_at.astimezone(TZ).date(), rng.choice([0, 0, 1])), rng)
                 closed_at = max(closed_at, rated_at + dt.timedelta(minutes=10))
                 if closed_at > now:
@@ -950,21 +957,24 @@ class DemoCounty:
                     actor=self.supervisor,
                 )
                 return events, co_units
-            # Unsatisfied: reopened to the same unit with a fresh deadline.
+            # Unsatisfied: the rating itself reopens the request to the same unit with a fresh
+            # deadline (one RATE event, responded → reopened), which the unit signs for again.
             request.reopen_count += 1
             request.status = S.REOPENED
             reopen_date = rated_at.astimezone(TZ).date()
-            request.response_due, estimated = _due(reopen_date, limit)
-            request.deadline_estimated = request.deadline_estimated or estimated
+            request.clock_start = reopen_date
+            request.sign_days, request.contact_days, request.response_days = 1, None, limit
+            request.sign_due, e1 = _due(reopen_date, 1)
+            request.response_due, e3 = _due(reopen_date, limit)
+            request.deadline_estimated = e1 or e3
             event(
-                A.REOPEN,
+                A.RATE,
                 rated_at,
                 S.RESPONDED,
                 S.REOPENED,
-                "企业不满意，重新交办原单位办理。",
-                actor=self.supervisor,
+                f"不满意：答复未解决问题。已重新交办{lead.name}，答复期限 {request.response_due:%Y-%m-%d}。",
             )
-            request.satisfaction, request.rated_at, request.outcome = "", None, ""
+            request.satisfaction, request.rated_at, request.outcome, request.rating_due = "", None, "", None
             second = max(
                 _at(_due(reopen_date, rng.randrange(2, limit + 1))[0], rng), rated_at + dt.timedelta(hours=2)
             )
@@ -985,4 +995,7 @@ class DemoCounty:
         request.outcome = outcome
         request.response = REPLIES[outcome].format(unit=lead.name)
         request.is_overdue = False
+        request.sign_overdue = request.contact_overdue = False
+        # The enterprise has this many working days to rate before the request closes on its own.
+        request.rating_due = _due(at.astimezone(TZ).date(), 5)[0]
         event(A.RESPOND, at, S.IN_PROGRESS, S.RESPONDED, request.response, actor=handler)

@@ -301,3 +301,23 @@ QIQING_MIN_ASSIGNMENTS = 2
 # How often every enterprise should be visited: a calendar month, quarter, half-year or year.
 QIQING_VISIT_RHYTHM = env_choice("QIQING_VISIT_RHYTHM", "quarter", ("month", "quarter", "half", "year"))
 CSRF_FAILURE_VIEW = "qiqing.views.csrf_failure"
+
+# --- requests lifecycle (诉求全流程) ----------------------------------------------------------
+# Deadlines in working days counted from the day of assignment (DESIGN.md §4).
+QIQING_SIGN_DAYS = 1  # 签收
+QIQING_CONTACT_DAYS = 3  # first contact with the enterprise (首次联系)
+QIQING_ASSIST_DAYS = 3  # assisting units answer the lead unit (协办反馈)
+# Working days the enterprise has to rate a response before it closes on its own.
+QIQING_RATING_WINDOW_DAYS = 5
+# A request returned more than this many times is flagged for the supervisor to decide.
+QIQING_RETURN_FLAG_AFTER = 2
+# Working days past the response deadline at which each supervision notice is issued.
+QIQING_NOTICE_THRESHOLDS = {"reminder": 1, "yellow": 3, "red": 5}
+# The no-login rating link (signed, single use) expires after this many days.
+QIQING_RATING_LINK_DAYS = 30
+QIQING_MAX_ATTACHMENTS = 5
+# Give up e-mailing a notification after this many failed attempts (the in-app notice stays).
+QIQING_EMAIL_MAX_ATTEMPTS = 5
+# Warn admins when a year the working-day calendar does not cover starts within this many days.
+QIQING_CALENDAR_WARN_DAYS = 60
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("requests_tracker.context_processors.calendar_warning")

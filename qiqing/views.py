@@ -1,9 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from qiqing import notifications
+from qiqing.models import Notification
 from qiqing.navigation import home_url_name
 
 
@@ -35,3 +42,35 @@ def readyz(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+@login_required
+def notification_list(request):
+    """The user's notification centre (站内通知), newest first; ?unread=1 for unread only."""
+    queryset = Notification.objects.filter(recipient=request.user).only(
+        "pk", "kind", "title", "body", "url", "created_at", "read_at"
+    )
+    unread_only = request.GET.get("unread") == "1"
+    if unread_only:
+        queryset = queryset.unread()
+    page = Paginator(queryset, 30).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {"page_obj": page, "unread_only": unread_only})
+
+
+@login_required
+@require_POST
+def notification_open(request, pk):
+    """Mark one notice read and go to what it is about (only a link inside this site)."""
+    item = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notifications.mark_read(request.user, [item.pk])
+    if item.url and url_has_allowed_host_and_scheme(item.url, allowed_hosts=None):
+        return redirect(item.url)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    count = notifications.mark_read(request.user)
+    messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": count})
+    return redirect("notifications")

@@ -1,6 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
 
-from requests_tracker.models import Category, Request, RequestAssist, RequestEvent
+from requests_tracker import workdays
+from requests_tracker.models import (
+    Category,
+    Escalation,
+    ExtensionRequest,
+    Request,
+    RequestAssist,
+    RequestAttachment,
+    RequestEvent,
+    SupervisionNotice,
+    WorkdayOverride,
+)
+from requests_tracker.selectors import uncovered_years
 
 
 @admin.register(Category)
@@ -32,6 +46,17 @@ class EventInline(admin.TabularInline):
         return False
 
 
+class AttachmentInline(admin.TabularInline):
+    model = RequestAttachment
+    extra = 0
+    can_delete = False
+    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Request)
 class RequestAdmin(admin.ModelAdmin):
     list_display = ["ref", "enterprise", "category", "status", "lead_unit", "response_due", "submitted_at"]
@@ -40,7 +65,7 @@ class RequestAdmin(admin.ModelAdmin):
     autocomplete_fields = ["enterprise", "cadre", "lead_unit", "visit", "duplicate_of", "submitted_by"]
     date_hierarchy = "submitted_at"
     readonly_fields = ["version", "created_at", "updated_at"]
-    inlines = [AssistInline, EventInline]
+    inlines = [AssistInline, AttachmentInline, EventInline]
 
 
 @admin.register(RequestEvent)
@@ -58,3 +83,104 @@ class RequestEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(admin.ModelAdmin):
+    list_display = ["request", "unit", "previous_due", "proposed_due", "status", "asked_at", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["request__ref"]
+    readonly_fields = [f.name for f in ExtensionRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ["request", "level", "escalated_at", "answered_at"]
+    list_filter = ["level"]
+    search_fields = ["request__ref"]
+    readonly_fields = [f.name for f in Escalation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SupervisionNotice)
+class SupervisionNoticeAdmin(admin.ModelAdmin):
+    list_display = ["label", "level", "request", "unit", "town", "issued_at", "days_overdue"]
+    list_filter = ["level", "year", "town"]
+    search_fields = ["request__ref", "unit__name"]
+    readonly_fields = [f.name for f in SupervisionNotice._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(admin.ModelAdmin):
+    """Admins enter the State Council's schedule for a year the library lacks, or local closures.
+
+    Every save or delete recounts the open deadlines it touches (a Celery task queued on commit).
+    """
+
+    list_display = ["date", "weekday", "is_workday", "name", "source", "note", "created_by"]
+    list_filter = ["source", "is_workday"]
+    date_hierarchy = "date"
+    search_fields = ["name", "note"]
+    fields = ["date", "is_workday", "name", "source", "note"]
+
+    @admin.display(description="星期")
+    def weekday(self, obj):
+        return f"周{workdays.WEEKDAYS[obj.date.weekday()]}"
+
+    def changelist_view(self, request, extra_context=None):
+        today = timezone.localdate()
+        missing = uncovered_years(range(today.year, today.year + 2))
+        if missing:
+            years = "、".join(str(year) for year in missing)
+            self.message_user(
+                request,
+                f"{years} 年的国务院放假安排尚未录入：相关期限暂按周一至周五估算。"
+                "请逐日录入放假日（不勾选“当天上班”）和调休上班日（勾选），依据选“国务院放假安排”。",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        dates = [obj.date]
+        if change and "date" in form.changed_data:
+            dates.append(form.initial["date"])
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        _recount_on_commit(dates)
+
+    def delete_model(self, request, obj):
+        date = obj.date
+        super().delete_model(request, obj)
+        _recount_on_commit([date])
+
+    def delete_queryset(self, request, queryset):
+        dates = list(queryset.values_list("date", flat=True))
+        super().delete_queryset(request, queryset)
+        _recount_on_commit(dates)
+
+
+def _recount_on_commit(dates) -> None:
+    from requests_tracker.tasks import recount_deadlines
+
+    workdays.invalidate()
+    payload = sorted({d.isoformat() if hasattr(d, "isoformat") else str(d) for d in dates})
+
+    def queue():
+        try:
+            recount_deadlines.delay(payload, trigger="manual")
+        except Exception:  # noqa: BLE001 - no broker: recount here rather than leave deadlines stale
+            recount_deadlines(payload, trigger="manual")
+
+    transaction.on_commit(queue)

@@ -4,7 +4,7 @@ from django.db.models import Q
 from cadres.models import Unit
 from enterprises.models import Town
 from qiqing.filters import ALL, yes_no_filter
-from requests_tracker.models import Category, Request
+from requests_tracker.models import Category, Request, SupervisionNotice
 
 
 class RequestFilter(django_filters.FilterSet):
@@ -33,3 +33,50 @@ class RequestFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(ref__icontains=value) | Q(enterprise__name__icontains=value) | Q(description__icontains=value)
         )
+
+
+class PortalFilter(django_filters.FilterSet):
+    """The enterprise contact's own list: by status only."""
+
+    status = django_filters.ChoiceFilter(empty_label=ALL, label="状态", choices=Request.Status.choices)
+
+    class Meta:
+        model = Request
+        fields = ["status"]
+
+
+class InboxFilter(django_filters.FilterSet):
+    ROLE_CHOICES = [("lead", "主办"), ("assist", "协办")]
+
+    q = django_filters.CharFilter(label="编号/企业/内容", method="search")
+    status = django_filters.ChoiceFilter(empty_label=ALL, label="状态", choices=Request.Status.choices)
+    role = django_filters.ChoiceFilter(
+        empty_label=ALL, label="承办角色", choices=ROLE_CHOICES, method="by_role"
+    )
+    overdue = yes_no_filter("已超期", field_name="is_overdue")
+
+    class Meta:
+        model = Request
+        fields = ["q", "status", "role", "overdue"]
+
+    search = RequestFilter.search
+
+    def by_role(self, queryset, name, value):
+        if value == "lead":
+            return queryset.filter(is_lead=True)
+        if value == "assist":
+            return queryset.filter(is_lead=False)
+        return queryset
+
+
+class NoticeFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(
+        empty_label=ALL, label="等级", choices=SupervisionNotice.Level.choices
+    )
+    unit = django_filters.ModelChoiceFilter(empty_label=ALL, label="被督办单位", queryset=Unit.objects.all())
+    town = django_filters.ModelChoiceFilter(empty_label=ALL, label="属地", queryset=Town.objects.all())
+    year = django_filters.NumberFilter(label="年份")
+
+    class Meta:
+        model = SupervisionNotice
+        fields = ["level", "unit", "town", "year"]

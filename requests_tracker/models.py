@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -5,8 +7,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cadres.models import Assignment, Cadre, Unit
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Town
 from qiqing.access import access_for
+from requests_tracker import workdays
 
 
 class Category(models.Model):
@@ -68,6 +71,9 @@ class RequestQuerySet(models.QuerySet):
         """Open requests past their response deadline now (DESIGN.md §5: 超期件)."""
         today = today or timezone.localdate()
         return self.filter(status__in=Request.CLOCK_STATUSES, response_due__lt=today)
+
+    def awaiting_triage(self):
+        return self.filter(status=Request.Status.SUBMITTED)
 
     def for_units(self, unit_ids):
         """Requests a unit leads (主办) or assists (协办)."""
@@ -132,6 +138,10 @@ class Request(models.Model):
         SATISFIED = "satisfied", "满意"
         BASIC = "basic", "基本满意"
         UNSATISFIED = "unsatisfied", "不满意"
+
+    class RejectKind(models.TextChoices):
+        DUPLICATE = "duplicate", "重复诉求"
+        OUT_OF_SCOPE = "out_of_scope", "不属于受理范围"
 
     # Not yet answered: a department still owes the enterprise a response.
     OPEN_STATUSES = (
@@ -213,6 +223,20 @@ class Request(models.Model):
     reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
     return_count = models.PositiveSmallIntegerField("退回次数", default=0)
     is_overdue = models.BooleanField("已超期", default=False, db_index=True)
+    # Lateness on the two earlier clocks, kept apart so is_overdue keeps its metric meaning
+    # (response deadline passed and not responded).
+    sign_overdue = models.BooleanField("签收超期", default=False)
+    contact_overdue = models.BooleanField("联系超期", default=False)
+    # What the deadlines were counted from, so the screen can explain them and a calendar change
+    # (admins entering next year's holidays) can recount them.
+    clock_start = models.DateField("起算日期", null=True, blank=True)
+    sign_days = models.PositiveSmallIntegerField("签收时限(工作日)", null=True, blank=True)
+    contact_days = models.PositiveSmallIntegerField("联系时限(工作日)", null=True, blank=True)
+    response_days = models.PositiveSmallIntegerField(
+        "答复时限(工作日)", null=True, blank=True, help_text="为空表示答复期限是批准延期后的固定日期。"
+    )
+    rating_due = models.DateField("评价期限", null=True, blank=True)
+    reject_kind = models.CharField("不予受理类型", max_length=12, choices=RejectKind.choices, blank=True)
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name="重复于",
@@ -269,6 +293,30 @@ class Request(models.Model):
             return None
         return timezone.localdate(self.responded_at) <= self.response_due
 
+    @property
+    def awaiting_sign(self) -> bool:
+        return self.status in (self.Status.ASSIGNED, self.Status.REOPENED)
+
+    @property
+    def awaiting_contact(self) -> bool:
+        return self.status in self.CLOCK_STATUSES and self.contacted_at is None
+
+    @property
+    def return_flagged(self) -> bool:
+        """Returned more than the allowed number of times: the supervisor must decide."""
+        return self.return_count > settings.QIQING_RETURN_FLAG_AFTER
+
+    @property
+    def awaiting_rating(self) -> bool:
+        return self.status == self.Status.RESPONDED and not self.satisfaction
+
+    @property
+    def awaiting_close(self) -> bool:
+        return self.status == self.Status.RESPONDED and self.satisfaction in (
+            self.Satisfaction.SATISFIED,
+            self.Satisfaction.BASIC,
+        )
+
 
 class RequestAssist(models.Model):
     """An assisting unit (协办单位) on a request, answering the lead unit within its own deadline."""
@@ -288,6 +336,275 @@ class RequestAssist(models.Model):
 
     def __str__(self):
         return f"{self.request.ref} · {self.unit}"
+
+
+def _attachment_path(instance, filename):
+    """A generated name: the uploader's file name never reaches the file system."""
+    extension = ATTACHMENT_EXTENSIONS.get(instance.content_type, "")
+    return f"requests/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+ATTACHMENT_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+}
+
+
+class RequestAttachment(models.Model):
+    """A file attached to a request (附件): a PDF or an image, served only through a scoped view."""
+
+    request = models.ForeignKey(
+        Request, verbose_name="诉求", on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField("文件", upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=40)
+    size = models.PositiveIntegerField("大小(字节)")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = "诉求附件"
+        verbose_name_plural = "诉求附件"
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ExtensionRequest(models.Model):
+    """A lead unit's request to move the response deadline (延期申请), decided by a supervisor."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已同意"
+        REFUSED = "refused", "不同意"
+        WITHDRAWN = "withdrawn", "已失效"
+
+    request = models.ForeignKey(
+        Request, verbose_name="诉求", on_delete=models.CASCADE, related_name="extensions"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="申请单位", on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    asked_at = models.DateTimeField("申请时间", default=timezone.now)
+    reason = models.TextField("延期理由")
+    previous_due = models.DateField("原答复期限")
+    proposed_due = models.DateField("申请延至")
+    status = models.CharField("审批状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(status="pending"), name="extension_one_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.request.ref} 延至 {self.proposed_due}"
+
+
+class Escalation(models.Model):
+    """A request reported to a higher level (上报) that a unit cannot solve, tracked until answered."""
+
+    class Level(models.TextChoices):
+        COUNTY = "county", "县级领导小组"
+        CITY = "city", "市级部门"
+
+    request = models.ForeignKey(
+        Request, verbose_name="诉求", on_delete=models.CASCADE, related_name="escalations"
+    )
+    level = models.CharField("上报层级", max_length=10, choices=Level.choices)
+    reason = models.TextField("上报理由")
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上报人",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    escalated_at = models.DateTimeField("上报时间", default=timezone.now)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    answer = models.TextField("上级答复", blank=True)
+    answer_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-escalated_at", "-pk"]
+        verbose_name = "上报记录"
+        verbose_name_plural = "上报记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(answered_at__isnull=True), name="escalation_one_open"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.request.ref} → {self.get_level_display()}"
+
+
+class NoticeSequence(models.Model):
+    """The last supervision-notice number handed out in one year (督办〔2026〕第12号)."""
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    last = models.PositiveIntegerField("已用到", default=0)
+
+    class Meta:
+        verbose_name = "督办编号序列"
+        verbose_name_plural = "督办编号序列"
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+    @classmethod
+    def next_number(cls, year: int) -> int:
+        """Reserve the next number; call inside a transaction (the row is locked until commit)."""
+        sequence, _ = cls.objects.select_for_update().get_or_create(year=year)
+        sequence.last += 1
+        sequence.save(update_fields=["last"])
+        return sequence.last
+
+
+class SupervisionNoticeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Supervisors see notices in their scope; a handler sees the notices to their units."""
+        access = access_for(user)
+        if access.sees_everything:
+            return self.all()
+        q = Q()
+        matched = False
+        if access.supervised_town_ids:
+            q |= Q(request__enterprise__town_id__in=access.supervised_town_ids)
+            matched = True
+        if access.handler_unit_ids:
+            q |= Q(unit_id__in=access.handler_unit_ids)
+            matched = True
+        return self.filter(q) if matched else self.none()
+
+
+class SupervisionNotice(models.Model):
+    """A numbered supervision notice (督办) on an overdue request: 催办 → 黄牌 → 红牌."""
+
+    class Level(models.TextChoices):
+        REMINDER = "reminder", "催办"
+        YELLOW = "yellow", "黄牌"
+        RED = "red", "红牌"
+
+    LADDER = (Level.REMINDER, Level.YELLOW, Level.RED)
+
+    request = models.ForeignKey(
+        Request, verbose_name="诉求", on_delete=models.PROTECT, related_name="notices"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="被督办单位", on_delete=models.PROTECT, related_name="supervision_notices"
+    )
+    # The enterprise's town at issue time: rankings count cards per town.
+    town = models.ForeignKey(
+        Town, verbose_name="属地", on_delete=models.PROTECT, related_name="supervision_notices"
+    )
+    level = models.CharField("等级", max_length=10, choices=Level.choices, db_index=True)
+    year = models.PositiveSmallIntegerField("年份")
+    number = models.PositiveIntegerField("编号")
+    issued_at = models.DateTimeField("签发时间", default=timezone.now, db_index=True)
+    due = models.DateField("督办所涉答复期限")
+    days_overdue = models.PositiveSmallIntegerField("超期工作日")
+
+    objects = SupervisionNoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = "督办通知"
+        verbose_name_plural = "督办通知"
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="notice_unique_number"),
+            # One notice per rung for each deadline: reruns of the job issue nothing twice.
+            models.UniqueConstraint(fields=["request", "due", "level"], name="notice_once_per_level"),
+        ]
+        indexes = [models.Index(fields=["level", "issued_at"]), models.Index(fields=["town", "issued_at"])]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"督办〔{self.year}〕第{self.number}号"
+
+
+class WorkdayOverride(models.Model):
+    """An admin's correction to the working-day calendar (节假日调整) for a day the library gets wrong or lacks."""
+
+    class Source(models.TextChoices):
+        STATE_COUNCIL = workdays.STATE_COUNCIL, "国务院放假安排"
+        LOCAL = workdays.LOCAL, "本地调整"
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField(
+        "当天上班", default=False, help_text="勾选：当天上班（如调休上班）；不勾选：当天放假。"
+    )
+    name = models.CharField("名称", max_length=30, help_text="如：春节、国庆节、调休上班、县域停工。")
+    source = models.CharField(
+        "依据",
+        max_length=16,
+        choices=Source.choices,
+        default=Source.STATE_COUNCIL,
+        help_text="录入国务院当年放假安排后，该年期限不再标为估算；本地调整只改变当天。",
+    )
+    note = models.CharField("备注", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("录入时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "节假日调整"
+        verbose_name_plural = "节假日调整"
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}（{'上班' if self.is_workday else '放假'}）"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -322,6 +639,7 @@ class RequestEvent(models.Model):
         ESCALATE_REPLY = "escalate_reply", "上级答复"
         NOTICE = "notice", "督办"
         OVERDUE = "overdue", "超期"
+        DEADLINE = "deadline", "期限调整"
         IMPORT = "import", "台账导入"
 
     request = models.ForeignKey(Request, verbose_name="诉求", on_delete=models.PROTECT, related_name="events")

@@ -4,12 +4,17 @@ from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR
 from qiqing.navigation import NavItem
 
 NAV = [
+    NavItem(_("我的诉求"), "requests_tracker:portal", (CONTACT,), icon="chat-square-text", order=35),
+    NavItem(_("受理分办"), "requests_tracker:triage", (SUPERVISOR,), icon="inboxes", order=36),
+    NavItem(_("待办"), "requests_tracker:inbox", (HANDLER,), icon="list-check", order=37),
     NavItem(
         _("诉求"),
         "requests_tracker:list",
-        (ADMIN, SUPERVISOR, HANDLER, CADRE, CONTACT),
+        (ADMIN, SUPERVISOR, HANDLER, CADRE),
         icon="chat-square-text",
         order=40,
-    )
+    ),
+    NavItem(_("督办"), "requests_tracker:notices", (ADMIN, SUPERVISOR, HANDLER), icon="megaphone", order=45),
+    NavItem(_("节假日"), "requests_tracker:calendar", (ADMIN,), icon="calendar3", order=95),
 ]
-HOME = {HANDLER: "requests_tracker:list", CONTACT: "requests_tracker:list"}
+HOME = {HANDLER: "requests_tracker:inbox", CONTACT: "requests_tracker:portal"}

@@ -5,5 +5,17 @@ from requests_tracker import views
 app_name = "requests_tracker"
 urlpatterns = [
     path("", views.request_list, name="list"),
+    path("portal/", views.portal, name="portal"),
+    path("portal/new/", views.portal_submit, name="submit"),
+    path("triage/new/", views.staff_entry, name="staff_entry"),
+    path("triage/", views.triage, name="triage"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("notices/", views.notice_list, name="notices"),
+    path("notices/red/", views.notice_board, name="notice_board"),
+    path("calendar/", views.calendar_coverage, name="calendar"),
+    path("rate/<str:token>/", views.rate_by_link, name="rate_by_link"),
     path("<int:pk>/", views.request_detail, name="detail"),
+    path("<int:pk>/rating-link/", views.rating_link, name="rating_link"),
+    path("<int:pk>/files/<int:attachment_pk>/", views.attachment, name="attachment"),
+    path("<int:pk>/<slug:action>/", views.request_action, name="action"),
 ]

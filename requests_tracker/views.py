@@ -1,39 +1,500 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""Request pages: thin views — scoped fetch → form → service → message → redirect."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enterprises.models import EnterpriseContact
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR, access_for
+from qiqing.navigation import home_url_name
 from qiqing.permissions import get_visible_or_404, role_required
-from requests_tracker.filters import RequestFilter
-from requests_tracker.models import Request
+from requests_tracker import forms as f
+from requests_tracker import lifecycle, selectors, services
+from requests_tracker.filters import InboxFilter, NoticeFilter, PortalFilter, RequestFilter
+from requests_tracker.models import Request, RequestAttachment, SupervisionNotice, WorkdayOverride
+from requests_tracker.workdays import WorkCalendar
 
 ANY_ROLE = (ADMIN, SUPERVISOR, HANDLER, CADRE, CONTACT)
+RATING_SALT = "qiqing.requests.rating-link"
 
 
+def _page(request, queryset, per_page=50):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+# --- lists -------------------------------------------------------------------------------
 @role_required(*ANY_ROLE)
 def request_list(request):
-    base = Request.objects.visible_to(request.user).select_related(
-        "enterprise__town", "category", "lead_unit"
-    )
+    base = Request.objects.visible_to(request.user).select_related(*selectors.LIST_RELATED)
     request_filter = RequestFilter(request.GET, queryset=base)
-    page = Paginator(request_filter.qs, 50).get_page(request.GET.get("page"))
+    page = _page(request, request_filter.qs)
     return render(request, "requests_tracker/request_list.html", {"filter": request_filter, "page_obj": page})
+
+
+@role_required(CONTACT)
+def portal(request):
+    """The enterprise contact's landing page: every request of their enterprise."""
+    portal_filter = PortalFilter(request.GET, queryset=selectors.portal_requests(request.user))
+    page = _page(request, portal_filter.qs, 20)
+    contact = EnterpriseContact.objects.select_related("enterprise").filter(user=request.user).first()
+    return render(
+        request,
+        "requests_tracker/portal.html",
+        {"filter": portal_filter, "page_obj": page, "enterprise": contact.enterprise if contact else None},
+    )
+
+
+@role_required(CONTACT)
+def portal_submit(request):
+    access = access_for(request.user)
+    contact = get_object_or_404(
+        EnterpriseContact.objects.select_related("enterprise"),
+        user=request.user,
+        enterprise_id=access.contact_enterprise_id,
+    )
+    initial = {"contact_name": contact.name, "contact_phone": contact.phone}
+    form = f.PortalSubmitForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            obj = services.request_submit(
+                actor=request.user,
+                enterprise=contact.enterprise,
+                category=data["category"],
+                description=data["description"],
+                source=Request.Source.ONLINE,
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                attachments=data["attachments"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request, _("诉求已提交，编号 %(ref)s。服务企业办将尽快分办。") % {"ref": obj.ref}
+            )
+            return redirect("requests_tracker:detail", obj.pk)
+    return render(request, "requests_tracker/submit.html", {"form": form, "enterprise": contact.enterprise})
+
+
+@role_required(SUPERVISOR)
+def staff_entry(request):
+    """Hotline or meeting entry (热线登记 / 座谈会) by the enterprise-service office."""
+    form = f.StaffEntryForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            obj = services.request_submit(
+                actor=request.user,
+                enterprise=data["enterprise"],
+                category=data["category"],
+                description=data["description"],
+                source=data["source"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                attachments=data["attachments"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已登记诉求 %(ref)s，进入待受理队列。") % {"ref": obj.ref})
+            return redirect("requests_tracker:detail", obj.pk)
+    names = form.enterprises.values_list("name", flat=True).order_by("name")
+    return render(request, "requests_tracker/staff_entry.html", {"form": form, "enterprise_names": names})
+
+
+@role_required(SUPERVISOR)
+def triage(request):
+    """The supervisor's desk: new and returned requests, extension requests, escalations, close-outs."""
+    user = request.user
+    queue = selectors.triage_queue(user)
+    context = {
+        "page_obj": _page(request, queue),
+        "extensions": selectors.pending_extensions(user)[:50],
+        "escalations": selectors.open_escalations(user)[:50],
+        "to_close": selectors.awaiting_close(user)[:50],
+    }
+    return render(request, "requests_tracker/triage.html", context)
+
+
+@role_required(HANDLER)
+def inbox(request):
+    inbox_filter = InboxFilter(request.GET, queryset=selectors.inbox(request.user))
+    page = _page(request, inbox_filter.qs)
+    return render(request, "requests_tracker/inbox.html", {"filter": inbox_filter, "page_obj": page})
+
+
+@role_required(ADMIN, SUPERVISOR, HANDLER)
+def notice_list(request):
+    notice_filter = NoticeFilter(request.GET, queryset=selectors.notices_for(request.user))
+    page = _page(request, notice_filter.qs)
+    return render(request, "requests_tracker/notice_list.html", {"filter": notice_filter, "page_obj": page})
+
+
+@role_required(ADMIN, SUPERVISOR, HANDLER, CADRE)
+def notice_board(request):
+    """The red-card board (红牌公示): every red card of the year, for all staff to see."""
+    year = timezone.localdate().year
+    cards = (
+        SupervisionNotice.objects.filter(level=SupervisionNotice.Level.RED, year=year)
+        .select_related("request__enterprise", "unit", "town")
+        .order_by("-issued_at", "-pk")
+    )
+    return render(
+        request, "requests_tracker/notice_board.html", {"page_obj": _page(request, cards), "year": year}
+    )
+
+
+# --- one request -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ActionSpec:
+    form: type[f.ActionForm]
+    perform: Callable  # (user, obj, cleaned_data) → success message
+    style: str = "primary"
+
+
+def _assign(user, obj, d):
+    obj = services.request_assign(
+        actor=user,
+        request=obj,
+        lead_unit=d["lead_unit"],
+        category=d["category"],
+        assist_units=list(d["assist_units"]),
+        note=d["note"],
+        version=d["version"],
+    )
+    return _("已交办%(unit)s，答复期限 %(due)s。") % {
+        "unit": obj.lead_unit.name,
+        "due": f"{obj.response_due:%Y-%m-%d}",
+    }
+
+
+def _reject(user, obj, d):
+    services.request_reject(
+        actor=user,
+        request=obj,
+        kind=d["kind"],
+        reason=d["reason"],
+        duplicate_of=d["duplicate_of"],
+        version=d["version"],
+    )
+    return _("已作不予受理处理，企业可以看到理由。")
+
+
+def _sign(user, obj, d):
+    services.request_sign(actor=user, request=obj, note=d["note"], version=d["version"])
+    return _("已签收。请在联系期限内联系企业。")
+
+
+def _contact(user, obj, d):
+    services.request_contact(
+        actor=user, request=obj, method=d["method"], note=d["note"], version=d["version"]
+    )
+    return _("已记录联系情况。")
+
+
+def _note(user, obj, d):
+    services.request_note(actor=user, request=obj, text=d["text"], public=d["public"], version=d["version"])
+    return _("已记录办理进展。")
+
+
+def _assist(user, obj, d):
+    services.request_assist_answer(actor=user, request=obj, answer=d["answer"], version=d["version"])
+    return _("协办意见已反馈牵头单位。")
+
+
+def _return(user, obj, d):
+    services.request_return(actor=user, request=obj, reason=d["reason"], note=d["note"], version=d["version"])
+    return _("已退回服务企业办重新分办。")
+
+
+def _extend_ask(user, obj, d):
+    services.request_extend_ask(
+        actor=user, request=obj, proposed_due=d["proposed_due"], reason=d["reason"], version=d["version"]
+    )
+    return _("延期申请已提交，批准前答复期限不变。")
+
+
+def _extend_decide(user, obj, d):
+    approve = d["decision"] == "approve"
+    services.request_extend_decide(
+        actor=user, request=obj, approve=approve, note=d["note"], version=d["version"]
+    )
+    return _("已同意延期。") if approve else _("已不同意延期，答复期限不变。")
+
+
+def _escalate(user, obj, d):
+    services.request_escalate(
+        actor=user, request=obj, level=d["level"], reason=d["reason"], version=d["version"]
+    )
+    return _("已上报，等待上级答复。")
+
+
+def _escalate_reply(user, obj, d):
+    services.request_escalate_reply(actor=user, request=obj, answer=d["answer"], version=d["version"])
+    return _("已登记上级答复，牵头单位将据此答复企业。")
+
+
+def _respond(user, obj, d):
+    services.request_respond(
+        actor=user, request=obj, outcome=d["outcome"], response=d["response"], version=d["version"]
+    )
+    return _("已答复企业，等待企业评价。")
+
+
+def _rate(user, obj, d):
+    obj = services.request_rate(
+        actor=user, request=obj, satisfaction=d["satisfaction"], comment=d["comment"], version=d["version"]
+    )
+    if obj.status == Request.Status.REOPENED:
+        return _("感谢您的评价。诉求已重新交办，将在 %(due)s 前再次答复。") % {
+            "due": f"{obj.response_due:%Y-%m-%d}"
+        }
+    return _("感谢您的评价。")
+
+
+def _close(user, obj, d):
+    services.request_close(actor=user, request=obj, note=d["note"], version=d["version"])
+    return _("已销号办结。")
+
+
+def _reopen(user, obj, d):
+    services.request_reopen(actor=user, request=obj, reason=d["reason"], version=d["version"])
+    return _("已重新交办原单位办理。")
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "assign": ActionSpec(f.AssignForm, _assign),
+    "reject": ActionSpec(f.RejectForm, _reject, "outline-danger"),
+    "sign": ActionSpec(f.SignForm, _sign),
+    "contact": ActionSpec(f.ContactForm, _contact),
+    "note": ActionSpec(f.NoteForm, _note, "outline-primary"),
+    "assist": ActionSpec(f.AssistForm, _assist),
+    "return": ActionSpec(f.ReturnForm, _return, "outline-danger"),
+    "extend_ask": ActionSpec(f.ExtendAskForm, _extend_ask, "outline-primary"),
+    "extend_decide": ActionSpec(f.ExtendDecideForm, _extend_decide),
+    "escalate": ActionSpec(f.EscalateForm, _escalate, "outline-danger"),
+    "escalate_reply": ActionSpec(f.EscalateReplyForm, _escalate_reply),
+    "respond": ActionSpec(f.RespondForm, _respond, "success"),
+    "rate": ActionSpec(f.RateForm, _rate, "success"),
+    "close": ActionSpec(f.CloseForm, _close, "success"),
+    "reopen": ActionSpec(f.ReopenForm, _reopen, "outline-danger"),
+}
+assert set(ACTIONS) == set(lifecycle.USER_ACTIONS)
+# Consequential actions ask "are you sure?" in the browser before posting.
+CONFIRM = {"return", "reject", "escalate", "reopen"}
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _fetch(user, pk):
+    return get_visible_or_404(
+        Request.objects.select_related("enterprise__town", "category", "lead_unit", "cadre", "duplicate_of"),
+        user,
+        pk=pk,
+    )
+
+
+def _detail_context(request, obj, bound: tuple[str, f.ActionForm] | None = None) -> dict:
+    access = access_for(request.user)
+    internal = access.roles != (CONTACT,)
+    actions = lifecycle.available_actions(obj, request.user)
+    panels = []
+    for action in actions:
+        if bound and bound[0] == action:
+            form = bound[1]
+        else:
+            form = ACTIONS[action].form(request_obj=obj, user=request.user)
+        transition = lifecycle.TRANSITIONS[action]
+        panels.append(
+            {
+                "action": action,
+                "label": transition.label,
+                "form": form,
+                "style": ACTIONS[action].style,
+                "confirm": action in CONFIRM,
+            }
+        )
+    if bound and bound[0] not in actions:
+        panels.insert(
+            0,
+            {
+                "action": bound[0],
+                "label": lifecycle.TRANSITIONS[bound[0]].label,
+                "form": bound[1],
+                "style": ACTIONS[bound[0]].style,
+                "confirm": False,
+            },
+        )
+    for panel in panels:
+        panel["open"] = (bound is not None and bound[0] == panel["action"]) or len(panels) == 1
+    calendar = WorkCalendar.load()
+    return {
+        "obj": obj,
+        "internal": internal,
+        "events": selectors.timeline(obj, internal=internal),
+        "assists": obj.assists.select_related("unit"),
+        "attachments": obj.attachments.all(),
+        "deadlines": selectors.deadline_rows(obj, calendar, internal=internal),
+        "extensions": obj.extensions.select_related("unit", "asked_by", "decided_by") if internal else [],
+        "escalations": obj.escalations.all() if internal else [],
+        "notices": obj.notices.select_related("unit") if internal else [],
+        "panels": panels,
+        "may_show_rating_link": internal
+        and obj.awaiting_rating
+        and access.has_role(SUPERVISOR, HANDLER, CADRE),
+    }
 
 
 @role_required(*ANY_ROLE)
 def request_detail(request, pk):
-    obj = get_visible_or_404(
-        Request.objects.select_related("enterprise__town", "category", "lead_unit", "cadre"),
-        request.user,
-        pk=pk,
+    obj = _fetch(request.user, pk)
+    return render(request, "requests_tracker/request_detail.html", _detail_context(request, obj))
+
+
+@role_required(SUPERVISOR, HANDLER, CONTACT)
+@require_POST
+def request_action(request, pk, action):
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    obj = _fetch(request.user, pk)
+    if not lifecycle.TRANSITIONS[action].parties & lifecycle.parties_of(request.user, obj):
+        raise PermissionDenied(_("您不能对该诉求执行此操作。"))
+    form = spec.form(request.POST, request_obj=obj, user=request.user)
+    if form.is_valid():
+        try:
+            message = spec.perform(request.user, obj, form.cleaned_data)
+        except (services.StaleRequest, services.TransitionRefused) as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("requests_tracker:detail", obj.pk)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, message)
+            if Request.objects.visible_to(request.user).filter(pk=obj.pk).exists():
+                return redirect("requests_tracker:detail", obj.pk)
+            return redirect(home_url_name(request.user) or "home")
+    context = _detail_context(request, obj, bound=(action, form))
+    return render(request, "requests_tracker/request_detail.html", context, status=400)
+
+
+@role_required(*ANY_ROLE)
+def attachment(request, pk, attachment_pk):
+    """An attachment, only to those who may see its request; stored names never appear in URLs."""
+    obj = _fetch(request.user, pk)
+    item = get_object_or_404(RequestAttachment, pk=attachment_pk, request=obj)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=item.content_type, filename=item.original_name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- rating without a login --------------------------------------------------------------
+def _response_stamp(obj: Request) -> list[int]:
+    """Which response a link rates: a later response (after a reopening) makes old links void."""
+    return [obj.reopen_count, int(obj.responded_at.timestamp() * 1_000_000)]
+
+
+def rating_token(obj: Request) -> str:
+    """A signed token naming the request and the response it rates; valid for one rating."""
+    return signing.dumps({"r": obj.pk, "t": _response_stamp(obj)}, salt=RATING_SALT)
+
+
+def _rating_target(token: str) -> tuple[Request | None, str]:
+    try:
+        data = signing.loads(token, salt=RATING_SALT, max_age=settings.QIQING_RATING_LINK_DAYS * 86400)
+    except signing.SignatureExpired:
+        return None, _("评价链接已过期，请联系服务企业办或联企干部。")
+    except signing.BadSignature:
+        return None, _("评价链接无效。")
+    obj = (
+        Request.objects.select_related("enterprise", "category", "lead_unit").filter(pk=data.get("r")).first()
     )
-    access = access_for(request.user)
-    events = obj.events.select_related("actor")
-    # An enterprise contact sees only the public part of the history, never internal notes.
-    internal = access.roles != ("contact",)
-    if not internal:
-        events = events.filter(public=True)
+    if obj is None or not obj.responded_at or _response_stamp(obj) != data.get("t"):
+        return None, _("该答复已更新，此评价链接已失效。")
+    if not obj.awaiting_rating:
+        return None, _("该答复已评价或已办结，此链接已失效。感谢您的反馈！")
+    return obj, ""
+
+
+@role_required(SUPERVISOR, HANDLER, CADRE)
+def rating_link(request, pk):
+    """A printable QR code of the no-login rating link for a contact who does not log in."""
+    obj = _fetch(request.user, pk)
+    if not obj.awaiting_rating:
+        messages.info(request, _("该诉求当前不在待评价状态。"))
+        return redirect("requests_tracker:detail", obj.pk)
+    url = settings.SITE_URL + reverse("requests_tracker:rate_by_link", args=[rating_token(obj)])
+    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string(
+        encoding="unicode"
+    )
     return render(
         request,
-        "requests_tracker/request_detail.html",
-        {"obj": obj, "events": events, "internal": internal, "assists": obj.assists.select_related("unit")},
+        "requests_tracker/rating_link.html",
+        {"obj": obj, "url": url, "qr_svg": svg, "days": settings.QIQING_RATING_LINK_DAYS},
+    )
+
+
+def rate_by_link(request, token):
+    obj, problem = _rating_target(token)
+    if obj is None:
+        return render(request, "requests_tracker/rate_public.html", {"problem": problem}, status=410)
+    form = f.RateForm(request.POST or None, request_obj=obj)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            obj = services.request_rate(
+                actor=None,
+                request=obj,
+                satisfaction=data["satisfaction"],
+                comment=data["comment"],
+                version=data["version"],
+                via_link=True,
+            )
+        except (services.StaleRequest, services.TransitionRefused) as exc:
+            return render(
+                request, "requests_tracker/rate_public.html", {"problem": " ".join(exc.messages)}, status=410
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            return render(request, "requests_tracker/rate_public.html", {"done": obj})
+    return render(request, "requests_tracker/rate_public.html", {"obj": obj, "form": form})
+
+
+# --- the working-day calendar ------------------------------------------------------------
+@role_required(ADMIN)
+def calendar_coverage(request):
+    today = timezone.localdate()
+    years = list(range(today.year - 1, today.year + 3))
+    overrides = WorkdayOverride.objects.filter(date__year__gte=today.year - 1).order_by("date")
+    return render(
+        request,
+        "requests_tracker/calendar.html",
+        {"coverage": selectors.calendar_coverage(years), "overrides": overrides},
     )

@@ -33,9 +33,9 @@ def test_static_vendor_assets_reference_nothing_external():
     [
         ("admin", "analytics:overview"),
         ("supervisor", "analytics:overview"),
-        ("handler", "requests_tracker:list"),
+        ("handler", "requests_tracker:inbox"),
         ("cadre", "visits:my_enterprises"),
-        ("contact", "requests_tracker:list"),
+        ("contact", "requests_tracker:portal"),
     ],
 )
 def test_each_role_lands_on_its_home_page(login, world, persona, landing):

@@ -1,0 +1,116 @@
+"""The notification centre: in-app notices whose rows double as the e-mail outbox.
+
+``notify()`` writes the Notification row inside the caller's transaction — so a notice exists
+exactly when the change it reports was committed — and queues the e-mail task on commit. The
+task and the periodic ``drain_outbox()`` both send through ``send_one()``, which claims a row
+with a conditional UPDATE (``emailed_at IS NULL``) before sending: two senders racing for the
+same row cannot both win, so nothing is e-mailed twice; whatever the broker never delivered is
+picked up by the next drain.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from qiqing.models import Notification
+
+logger = logging.getLogger("qiqing.notifications")
+
+
+def notify(recipient, kind: str, title: str, body: str = "", url: str = "", dedupe_key: str = ""):
+    """Record a notice for ``recipient`` and queue its e-mail once the transaction commits.
+
+    With a ``dedupe_key`` the same (recipient, key) is recorded only once; a repeat returns None.
+    """
+    notification = Notification(
+        recipient=recipient,
+        kind=kind[:40],
+        title=title[:200],
+        body=body,
+        url=url[:300],
+        dedupe_key=dedupe_key[:120],
+        email_wanted=bool(getattr(recipient, "email", "")),
+    )
+    if dedupe_key:
+        if Notification.objects.filter(recipient=recipient, dedupe_key=notification.dedupe_key).exists():
+            return None
+        try:
+            # A savepoint: a concurrent twin hitting the unique constraint must not spoil the caller.
+            with transaction.atomic():
+                notification.save()
+        except IntegrityError:
+            return None
+    else:
+        notification.save()
+    if notification.email_wanted:
+        transaction.on_commit(lambda pk=notification.pk: _queue_email(pk))
+    return notification
+
+
+def _queue_email(pk: int) -> None:
+    try:
+        send_notification_email.delay(pk)
+    except Exception:  # noqa: BLE001 - a broker outage must not fail the committed request
+        logger.warning("could not queue e-mail for notification %s; drain_outbox will send it", pk)
+
+
+def send_one(pk: int) -> str:
+    """Send one notification's e-mail unless someone else has: "sent", "skipped" or "failed"."""
+    claimed = Notification.objects.filter(
+        pk=pk,
+        email_wanted=True,
+        emailed_at__isnull=True,
+        email_attempts__lt=settings.QIQING_EMAIL_MAX_ATTEMPTS,
+    ).update(emailed_at=timezone.now(), email_attempts=F("email_attempts") + 1)
+    if not claimed:
+        return "skipped"
+    notification = Notification.objects.select_related("recipient").get(pk=pk)
+    address = notification.recipient.email
+    if not address:
+        Notification.objects.filter(pk=pk).update(email_wanted=False, emailed_at=None)
+        return "skipped"
+    link = f"{settings.SITE_URL}{notification.url}" if notification.url.startswith("/") else notification.url
+    message = "\n\n".join(part for part in (notification.body, link) if part)
+    try:
+        send_mail(notification.title, message, None, [address], fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - any transport failure is retried by the next drain
+        Notification.objects.filter(pk=pk).update(emailed_at=None, email_error=str(exc)[:300])
+        logger.warning("e-mail for notification %s failed: %s", pk, exc)
+        return "failed"
+    if notification.email_error:
+        Notification.objects.filter(pk=pk).update(email_error="")
+    return "sent"
+
+
+def drain_outbox(limit: int = 500) -> dict[str, int]:
+    """Send whatever is still unsent (the broker was down, a worker died, SMTP failed)."""
+    counts = {"sent": 0, "skipped": 0, "failed": 0}
+    pending = (
+        Notification.objects.email_pending()
+        .filter(email_attempts__lt=settings.QIQING_EMAIL_MAX_ATTEMPTS)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in list(pending):
+        counts[send_one(pk)] += 1
+    return counts
+
+
+@shared_task(name="qiqing.notifications.send_notification_email", ignore_result=True)
+def send_notification_email(pk: int) -> str:
+    return send_one(pk)
+
+
+def mark_read(user, pks=None) -> int:
+    """Mark the user's notices read (all unread ones when ``pks`` is None); returns how many."""
+    queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if pks is not None:
+        queryset = queryset.filter(pk__in=pks)
+    return queryset.update(read_at=timezone.now())

@@ -1,0 +1,143 @@
+"""The request state machine (DESIGN.md §4): the one table of which action may happen in which
+state, by which party, and under which extra condition.
+
+Services consult it before changing anything; the request page consults it to decide which
+forms to show; the table-driven tests check it against an independent list of expectations.
+A *party* is the actor's relation to one request, not their role in general: a handler is the
+``lead`` on requests their unit leads and an ``assist`` on those it assists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qiqing.access import access_for
+from requests_tracker.models import ExtensionRequest, Request
+
+SUPERVISOR = "supervisor"
+LEAD = "lead"
+ASSIST = "assist"
+CONTACT = "contact"
+SYSTEM = "system"
+
+S = Request.Status
+CLOCK = frozenset(Request.CLOCK_STATUSES)
+
+
+def _no_pending_extension(request: Request, actor) -> str | None:
+    if request.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+        return "已有一份延期申请在审批中，请等待审批结果。"
+    if request.response_due is None:
+        return "该诉求没有答复期限，无需延期。"
+    return None
+
+
+def _pending_extension(request: Request, actor) -> str | None:
+    if not request.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+        return "该诉求没有待审批的延期申请。"
+    return None
+
+
+def _not_rated(request: Request, actor) -> str | None:
+    if request.satisfaction:
+        return "企业已评价该答复，不能重复评价。"
+    return None
+
+
+def _rated_acceptable(request: Request, actor) -> str | None:
+    if request.satisfaction not in (Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC):
+        return "企业评价满意或基本满意后才能销号（未评价的答复在评价期满后自动办结）。"
+    return None
+
+
+def _assist_open(request: Request, actor) -> str | None:
+    units = access_for(actor).handler_unit_ids
+    if not any(a.unit_id in units and a.answered_at is None for a in request.assists.all()):
+        return "本单位已提交协办意见。"
+    return None
+
+
+def _rating_window_passed(request: Request, actor) -> str | None:
+    if request.satisfaction:
+        return "企业已评价，不能自动办结。"
+    return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset[str]
+    # None: the status stays (notes, contact, extension …); rating decides its own target.
+    target: str | None
+    parties: frozenset[str]
+    # An extra condition beyond the status, given the request and the actor (None for jobs).
+    guard: Callable[[Request, object], str | None] | None = None
+
+
+def _t(action, label, sources, target, parties, guard=None) -> Transition:
+    return Transition(action, label, frozenset(sources), target, frozenset(parties), guard)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        _t("assign", "交办", {S.SUBMITTED}, S.ASSIGNED, {SUPERVISOR}),
+        _t("reject", "不予受理", {S.SUBMITTED}, S.REJECTED, {SUPERVISOR}),
+        _t("sign", "签收", {S.ASSIGNED, S.REOPENED}, S.IN_PROGRESS, {LEAD}),
+        _t("contact", "联系企业", {S.IN_PROGRESS}, None, {LEAD}),
+        _t("note", "办理进展", CLOCK, None, {LEAD, SUPERVISOR}),
+        _t("assist", "协办反馈", CLOCK, None, {ASSIST}, _assist_open),
+        _t("return", "退回", {S.ASSIGNED, S.IN_PROGRESS}, S.SUBMITTED, {LEAD}),
+        _t("extend_ask", "申请延期", {S.IN_PROGRESS}, None, {LEAD}, _no_pending_extension),
+        _t("extend_decide", "审批延期", CLOCK, None, {SUPERVISOR}, _pending_extension),
+        _t("escalate", "上报", {S.IN_PROGRESS}, S.ESCALATED, {SUPERVISOR}),
+        _t("escalate_reply", "登记上级答复", {S.ESCALATED}, S.IN_PROGRESS, {SUPERVISOR}),
+        _t("respond", "答复企业", {S.IN_PROGRESS}, S.RESPONDED, {LEAD}),
+        _t("rate", "评价", {S.RESPONDED}, None, {CONTACT}, _not_rated),
+        _t("close", "销号", {S.RESPONDED}, S.CLOSED, {SUPERVISOR}, _rated_acceptable),
+        _t("reopen", "重新办理", {S.RESPONDED}, S.REOPENED, {SUPERVISOR}),
+        _t("auto_close", "自动办结", {S.RESPONDED}, S.CLOSED, {SYSTEM}, _rating_window_passed),
+    ]
+}
+
+# Actions people take from the request page (the jobs' actions are not offered as forms).
+USER_ACTIONS = tuple(action for action, t in TRANSITIONS.items() if SYSTEM not in t.parties)
+
+
+def parties_of(user, request: Request) -> frozenset[str]:
+    """How ``user`` stands to ``request``: supervisor in scope, lead or assisting unit, its contact."""
+    access = access_for(user)
+    parties = set()
+    if access.supervises_county or (
+        access.supervised_town_ids and request.enterprise.town_id in access.supervised_town_ids
+    ):
+        parties.add(SUPERVISOR)
+    if access.handler_unit_ids:
+        if request.lead_unit_id in access.handler_unit_ids:
+            parties.add(LEAD)
+        if any(assist.unit_id in access.handler_unit_ids for assist in request.assists.all()):
+            parties.add(ASSIST)
+    if access.contact_enterprise_id and access.contact_enterprise_id == request.enterprise_id:
+        parties.add(CONTACT)
+    return frozenset(parties)
+
+
+def refusal(transition: Transition, request: Request, actor=None) -> str | None:
+    """Why the action cannot happen in the request's current state (None when it can)."""
+    if request.status not in transition.sources:
+        return f"诉求当前为“{request.get_status_display()}”，不能{transition.label}。"
+    if transition.guard is not None:
+        return transition.guard(request, actor)
+    return None
+
+
+def available_actions(request: Request, user) -> list[str]:
+    """The user actions ``user`` may take now (for showing forms; services check again)."""
+    parties = parties_of(user, request)
+    return [
+        action
+        for action in USER_ACTIONS
+        if TRANSITIONS[action].parties & parties and refusal(TRANSITIONS[action], request, user) is None
+    ]

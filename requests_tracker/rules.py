@@ -1,0 +1,114 @@
+"""Small business rules shared by forms and services: committed dates in replies, attachment checks."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from requests_tracker.models import ATTACHMENT_EXTENSIONS
+
+# Words that promise action without committing to when (the enterprise cannot hold anyone to them).
+VAGUE_PROMISES = (
+    "近期",
+    "尽快",
+    "抓紧",
+    "争取",
+    "适时",
+    "择机",
+    "下一步",
+    "尽早",
+    "早日",
+    "加快推进",
+    "积极推进",
+    "研究解决",
+)
+_COMMITTED_DATE = re.compile(
+    r"(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]"  # 2026年12月15日 / 12月15日
+    r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 2026-12-15
+    r"|(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*(?:底|末|上旬|中旬|下旬)"  # 12月底
+    r"|\d+\s*个?\s*(?:工作日|日|天|周)\s*内"  # 5个工作日内
+)
+
+
+def vague_promise(text: str) -> str | None:
+    """The vague word a reply promises with when it names no date; None when the reply is fine."""
+    if _COMMITTED_DATE.search(text or ""):
+        return None
+    for word in VAGUE_PROMISES:
+        if word in (text or ""):
+            return word
+    return None
+
+
+def reply_problem(text: str) -> str | None:
+    word = vague_promise(text)
+    if word:
+        return (
+            f"答复中写了“{word}”却没有明确时间。请写明承诺完成的日期"
+            "（如“2026年12月15日前”或“5个工作日内”），企业才能据此监督。"
+        )
+    return None
+
+
+def check_reply(text: str) -> None:
+    problem = reply_problem(text)
+    if problem:
+        raise ValidationError({"response": problem})
+
+
+# Content signatures: the first bytes decide the type, not the name the uploader chose.
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+_EXTENSIONS = {
+    "application/pdf": {".pdf"},
+    "image/png": {".png"},
+    "image/jpeg": {".jpg", ".jpeg"},
+    "image/gif": {".gif"},
+    "image/webp": {".webp"},
+}
+assert set(_EXTENSIONS) == set(ATTACHMENT_EXTENSIONS)
+
+
+def sniff(head: bytes) -> str | None:
+    for signature, content_type in _SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def check_attachment(upload) -> str:
+    """Validate one uploaded file; return its content type (from its bytes) or raise."""
+    name = getattr(upload, "name", "") or ""
+    limit = settings.QIQING_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            f"附件“{name}”大小 {upload.size / 1024 / 1024:.1f} MB，超过上限 {limit // (1024 * 1024)} MB。"
+        )
+    if upload.size == 0:
+        raise ValidationError(f"附件“{name}”是空文件。")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff(head)
+    if content_type is None:
+        raise ValidationError(f"附件“{name}”不是 PDF 或图片（PNG、JPEG、GIF、WebP），不能上传。")
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if extension not in _EXTENSIONS[content_type]:
+        raise ValidationError(f"附件“{name}”的扩展名与文件内容不符（内容为 {content_type}）。")
+    return content_type
+
+
+def check_attachments(uploads) -> list[tuple[object, str]]:
+    uploads = list(uploads or [])
+    if len(uploads) > settings.QIQING_MAX_ATTACHMENTS:
+        raise ValidationError(f"每次最多上传 {settings.QIQING_MAX_ATTACHMENTS} 个附件。")
+    return [(upload, check_attachment(upload)) for upload in uploads]

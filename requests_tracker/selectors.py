@@ -1,0 +1,253 @@
+"""Reads for the request pages: scoped querysets shaped for each list, and deadline explanations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Subquery, Value, When
+from django.utils import timezone
+
+from qiqing.access import access_for
+from requests_tracker import workdays
+from requests_tracker.models import (
+    Escalation,
+    ExtensionRequest,
+    Request,
+    RequestAssist,
+    SupervisionNotice,
+    WorkdayOverride,
+)
+from requests_tracker.workdays import WorkCalendar
+
+LIST_RELATED = ("enterprise__town", "category", "lead_unit")
+
+
+def _pending_extension():
+    return Exists(
+        ExtensionRequest.objects.filter(request=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
+    )
+
+
+def triage_queue(user):
+    """Requests waiting for a supervisor's decision, those returned too often first."""
+    flag = settings.QIQING_RETURN_FLAG_AFTER
+    return (
+        Request.objects.visible_to(user)
+        .awaiting_triage()
+        .select_related(*LIST_RELATED)
+        .annotate(
+            flagged=Case(
+                When(return_count__gt=flag, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-flagged", "submitted_at", "pk")
+    )
+
+
+def pending_extensions(user):
+    return (
+        ExtensionRequest.objects.filter(
+            status=ExtensionRequest.Status.PENDING, request__in=Request.objects.visible_to(user)
+        )
+        .select_related("request__enterprise", "unit")
+        .order_by("asked_at", "pk")
+    )
+
+
+def open_escalations(user):
+    return (
+        Escalation.objects.filter(answered_at__isnull=True, request__in=Request.objects.visible_to(user))
+        .select_related("request__enterprise", "request__lead_unit")
+        .order_by("escalated_at", "pk")
+    )
+
+
+def awaiting_close(user):
+    return (
+        Request.objects.visible_to(user)
+        .filter(status=Request.Status.RESPONDED, satisfaction__in=["satisfied", "basic"])
+        .select_related(*LIST_RELATED)
+        .order_by("rated_at", "pk")
+    )
+
+
+def inbox(user):
+    """Requests assigned to the user's units (lead or assisting), most urgent first."""
+    units = access_for(user).handler_unit_ids
+    assisting = RequestAssist.objects.filter(request=OuterRef("pk"), unit_id__in=units).order_by("due")
+    return (
+        Request.objects.for_units(units)
+        .filter(status__in=(*Request.CLOCK_STATUSES, Request.Status.RESPONDED))
+        .select_related(*LIST_RELATED)
+        .annotate(
+            is_lead=Case(
+                When(lead_unit_id__in=units, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            assist_open=Exists(assisting.filter(answered_at__isnull=True)),
+            assist_due=Subquery(assisting.filter(answered_at__isnull=True).values("due")[:1]),
+            extension_pending=_pending_extension(),
+            # Answered requests only wait for the enterprise's rating: they go last.
+            waiting=Case(
+                When(status=Request.Status.RESPONDED, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by(
+            "waiting", F("is_overdue").desc(), F("response_due").asc(nulls_last=True), "submitted_at", "pk"
+        )
+    )
+
+
+def portal_requests(user):
+    """The contact's own enterprise's requests, newest first."""
+    enterprise_id = access_for(user).contact_enterprise_id
+    return (
+        Request.objects.visible_to(user)
+        .filter(enterprise_id=enterprise_id)
+        .select_related("category", "lead_unit")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def timeline(request: Request, *, internal: bool):
+    events = request.events.select_related("actor")
+    return events if internal else events.filter(public=True)
+
+
+# --- deadlines on screen -----------------------------------------------------------------
+@dataclass
+class DeadlineRow:
+    label: str
+    due: dt.date
+    done_at: dt.datetime | None
+    late: bool
+    explanation: workdays.Explanation
+    basis: str
+
+    @property
+    def estimated(self) -> bool:
+        return self.explanation.estimated
+
+
+def deadline_rows(
+    request: Request, calendar: WorkCalendar | None = None, *, internal: bool = True
+) -> list[DeadlineRow]:
+    """Each deadline with how it was counted: days skipped and why, make-up days, estimates."""
+    calendar = calendar or WorkCalendar.load()
+    today = timezone.localdate()
+    start = request.clock_start or (timezone.localdate(request.assigned_at) if request.assigned_at else None)
+    rows = []
+    if start is None:
+        return rows
+    open_clock = request.status in Request.CLOCK_STATUSES
+    spec = [
+        (
+            "答复期限",
+            request.response_due,
+            request.response_days,
+            request.responded_at if not open_clock else None,
+        )
+    ]
+    if internal:
+        spec = [
+            (
+                "签收期限",
+                request.sign_due,
+                request.sign_days,
+                None if request.awaiting_sign else request.signed_at,
+            ),
+            ("联系企业期限", request.contact_due, request.contact_days, request.contacted_at),
+            *spec,
+        ]
+    for label, due, days, done_at in spec:
+        if not due:
+            continue
+        if days is None and label == "答复期限":
+            basis = f"经批准延期至 {due:%Y-%m-%d}（自 {start:%Y-%m-%d} 起计 {calendar.workdays_between(start, due)} 个工作日）"
+        elif days is None:
+            basis = f"截至 {due:%Y-%m-%d}"
+        else:
+            basis = f"自 {start:%Y-%m-%d} 起 {days} 个工作日"
+        late = done_at is None and open_clock and due < today
+        rows.append(DeadlineRow(label, due, done_at, late, calendar.explain(start, due, days), basis))
+    if request.status == Request.Status.RESPONDED and request.rating_due and request.responded_at:
+        responded = timezone.localdate(request.responded_at)
+        rows.append(
+            DeadlineRow(
+                "评价期限",
+                request.rating_due,
+                request.rated_at,
+                False,
+                calendar.explain(responded, request.rating_due, settings.QIQING_RATING_WINDOW_DAYS),
+                f"答复后 {settings.QIQING_RATING_WINDOW_DAYS} 个工作日内未评价则自动办结",
+            )
+        )
+    return rows
+
+
+# --- the calendar ------------------------------------------------------------------------
+def uncovered_years(years) -> list[int]:
+    """Of ``years``, those neither the library nor admins' State Council rows cover."""
+    outside = [year for year in years if year not in workdays.LIBRARY_YEARS]
+    if not outside:
+        return []
+    entered = set(
+        WorkdayOverride.objects.filter(source=WorkdayOverride.Source.STATE_COUNCIL, date__year__in=outside)
+        .order_by()
+        .values_list("date__year", flat=True)
+        .distinct()
+    )
+    return [year for year in outside if year not in entered]
+
+
+@dataclass
+class YearCoverage:
+    year: int
+    source: str  # library / entered / none
+    holidays: int
+    makeup: int
+    overrides: int
+    estimated_requests: int
+
+    @property
+    def label(self) -> str:
+        return {"library": "官方日历库", "entered": "管理员已录入", "none": "未覆盖（按周一至周五估算）"}[
+            self.source
+        ]
+
+
+def calendar_coverage(years) -> list[YearCoverage]:
+    calendar = WorkCalendar.load()
+    estimated = {
+        row["response_due__year"]: row["n"]
+        for row in Request.objects.filter(deadline_estimated=True, status__in=Request.CLOCK_STATUSES)
+        .values("response_due__year")
+        .annotate(n=Count("pk"))
+    }
+    result = []
+    for year in years:
+        holidays = makeup = 0
+        day = dt.date(year, 1, 1)
+        while day.year == year:
+            info = calendar.day(day)
+            if not info.working and info.kind in ("holiday", "override_off"):
+                holidays += 1
+            if info.working and day.weekday() >= 5:
+                makeup += 1
+            day += dt.timedelta(days=1)
+        overrides = sum(1 for date in calendar.overrides if date.year == year)
+        result.append(
+            YearCoverage(year, calendar.coverage(year), holidays, makeup, overrides, estimated.get(year, 0))
+        )
+    return result
+
+
+def notices_for(user):
+    return SupervisionNotice.objects.visible_to(user).select_related("request__enterprise", "unit", "town")

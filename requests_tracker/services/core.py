@@ -1,0 +1,208 @@
+"""Shared pieces of the lifecycle services: the refusals, the lock-check-write pair every
+transition goes through, recipients of notifications, and counting deadlines.
+
+Order of checks in ``begin``, each refusing before anything is written:
+1. the actor's relation to the request (``PermissionDenied`` — the view answers 403);
+2. the version the actor's form was built from (``StaleRequest`` — someone else acted first);
+3. the current state and the action's extra condition (``TransitionRefused``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from cadres.models import StaffRole
+from enterprises.models import EnterpriseContact
+from qiqing.notifications import notify
+from requests_tracker import lifecycle
+from requests_tracker.lifecycle import TRANSITIONS
+from requests_tracker.models import (
+    Request,
+    RequestEvent,
+)
+from requests_tracker.workdays import WorkCalendar
+
+S = Request.Status
+A = RequestEvent.Action
+
+
+class StaleRequest(ValidationError):
+    """The request changed after the actor's page was loaded: nothing was done."""
+
+
+class TransitionRefused(ValidationError):
+    """The action is not allowed in the request's current state: nothing was done."""
+
+
+class ReturnReason:
+    CHOICES = [
+        ("wrong_town", "属地不符"),
+        ("wrong_function", "职能不符"),
+        ("incomplete", "信息不全"),
+        ("not_ours", "非本单位事权"),
+        ("other", "其他"),
+    ]
+    LABELS = dict(CHOICES)
+
+
+class ContactMethod:
+    CHOICES = [("phone", "电话联系"), ("onsite", "上门走访"), ("meeting", "约见座谈"), ("online", "线上沟通")]
+    LABELS = dict(CHOICES)
+
+
+# --- helpers -----------------------------------------------------------------------------
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _url(request: Request) -> str:
+    return reverse("requests_tracker:detail", args=[request.pk])
+
+
+def _fmt(day: dt.date | None) -> str:
+    return f"{day:%Y-%m-%d}" if day else "—"
+
+
+def _begin(request: Request, actor, action: str, version: int | None, *, as_party: str | None = None):
+    """Lock the request row and check party, version and state; return the locked, fresh row."""
+    transition = TRANSITIONS[action]
+    locked = (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("enterprise", "category", "lead_unit")
+        .get(pk=request.pk)
+    )
+    parties = frozenset({as_party}) if as_party else lifecycle.parties_of(actor, locked)
+    if not parties & transition.parties:
+        raise PermissionDenied(f"您不能对诉求 {locked.ref} 执行“{transition.label}”。")
+    if version is not None and locked.version != int(version):
+        raise StaleRequest(
+            f"诉求 {locked.ref} 刚刚已被其他人处理，现为“{locked.get_status_display()}”。"
+            "您的操作没有执行，请查看最新情况后再决定。"
+        )
+    reason = lifecycle.refusal(transition, locked, actor)
+    if reason:
+        raise TransitionRefused(reason)
+    return locked
+
+
+def _finish(
+    locked: Request,
+    actor,
+    action: str,
+    from_status: str,
+    *,
+    note: str = "",
+    public: bool = True,
+    data: dict | None = None,
+    at: dt.datetime | None = None,
+) -> RequestEvent:
+    """Save the changed row with a new version and write its one event, in the caller's transaction."""
+    locked.version += 1
+    locked.full_clean()
+    locked.save()
+    return RequestEvent.objects.create(
+        request=locked,
+        actor=actor,
+        at=at or timezone.now(),
+        action=action,
+        from_status=from_status,
+        to_status=locked.status,
+        note=note,
+        public=public,
+        data=data or {},
+    )
+
+
+def _unit_handlers(unit_ids) -> list:
+    User = get_user_model()
+    return list(
+        User.objects.filter(
+            is_active=True, staff_roles__role=StaffRole.Role.HANDLER, staff_roles__unit_id__in=list(unit_ids)
+        ).distinct()
+    )
+
+
+def _supervisors(request: Request) -> list:
+    """County-wide supervisors and those of the enterprise's town (one filter call: one join)."""
+    User = get_user_model()
+    role = StaffRole.Role.SUPERVISOR
+    return list(
+        User.objects.filter(
+            Q(staff_roles__role=role, staff_roles__town__isnull=True)
+            | Q(staff_roles__role=role, staff_roles__town_id=request.enterprise.town_id),
+            is_active=True,
+        ).distinct()
+    )
+
+
+def _contacts(request: Request) -> list:
+    return [
+        contact.user
+        for contact in EnterpriseContact.objects.filter(
+            enterprise_id=request.enterprise_id, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+def _tell(users, kind: str, title: str, body: str, request: Request, dedupe_key: str = "", skip=None):
+    for user in users:
+        if skip is not None and user.pk == getattr(skip, "pk", None):
+            continue
+        notify(user, kind, title, body, _url(request), dedupe_key=dedupe_key)
+
+
+def recount(request: Request, calendar: WorkCalendar) -> list[str]:
+    """Recount every deadline from its stored basis; return the names of the fields that moved.
+
+    The basis is ``clock_start`` plus the number of working days of each clock; a response
+    deadline set by an approved extension (``response_days`` empty) stays as it is but still
+    counts toward the estimated flag.
+    """
+    changed = []
+    estimated = False
+    start = request.clock_start
+    for days_field, due_field in (
+        ("sign_days", "sign_due"),
+        ("contact_days", "contact_due"),
+        ("response_days", "response_due"),
+    ):
+        days = getattr(request, days_field)
+        if start is not None and days is not None:
+            due, guess = calendar.add_workdays(start, days)
+            estimated = estimated or guess
+            if getattr(request, due_field) != due:
+                setattr(request, due_field, due)
+                changed.append(due_field)
+    if start is not None and request.response_days is None and request.response_due:
+        estimated = estimated or calendar.explain(start, request.response_due).estimated
+    if request.status == S.RESPONDED and request.responded_at and not request.satisfaction:
+        due, guess = calendar.add_workdays(
+            timezone.localdate(request.responded_at), settings.QIQING_RATING_WINDOW_DAYS
+        )
+        estimated = estimated or guess
+        if request.rating_due != due:
+            request.rating_due = due
+            changed.append("rating_due")
+    if request.deadline_estimated != estimated:
+        request.deadline_estimated = estimated
+        changed.append("deadline_estimated")
+    return changed
+
+
+def _start_clocks(request: Request, calendar: WorkCalendar, start: dt.date, *, contact: bool) -> None:
+    request.clock_start = start
+    request.sign_days = settings.QIQING_SIGN_DAYS
+    request.response_days = request.category.time_limit_days
+    if contact:
+        request.contact_days = settings.QIQING_CONTACT_DAYS
+    else:
+        request.contact_days = None
+    request.sign_overdue = request.contact_overdue = request.is_overdue = False
+    recount(request, calendar)

@@ -1,0 +1,54 @@
+"""Celery tasks for the request lifecycle: each takes plain values, records its run, calls a service.
+
+The three periodic ones (``flag_overdue``, ``auto_close``, ``drain_outbox``) are idempotent: a
+second run for the same moment changes nothing, and a run killed half-way leaves every request
+either finished or untouched. Another part of the project puts them on the beat schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+
+from qiqing import notifications
+from qiqing.jobs import job_run
+from requests_tracker import services
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+@shared_task(name="requests_tracker.tasks.flag_overdue", ignore_result=True)
+def flag_overdue(trigger: str = "beat", today: str | None = None) -> dict:
+    with job_run("flag_overdue", trigger=trigger) as run:
+        run.counts.update(services.flag_overdue_requests(today=_date(today)))
+    return run.counts
+
+
+@shared_task(name="requests_tracker.tasks.auto_close", ignore_result=True)
+def auto_close(trigger: str = "beat", today: str | None = None) -> dict:
+    with job_run("auto_close", trigger=trigger) as run:
+        run.counts.update(services.auto_close_requests(today=_date(today)))
+    return run.counts
+
+
+@shared_task(name="requests_tracker.tasks.drain_outbox", ignore_result=True)
+def drain_outbox(trigger: str = "beat") -> dict:
+    with job_run("drain_outbox", trigger=trigger) as run:
+        run.counts.update(notifications.drain_outbox())
+    return run.counts
+
+
+@shared_task(name="requests_tracker.tasks.recount_deadlines", ignore_result=True)
+def recount_deadlines(dates: list[str], trigger: str = "manual") -> dict:
+    """Recount open deadlines after admins changed the working-day calendar."""
+    with job_run("recount_deadlines", trigger=trigger) as run:
+        run.counts.update(services.recount_open_requests([dt.date.fromisoformat(d) for d in dates]))
+    return run.counts
+
+
+# The e-mail sender lives with notify(); importing it here registers it with every worker that
+# loads this app's tasks.
+send_notification_email = notifications.send_notification_email
