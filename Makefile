@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto --dist loadfile
 export UV_PYTHON_DOWNLOADS := never
 
 # uv installs the stack ~10x faster than pip; use the machine's uv or bootstrap one into .tools/.
