@@ -52,8 +52,12 @@ def nav_for(user, current_path: str = "") -> list[dict]:
         if not access.has_role(*item.roles):
             continue
         url = reverse(item.url_name)
-        active = current_path == url or (url != "/" and current_path.startswith(url))
-        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        matches = current_path == url or (url != "/" and current_path.startswith(url))
+        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": matches})
+    # Only the most specific match is active: /analytics/cadres/ is 干部履职, not also 总览 (/analytics/).
+    best = max((len(e["url"]) for e in entries if e["active"]), default=0)
+    for entry in entries:
+        entry["active"] = entry["active"] and len(entry["url"]) == best
     return entries
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -269,7 +270,25 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Crontab times are Beijing time (CELERY_TIMEZONE). Each key is also the job's name on the
+# jobs page (定时任务) and in its run log (JobRun).
+CELERY_BEAT_SCHEDULE: dict = {
+    "compute_snapshots": {
+        "task": "analytics.tasks.compute_snapshots",
+        "schedule": crontab(minute=30, hour=0),
+    },
+    "rank_towns": {
+        "task": "analytics.tasks.rank_towns",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    "remind_unvisited": {
+        "task": "analytics.tasks.remind_unvisited",
+        "schedule": crontab(minute=30, hour=8, day_of_week="mon"),
+    },
+    "flag_overdue": {"task": "requests_tracker.tasks.flag_overdue", "schedule": crontab(minute="*/15")},
+    "auto_close": {"task": "requests_tracker.tasks.auto_close", "schedule": crontab(minute=0, hour=1)},
+    "drain_outbox": {"task": "requests_tracker.tasks.drain_outbox", "schedule": crontab(minute="*/5")},
+}
 
 # --- Forms ----------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -301,3 +320,8 @@ QIQING_MIN_ASSIGNMENTS = 2
 # How often every enterprise should be visited: a calendar month, quarter, half-year or year.
 QIQING_VISIT_RHYTHM = env_choice("QIQING_VISIT_RHYTHM", "quarter", ("month", "quarter", "half", "year"))
 CSRF_FAILURE_VIEW = "qiqing.views.csrf_failure"
+
+# --- analytics ------------------------------------------------------------------------
+# Window of the weekly town ranking (擂台比武): this kind of period to date, ending on the
+# Sunday of the ranked week (week / month / quarter / year).
+QIQING_RANKING_WINDOW = "quarter"
