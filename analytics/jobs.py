@@ -120,6 +120,7 @@ def scheduled_jobs() -> list[ScheduledJob]:
 COUNT_LABELS = {
     "periods": "周期数",
     "rows": "快照行数",
+    "written": "写入行数",
     "from": "起",
     "to": "止",
     "day": "日",

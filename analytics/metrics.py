@@ -227,7 +227,7 @@ class KeyMap:
         model = _KEY_MODELS.get(kind)
         if model is None:
             return
-        queryset = model.objects.all()
+        queryset = model.objects.order_by()
         if codes is not None:
             queryset = queryset.filter(code__in=list(codes))
         for pk, code in queryset.values_list("pk", "code"):
@@ -265,11 +265,11 @@ def baseline_keys(kind: str) -> list[str]:
     if kind == COUNTY:
         return [""]
     if kind == TOWN:
-        return list(Town.objects.values_list("code", flat=True))
+        return list(Town.objects.order_by().values_list("code", flat=True))
     if kind == UNIT:
-        return list(Unit.objects.filter(active=True).values_list("code", flat=True))
+        return list(Unit.objects.filter(active=True).order_by().values_list("code", flat=True))
     if kind == CADRE:
-        return list(Cadre.objects.filter(active=True).values_list("code", flat=True))
+        return list(Cadre.objects.filter(active=True).order_by().values_list("code", flat=True))
     return list(Enterprise.objects.order_by().values_list("industry", flat=True).distinct())
 
 
@@ -358,7 +358,11 @@ def overdue_queryset(period: Period, today: dt.date | None = None):
 
 
 def _request_counts(period: Period, spec: _KindSpec, ids, category_id, today) -> tuple[dict, dict]:
-    """({raw key: {count name: n}}, {raw key: {category name: n}})."""
+    """({raw key: {count name: n}}, {raw key: {category name: n}}).
+
+    One scan of the period's requests grouped by key *and* category: the per-key totals are the
+    sums of at most (keys × categories) aggregate rows, so the category split costs no second scan.
+    """
     end_at = period.end_at
     received = Request.objects.filter(submitted_at__gte=period.start_at, submitted_at__lt=end_at)
     overdue = overdue_queryset(period, today)
@@ -369,30 +373,33 @@ def _request_counts(period: Period, spec: _KindSpec, ids, category_id, today) ->
     closed = Q(status=Request.Status.CLOSED, closed_at__lt=end_at)
     rated = ~Q(satisfaction="") & (Q(rated_at__isnull=True) | Q(rated_at__lt=end_at))
     assigned = Q(assigned_at__lt=end_at)
-    counts = _grouped(
-        received,
-        spec.request_key,
-        requests=Count("pk"),
-        closed=Count("pk", filter=closed),
-        closed_on_time=Count("pk", filter=closed & Q(responded_at__date__lte=F("response_due"))),
-        assigned=Count("pk", filter=assigned),
-        assigned_responded=Count("pk", filter=assigned & Q(responded_at__lt=end_at)),
-        rated=Count("pk", filter=rated),
-        satisfied=Count("pk", filter=rated & Q(satisfaction__in=SATISFIED_VALUES)),
-        reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+    key_fields = [spec.request_key] if spec.request_key else []
+    rows = (
+        received.order_by()
+        .values(*key_fields, "category_id")
+        .annotate(
+            requests=Count("pk"),
+            closed=Count("pk", filter=closed),
+            closed_on_time=Count("pk", filter=closed & Q(responded_at__date__lte=F("response_due"))),
+            assigned=Count("pk", filter=assigned),
+            assigned_responded=Count("pk", filter=assigned & Q(responded_at__lt=end_at)),
+            rated=Count("pk", filter=rated),
+            satisfied=Count("pk", filter=rated & Q(satisfaction__in=SATISFIED_VALUES)),
+            reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+        )
     )
+    names = dict(Category.objects.values_list("pk", "name"))
+    counts: dict = defaultdict(lambda: defaultdict(int))
+    by_category: dict = defaultdict(dict)
+    for row in rows:
+        key = row.pop(spec.request_key) if spec.request_key else None
+        by_category[key][names[row.pop("category_id")]] = row["requests"]
+        for name, value in row.items():
+            counts[key][name] += value
     for key, row in _grouped(
         _restrict(overdue, spec.request_key, ids), spec.request_key, n=Count("pk")
     ).items():
-        counts.setdefault(key, {})["overdue"] = row["n"]
-
-    names = dict(Category.objects.values_list("pk", "name"))
-    by_category: dict = defaultdict(dict)
-    key_fields = [spec.request_key] if spec.request_key else []
-    rows = received.order_by().values(*key_fields, "category_id").annotate(n=Count("pk"))
-    for row in rows:
-        key = row[spec.request_key] if spec.request_key else None
-        by_category[key][names[row["category_id"]]] = row["n"]
+        counts[key]["overdue"] = row["n"]
     return counts, by_category
 
 

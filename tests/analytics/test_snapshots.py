@@ -93,10 +93,26 @@ def test_a_partial_range_never_leaves_half_a_period_in_a_slot(county):
 
 def test_running_twice_changes_nothing(county):
     snapshots.compute_snapshots(P.start, P.end, today=AFTER)
-    first, ids = _table(), sorted(Snapshot.objects.values_list("pk", flat=True))
-    snapshots.compute_snapshots(P.start, P.end, today=AFTER)
+    first = _table()
+    stamps = sorted(Snapshot.objects.values_list("pk", "computed_at"))
+    again = snapshots.compute_snapshots(P.start, P.end, today=AFTER)
+    assert again["written"] == 0
     assert _table() == first
-    assert sorted(Snapshot.objects.values_list("pk", flat=True)) == ids  # updated in place
+    assert sorted(Snapshot.objects.values_list("pk", "computed_at")) == stamps  # not even touched
+
+
+def test_a_new_day_rewrites_only_what_changed(county):
+    snapshots.compute_snapshots(today=D(2025, 10, 24))  # periods containing 10-23
+    f.VisitFactory(enterprise=county.e2, cadre=county.c2, date=D(2025, 10, 24))  # nothing else on 10-24
+    counts = snapshots.compute_snapshots(today=D(2025, 10, 25))
+    # Week, month, quarter and year each change in county, town TA, unit T901, cadre C902 and
+    # 电子信息 (five rows); the new day 10-24 is written whole (13 rows).
+    assert counts["written"] == 4 * 5 + 13
+    month = Snapshot.objects.get(period="month", scope="cadre", scope_key="C902")
+    assert (month.data_until, month.visits, month.enterprises_visited) == (D(2025, 10, 24), 3, 1)
+    assert set(Snapshot.objects.filter(period="month").values_list("data_until", flat=True)) == {
+        D(2025, 10, 24)
+    }
 
 
 def test_an_interrupted_run_rerun_ends_like_a_clean_run(county, monkeypatch):
@@ -107,11 +123,11 @@ def test_an_interrupted_run_rerun_ends_like_a_clean_run(county, monkeypatch):
     real_write = snapshots.write_period
     written = []
 
-    def dies_on_the_tenth_period(period, rows, stamp):
+    def dies_on_the_tenth_period(period, *args):
         if len(written) == 9:
             raise RuntimeError("worker killed")
         written.append(period)
-        return real_write(period, rows, stamp)
+        return real_write(period, *args)
 
     monkeypatch.setattr(snapshots, "write_period", dies_on_the_tenth_period)
     with pytest.raises(RuntimeError, match="worker killed"):
@@ -138,7 +154,7 @@ def test_a_period_is_computed_in_the_same_number_of_queries_for_more_keys(county
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            snapshots.build_rows(P, P.end, dataset.at(11, 10), key_maps, AFTER)
+            snapshots.build_rows(P, P.end, key_maps, AFTER)
         return len(captured)
 
     before = queries()

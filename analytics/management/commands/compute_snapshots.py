@@ -25,14 +25,14 @@ class Command(BaseCommand):
             last = yesterday
         verbose = options["verbosity"] >= 2
 
-        def progress(period, rows):
+        def progress(period, rows, written):
             if verbose:
-                self.stdout.write(f"  {period.label}：{rows} 行")
+                self.stdout.write(f"  {period.label}：{rows} 行，其中新写入或更新 {written} 行")
 
         counts = jobs.run_compute_snapshots(first=first, last=last, trigger="command", progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
                 f"指标快照已更新：{counts['from']} 至 {counts['to']}，周期 {counts['periods']} 个，"
-                f"快照 {counts['rows']} 行。"
+                f"快照 {counts['rows']} 行（新写入或更新 {counts['written']} 行）。"
             )
         )
