@@ -40,5 +40,6 @@ class CadreRecordFilter(django_filters.FilterSet):
     def filter_no_visit(self, queryset, name, value):
         if not value:
             return queryset
+        # Cadres who have left (离岗) are not expected to visit: only those in post are listed.
         quarter = to_date(timezone.localdate(), QUARTER)
-        return queryset.exclude(metrics.cadre_visits_q(quarter))
+        return queryset.filter(active=True).exclude(metrics.cadre_visits_q(quarter))

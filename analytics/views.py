@@ -62,7 +62,9 @@ def cadre_record(request, pk):
 def cadre_records(request):
     """干部履职: every cadre in scope with their figures for the chosen period."""
     base = Cadre.objects.visible_to(request.user).select_related("unit__town")
-    cadre_filter = CadreRecordFilter(request.GET, queryset=base)
+    data = request.GET.copy()
+    data.setdefault("period", QUARTER)
+    cadre_filter = CadreRecordFilter(data, queryset=base)
     page = Paginator(cadre_filter.qs, 50).get_page(request.GET.get("page"))
     kind = (cadre_filter.form.cleaned_data.get("period") if cadre_filter.is_valid() else None) or QUARTER
     period = to_date(timezone.localdate(), kind)
@@ -90,7 +92,9 @@ def ranking(request):
         "ranking": current,
         "entries": entries,
         "weeks": weeks,
-        "indicators": [(code, INDICATORS[code].label if code in INDICATORS else code) for code in codes],
+        "indicators": [
+            (INDICATORS[code].label, INDICATORS[code].unit) if code in INDICATORS else (code, "") for code in codes
+        ],
         "red": [e for e in entries if e.board == "red"],
         "black": [e for e in entries if e.board == "black"],
     }
