@@ -93,7 +93,8 @@ def ranking(request):
         "entries": entries,
         "weeks": weeks,
         "indicators": [
-            (INDICATORS[code].label, INDICATORS[code].unit) if code in INDICATORS else (code, "") for code in codes
+            (INDICATORS[code].label, INDICATORS[code].unit) if code in INDICATORS else (code, "")
+            for code in codes
         ],
         "red": [e for e in entries if e.board == "red"],
         "black": [e for e in entries if e.board == "black"],

@@ -101,3 +101,29 @@ def test_cadre_records_list_shows_the_metrics_figures(county, client):
     assert _cells(html, "coverage_rate") == [
         "—" if grouped[c].coverage_rate is None else f"{grouped[c].coverage_rate}%" for c in codes
     ]
+
+
+def test_record_page_and_metrics_command_agree(county, client):
+    cadre = Cadre.objects.get(user__username="cadre")
+    client.force_login(cadre.user)
+    html = client.get(reverse("analytics:my_record")).content.decode()
+    year = to_date(timezone.localdate(), "year")
+    out = StringIO()
+    call_command(
+        "metrics",
+        "--from",
+        str(year.start),
+        "--to",
+        str(year.end),
+        "--cadre",
+        cadre.code,
+        "--json",
+        stdout=out,
+    )
+    data = json.loads(out.getvalue())
+    assert _cells(html, "visits")[2] == str(data["visits"])
+    assert _cells(html, "coverage")[2] == f"{data['enterprises_visited']} / {data['enterprises_active']}"
+    assert _cells(html, "coverage_rate")[2] == (
+        "—" if data["coverage_rate"] is None else f"{data['coverage_rate']}%"
+    )
+    assert _cells(html, "requests")[2] == str(data["requests"])

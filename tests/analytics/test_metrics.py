@@ -2,10 +2,13 @@
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -247,3 +250,21 @@ def test_command_table_is_chinese_and_shows_a_dash_for_undefined(county):
 def test_command_refuses_bad_input_naming_the_option(county, args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(")):
         call_command("metrics", *args, stdout=StringIO())
+
+
+def test_command_exits_non_zero_on_bad_input(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "qiqing.settings",
+        "QIQING_VAR_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "metrics", "--from", "2025-10-01", "--to", "2025-13-01", "--json"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "--to='2025-13-01'：日期格式应为 YYYY-MM-DD" in done.stderr and done.stdout == ""
