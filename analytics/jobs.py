@@ -16,6 +16,8 @@ from celery.schedules import crontab
 from celery.schedules import schedule as interval
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from analytics import services, snapshots
 from qiqing.jobs import job_run
@@ -29,12 +31,20 @@ class JobInfo:
 
 # Keyed by the beat entry's name, which is also the JobRun name the job records under.
 JOB_INFO = {
-    "compute_snapshots": JobInfo("指标快照", "计算各周期（日/周/月/季/年）× 各范围的指标快照，供看板读取。"),
-    "rank_towns": JobInfo("擂台比武排名", "按可配置指标为各镇街打分排名，生成红榜、黑榜。"),
-    "remind_unvisited": JobInfo("走访提醒", "提醒联企干部本周期内尚未走访的联系企业。"),
-    "flag_overdue": JobInfo("超期标记", "标记超过答复期限仍未答复的诉求并督办。"),
-    "auto_close": JobInfo("逾期未评自动办结", "答复后企业逾期未评价的诉求自动办结。"),
-    "drain_outbox": JobInfo("邮件补发", "发送尚未发出的通知邮件。"),
+    "compute_snapshots": JobInfo(
+        gettext_lazy("指标快照"), gettext_lazy("计算各周期（日/周/月/季/年）× 各范围的指标快照，供看板读取。")
+    ),
+    "rank_towns": JobInfo(
+        gettext_lazy("擂台比武排名"), gettext_lazy("按可配置指标为各镇街打分排名，生成红榜、黑榜。")
+    ),
+    "remind_unvisited": JobInfo(
+        gettext_lazy("走访提醒"), gettext_lazy("提醒联企干部本周期内尚未走访的联系企业。")
+    ),
+    "flag_overdue": JobInfo(gettext_lazy("超期标记"), gettext_lazy("标记超过答复期限仍未答复的诉求并督办。")),
+    "auto_close": JobInfo(
+        gettext_lazy("逾期未评自动办结"), gettext_lazy("答复后企业逾期未评价的诉求自动办结。")
+    ),
+    "drain_outbox": JobInfo(gettext_lazy("邮件补发"), gettext_lazy("发送尚未发出的通知邮件。")),
 }
 
 WEEKDAYS = {
@@ -59,10 +69,10 @@ WEEKDAYS = {
 def _every(seconds: float) -> str:
     seconds = int(seconds)
     if seconds % 3600 == 0:
-        return f"每 {seconds // 3600} 小时"
+        return _("每 %(n)s 小时") % {"n": seconds // 3600}
     if seconds % 60 == 0:
-        return f"每 {seconds // 60} 分钟"
-    return f"每 {seconds} 秒"
+        return _("每 %(n)s 分钟") % {"n": seconds // 60}
+    return _("每 %(n)s 秒") % {"n": seconds}
 
 
 def describe_schedule(value) -> str:
@@ -78,14 +88,20 @@ def describe_schedule(value) -> str:
         )
         if dom == "*" and moy == "*":
             if hour == "*" and minute.startswith("*/") and dow == "*":
-                return f"每 {minute[2:]} 分钟"
+                return _("每 %(n)s 分钟") % {"n": minute[2:]}
             if minute.isdigit() and hour.isdigit():
                 clock = f"{int(hour):02d}:{int(minute):02d}"
                 if dow == "*":
-                    return f"每天 {clock}"
+                    return _("每天 %(clock)s") % {"clock": clock}
                 if dow.lower() in WEEKDAYS:
-                    return f"每周{WEEKDAYS[dow.lower()]} {clock}"
-        return f"定时（分 {minute}，时 {hour}，周 {dow}，日 {dom}，月 {moy}）"
+                    return _("每周%(day)s %(clock)s") % {"day": WEEKDAYS[dow.lower()], "clock": clock}
+        return _("定时（分 %(minute)s，时 %(hour)s，周 %(dow)s，日 %(dom)s，月 %(moy)s）") % {
+            "minute": minute,
+            "hour": hour,
+            "dow": dow,
+            "dom": dom,
+            "moy": moy,
+        }
     if isinstance(value, interval):
         return _every(value.run_every.total_seconds())
     return str(value)
@@ -118,24 +134,24 @@ def scheduled_jobs() -> list[ScheduledJob]:
 
 
 COUNT_LABELS = {
-    "periods": "周期数",
-    "rows": "快照行数",
-    "written": "写入行数",
-    "from": "起",
-    "to": "止",
-    "day": "日",
-    "week": "周",
-    "month": "月",
-    "quarter": "季",
-    "year": "年",
-    "week_start": "排名周",
-    "towns": "镇街数",
-    "red": "红榜",
-    "black": "黑榜",
-    "cadres_due": "待走访干部",
-    "enterprises_due": "待走访企业",
-    "notified": "新发提醒",
-    "already_notified": "本周已提醒",
+    "periods": gettext_lazy("周期数"),
+    "rows": gettext_lazy("快照行数"),
+    "written": gettext_lazy("写入行数"),
+    "from": gettext_lazy("起"),
+    "to": gettext_lazy("止"),
+    "day": gettext_lazy("日"),
+    "week": gettext_lazy("周"),
+    "month": gettext_lazy("月"),
+    "quarter": gettext_lazy("季"),
+    "year": gettext_lazy("年"),
+    "week_start": gettext_lazy("排名周"),
+    "towns": gettext_lazy("镇街数"),
+    "red": gettext_lazy("红榜"),
+    "black": gettext_lazy("黑榜"),
+    "cadres_due": gettext_lazy("待走访干部"),
+    "enterprises_due": gettext_lazy("待走访企业"),
+    "notified": gettext_lazy("新发提醒"),
+    "already_notified": gettext_lazy("本周已提醒"),
 }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 DAY, WEEK, MONTH, QUARTER, YEAR = "day", "week", "month", "quarter", "year"
 KINDS = (DAY, WEEK, MONTH, QUARTER, YEAR)
@@ -59,18 +60,19 @@ class Period:
 
     @property
     def label(self) -> str:
+        start = self.start
         if self.kind == DAY:
-            return f"{self.start.year}年{self.start.month}月{self.start.day}日"
+            return _("%(y)s年%(m)s月%(d)s日") % {"y": start.year, "m": start.month, "d": start.day}
         if self.kind == WEEK:
-            year, week, _ = self.start.isocalendar()
-            return f"{year}年第{week}周"
+            year, week, _weekday = start.isocalendar()
+            return _("%(y)s年第%(w)s周") % {"y": year, "w": week}
         if self.kind == MONTH:
-            return f"{self.start.year}年{self.start.month}月"
+            return _("%(y)s年%(m)s月") % {"y": start.year, "m": start.month}
         if self.kind == QUARTER:
-            return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
+            return _("%(y)s年第%(q)s季度") % {"y": start.year, "q": (start.month - 1) // 3 + 1}
         if self.kind == YEAR:
-            return f"{self.start.year}年"
-        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+            return _("%(y)s年") % {"y": start.year}
+        return _("%(start)s 至 %(end)s") % {"start": f"{start:%Y-%m-%d}", "end": f"{self.end:%Y-%m-%d}"}
 
     @classmethod
     def containing(cls, kind: str, day: dt.date) -> Period:

@@ -33,6 +33,7 @@ from fractions import Fraction
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from analytics import metrics
 from analytics.periods import Period
@@ -43,7 +44,7 @@ Values = dict[str, Fraction | None]  # town code → raw value (None: undefined 
 
 @dataclass(frozen=True)
 class Indicator:
-    label: str
+    label: object  # lazy translation
     higher_is_better: bool
     values: Callable[[Period, dict[str, metrics.Metrics]], Values]
     unit: str = "%"
@@ -96,18 +97,18 @@ def _cards(colour: str):
 
 
 INDICATORS: dict[str, Indicator] = {
-    "coverage_rate": Indicator("走访覆盖率", True, _ratio("enterprises_visited", "enterprises_active")),
+    "coverage_rate": Indicator(_("走访覆盖率"), True, _ratio("enterprises_visited", "enterprises_active")),
     "visits_per_enterprise": Indicator(
-        "企均走访次数", True, _ratio("visits", "enterprises_active", percent=False), unit="次"
+        _("企均走访次数"), True, _ratio("visits", "enterprises_active", percent=False), unit="次"
     ),
-    "closure_rate": Indicator("办结率", True, _ratio("closed", "requests")),
-    "on_time_rate": Indicator("按期办结率", True, _ratio("closed_on_time", "closed")),
-    "feedback_rate": Indicator("反馈率", True, _ratio("assigned_responded", "assigned")),
-    "satisfaction_rate": Indicator("满意率", True, _ratio("satisfied", "rated")),
-    "overdue": Indicator("超期件", False, _count("overdue"), unit="件"),
-    "reopened": Indicator("重新办理件", False, _count("reopened"), unit="件"),
-    "red_cards": Indicator("红牌督办", False, _cards("red"), unit="张"),
-    "yellow_cards": Indicator("黄牌督办", False, _cards("yellow"), unit="张"),
+    "closure_rate": Indicator(_("办结率"), True, _ratio("closed", "requests")),
+    "on_time_rate": Indicator(_("按期办结率"), True, _ratio("closed_on_time", "closed")),
+    "feedback_rate": Indicator(_("反馈率"), True, _ratio("assigned_responded", "assigned")),
+    "satisfaction_rate": Indicator(_("满意率"), True, _ratio("satisfied", "rated")),
+    "overdue": Indicator(_("超期件"), False, _count("overdue"), unit="件"),
+    "reopened": Indicator(_("重新办理件"), False, _count("reopened"), unit="件"),
+    "red_cards": Indicator(_("红牌督办"), False, _cards("red"), unit="张"),
+    "yellow_cards": Indicator(_("黄牌督办"), False, _cards("yellow"), unit="张"),
 }
 
 WINDOWS = ("week", "month", "quarter", "year")

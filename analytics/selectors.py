@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from analytics import metrics
 from analytics.models import TownRanking
@@ -16,7 +17,7 @@ from qiqing.models import JobRun
 from visits import rhythm
 from visits.models import Visit
 
-RECORD_PERIODS = ((MONTH, "本月"), (QUARTER, "本季度"), (YEAR, "本年"))
+RECORD_PERIODS = ((MONTH, _("本月")), (QUARTER, _("本季度")), (YEAR, _("本年")))
 
 
 @dataclass
@@ -88,7 +89,7 @@ def cadre_page_figures(cadres, period: Period, today: dt.date | None = None) -> 
     )
 
 
-TRIGGER_LABELS = {"beat": "定时", "command": "命令", "manual": "手动"}
+TRIGGER_LABELS = {"beat": _("定时"), "command": _("命令"), "manual": _("手动")}
 
 
 def _count_text(value) -> str:

@@ -50,7 +50,8 @@ def ranking_compute(*, week_start: dt.date, today: dt.date | None = None) -> Tow
     )
     ranking.period_start, ranking.period_end = window.start, window.end
     ranking.indicators = [
-        {"code": code, "label": INDICATORS[code].label, "weight": str(weight)} for code, weight in weights
+        {"code": code, "label": str(INDICATORS[code].label), "weight": str(weight)}
+        for code, weight in weights
     ]
     ranking.computed_at = timezone.now()
     ranking.full_clean()

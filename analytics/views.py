@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from analytics import jobs, selectors
@@ -120,5 +121,5 @@ def job_run_now(request, name):
     if job is None:
         raise Http404("没有这个定时任务。")
     transaction.on_commit(lambda: jobs.queue_now(job))
-    messages.success(request, f"已将“{job.label}”加入任务队列，稍后刷新查看运行结果。")
+    messages.success(request, _("已将“%(label)s”加入任务队列，稍后刷新查看运行结果。") % {"label": job.label})
     return redirect("analytics:jobs")
