@@ -253,3 +253,13 @@ def test_overview_still_works(login, world):
 def test_record_shows_due_enterprises(login, world):
     body = login(world.users["cadre"]).get(reverse("analytics:my_record")).content.decode()
     assert body.count("待走访") == 1 and timezone.localdate().strftime("%Y-%m-%d") in body
+
+
+def test_a_record_opened_from_the_list_highlights_the_list_in_the_menu(login, world):
+    body = (
+        login(world.users["supervisor"])
+        .get(reverse("analytics:cadre_record", args=[world.cadre.pk]))
+        .content.decode()
+    )
+    active = re.findall(r'class="nav-link active" href="([^"]+)"', body)
+    assert active == [reverse("analytics:cadre_records")]
