@@ -118,7 +118,7 @@ def test_a_worker_on_the_embedded_filesystem_broker_runs_the_jobs_beat_sends(wor
     # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     folder = tmp_path / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     sender = Celery(
         "qiqing-test-sender",
@@ -127,6 +127,7 @@ def test_a_worker_on_the_embedded_filesystem_broker_runs_the_jobs_beat_sends(wor
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         },
     )
