@@ -1,4 +1,6 @@
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 class Snapshot(models.Model):
@@ -21,6 +23,8 @@ class Snapshot(models.Model):
     period = models.CharField("周期", max_length=8, choices=Period.choices)
     period_start = models.DateField("周期开始")
     period_end = models.DateField("周期结束")
+    # A period still running is snapshotted up to the last complete day; the nightly job moves this on.
+    data_until = models.DateField("数据截至")
     scope = models.CharField("范围", max_length=10, choices=Scope.choices)
     scope_key = models.CharField(
         "范围编码", max_length=60, blank=True, help_text="全县为空；镇街/单位/干部为编码；行业为名称。"
@@ -39,7 +43,8 @@ class Snapshot(models.Model):
     overdue = models.PositiveIntegerField("超期件", default=0)
     reopened = models.PositiveIntegerField("重新办理数", default=0)
     category_counts = models.JSONField("分类诉求数", default=dict, blank=True)
-    computed_at = models.DateTimeField("计算时间", auto_now=True)
+    # Set by the job to its run's time, so a re-run can drop slots it no longer produces.
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
 
     class Meta:
         ordering = ["-period_start", "period", "scope", "scope_key"]
@@ -52,7 +57,105 @@ class Snapshot(models.Model):
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")), name="snapshot_period_order"
             ),
+            models.CheckConstraint(
+                condition=models.Q(data_until__gte=models.F("period_start"))
+                & models.Q(data_until__lte=models.F("period_end")),
+                name="snapshot_data_within_period",
+            ),
         ]
+        indexes = [models.Index(fields=["scope", "scope_key", "period", "period_start"])]
 
     def __str__(self):
         return f"{self.get_period_display()} {self.period_start} {self.get_scope_display()} {self.scope_key}"
+
+
+class RankingIndicator(models.Model):
+    """An indicator of the towns' weekly contest (擂台比武) and the weight an admin gives it."""
+
+    code = models.CharField("指标", max_length=40, unique=True)
+    weight = models.DecimalField(
+        "权重", max_digits=5, decimal_places=2, default=10, validators=[MinValueValidator(0)]
+    )
+    active = models.BooleanField("参与排名", default=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = "擂台比武指标"
+        verbose_name_plural = "擂台比武指标"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weight__gte=0), name="ranking_weight_not_negative")
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from analytics.ranking import INDICATORS
+
+        indicator = INDICATORS.get(self.code)
+        return indicator.label if indicator else self.code
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from analytics.ranking import INDICATORS
+
+        if self.code not in INDICATORS:
+            raise ValidationError({"code": f"没有这个指标：{self.code}。可选：{'、'.join(INDICATORS)}"})
+
+
+class TownRanking(models.Model):
+    """One week's town ranking (擂台比武) with the weights it was scored with."""
+
+    week_start = models.DateField("周（周一）", unique=True)
+    period_start = models.DateField("统计起")
+    period_end = models.DateField("统计止")
+    indicators = models.JSONField("指标与权重", default=list)
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["-week_start"]
+        verbose_name = "擂台比武排名"
+        verbose_name_plural = "擂台比武排名"
+
+    def __str__(self):
+        year, week, _ = self.week_start.isocalendar()
+        return f"{year}年第{week}周擂台比武"
+
+
+class TownRankingEntry(models.Model):
+    """A town's place in one week's ranking: score, rank, change since last week, red or black list."""
+
+    class Board(models.TextChoices):
+        RED = "red", "红榜"
+        BLACK = "black", "黑榜"
+        NONE = "", "—"
+
+    ranking = models.ForeignKey(
+        TownRanking, verbose_name="排名", on_delete=models.CASCADE, related_name="entries"
+    )
+    town = models.ForeignKey(
+        "enterprises.Town", verbose_name="镇街", on_delete=models.PROTECT, related_name="+"
+    )
+    rank = models.PositiveSmallIntegerField("名次")
+    score = models.DecimalField("得分", max_digits=6, decimal_places=2)
+    previous_rank = models.PositiveSmallIntegerField("上周名次", null=True, blank=True)
+    board = models.CharField("榜单", max_length=5, choices=Board.choices, blank=True)
+    # Indicator code → {"value": raw value as text or None, "score": 0–100 as text or None}.
+    values = models.JSONField("指标值", default=dict)
+
+    class Meta:
+        ordering = ["ranking", "rank", "town__order"]
+        verbose_name = "擂台比武名次"
+        verbose_name_plural = "擂台比武名次"
+        constraints = [models.UniqueConstraint(fields=["ranking", "town"], name="ranking_entry_unique_town")]
+
+    def __str__(self):
+        return f"{self.ranking} {self.rank}. {self.town}"
+
+    @property
+    def change(self) -> int | None:
+        """Places gained since last week (positive = moved up); None for a town new to the table."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank

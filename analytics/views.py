@@ -1,9 +1,22 @@
-from django.shortcuts import render
+import datetime as dt
 
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from analytics import jobs, selectors
+from analytics.filters import CadreRecordFilter
+from analytics.periods import QUARTER, to_date
+from analytics.ranking import INDICATORS
 from cadres.models import Cadre
 from enterprises.models import Enterprise
-from qiqing.access import ADMIN, SUPERVISOR
-from qiqing.permissions import role_required
+from qiqing.access import ADMIN, CADRE, SUPERVISOR, access_for
+from qiqing.permissions import get_visible_or_404, role_required
 from requests_tracker.models import Request
 
 
@@ -18,3 +31,95 @@ def overview(request):
         "awaiting_triage": Request.objects.visible_to(user).filter(status=Request.Status.SUBMITTED).count(),
     }
     return render(request, "analytics/overview.html", context)
+
+
+def _record(request, cadre, *, own: bool):
+    today = timezone.localdate()
+    context = {
+        "cadre": cadre,
+        "own": own,
+        "columns": selectors.cadre_record(cadre, today),
+        "enterprises": selectors.cadre_enterprises(cadre, today),
+        "today": today,
+    }
+    return render(request, "analytics/cadre_record.html", context)
+
+
+@role_required(CADRE)
+def my_record(request):
+    """我的履职: the signed-in cadre's own record."""
+    cadre = Cadre.objects.select_related("unit__town").get(pk=access_for(request.user).cadre_id)
+    return _record(request, cadre, own=True)
+
+
+@role_required(ADMIN, SUPERVISOR, CADRE)
+def cadre_record(request, pk):
+    """A cadre's record as a supervisor sees it (a cadre may open only their own)."""
+    cadre = get_visible_or_404(Cadre.objects.select_related("unit__town"), request.user, pk=pk)
+    return _record(request, cadre, own=cadre.pk == access_for(request.user).cadre_id)
+
+
+@role_required(ADMIN, SUPERVISOR)
+def cadre_records(request):
+    """干部履职: every cadre in scope with their figures for the chosen period."""
+    base = Cadre.objects.visible_to(request.user).select_related("unit__town")
+    data = request.GET.copy()
+    data.setdefault("period", QUARTER)
+    cadre_filter = CadreRecordFilter(data, queryset=base)
+    page = Paginator(cadre_filter.qs, 50).get_page(request.GET.get("page"))
+    kind = (cadre_filter.form.cleaned_data.get("period") if cadre_filter.is_valid() else None) or QUARTER
+    period = to_date(timezone.localdate(), kind)
+    figures = selectors.cadre_page_figures(page.object_list, period)
+    rows = [(cadre, figures[cadre.code]) for cadre in page.object_list]
+    context = {"filter": cadre_filter, "page_obj": page, "rows": rows, "period": period}
+    return render(request, "analytics/cadre_records.html", context)
+
+
+@role_required(ADMIN, SUPERVISOR)
+def ranking(request):
+    """擂台比武: a week's town ranking with its red and black lists."""
+    week = request.GET.get("week")
+    try:
+        week_start = dt.date.fromisoformat(week) if week else None
+    except ValueError:
+        raise Http404("周的日期格式不对。") from None
+    current, entries, weeks = selectors.ranking_for(week_start)
+    if week_start and current is None:
+        raise Http404("这一周还没有排名。")
+    codes = [item["code"] for item in current.indicators] if current else []
+    for entry in entries:
+        entry.cells = [(entry.values.get(code) or {}).get("value") for code in codes]
+    context = {
+        "ranking": current,
+        "entries": entries,
+        "weeks": weeks,
+        "indicators": [
+            (INDICATORS[code].label, INDICATORS[code].unit) if code in INDICATORS else (code, "")
+            for code in codes
+        ],
+        "red": [e for e in entries if e.board == "red"],
+        "black": [e for e in entries if e.board == "black"],
+    }
+    return render(request, "analytics/ranking.html", context)
+
+
+@role_required(ADMIN)
+def job_list(request):
+    """定时任务: each scheduled job, its schedule, last run, last success and any failure."""
+    context = {
+        "statuses": selectors.job_statuses(jobs.scheduled_jobs(), jobs.COUNT_LABELS),
+        "runs": selectors.recent_runs(jobs.COUNT_LABELS),
+    }
+    return render(request, "analytics/jobs.html", context)
+
+
+@require_POST
+@role_required(ADMIN)
+def job_run_now(request, name):
+    """Queue one run of a scheduled job now (runs on a worker; the page shows it when done)."""
+    job = next((j for j in jobs.scheduled_jobs() if j.name == name), None)
+    if job is None:
+        raise Http404("没有这个定时任务。")
+    transaction.on_commit(lambda: jobs.queue_now(job))
+    messages.success(request, _("已将“%(label)s”加入任务队列，稍后刷新查看运行结果。") % {"label": job.label})
+    return redirect("analytics:jobs")

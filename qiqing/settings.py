@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -249,12 +250,14 @@ if _broker_scheme not in ("redis", "rediss", "filesystem", "memory"):
     )
 if _broker_scheme == "filesystem":
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu keeps its exchange tables here; by default it writes ./control in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -269,7 +272,25 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Crontab times are Beijing time (CELERY_TIMEZONE). Each key is also the job's name on the
+# jobs page (定时任务) and in its run log (JobRun).
+CELERY_BEAT_SCHEDULE: dict = {
+    "compute_snapshots": {
+        "task": "analytics.tasks.compute_snapshots",
+        "schedule": crontab(minute=30, hour=0),
+    },
+    "rank_towns": {
+        "task": "analytics.tasks.rank_towns",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    "remind_unvisited": {
+        "task": "analytics.tasks.remind_unvisited",
+        "schedule": crontab(minute=30, hour=8, day_of_week="mon"),
+    },
+    "flag_overdue": {"task": "requests_tracker.tasks.flag_overdue", "schedule": crontab(minute="*/15")},
+    "auto_close": {"task": "requests_tracker.tasks.auto_close", "schedule": crontab(minute=0, hour=1)},
+    "drain_outbox": {"task": "requests_tracker.tasks.drain_outbox", "schedule": crontab(minute="*/5")},
+}
 
 # --- Forms ----------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -321,3 +342,8 @@ QIQING_EMAIL_MAX_ATTEMPTS = 5
 # Warn admins when a year the working-day calendar does not cover starts within this many days.
 QIQING_CALENDAR_WARN_DAYS = 60
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("requests_tracker.context_processors.calendar_warning")
+
+# --- analytics ------------------------------------------------------------------------
+# Window of the weekly town ranking (擂台比武): this kind of period to date, ending on the
+# Sunday of the ranked week (week / month / quarter / year).
+QIQING_RANKING_WINDOW = "quarter"

@@ -6,13 +6,22 @@
 returning rows {"benchmark", "measure", "value", "unit", "floor", "goal", "note"} (floor and goal
 optional). ``python -m qiqing.bench [names…]`` runs them, prints one table and writes JSON to
 ``var/bench/results.json``.
+
+The runner process is not a Django process: a benchmark that times code inside Django runs it
+in a child process against the benchmark database with ``ctx.run_inside(module, *args)``, which
+expects the child's last line of output to be JSON (see ``bench_metrics``). ``timed(fn)`` gives
+the median of repeated runs.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import statistics
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,9 +87,49 @@ class BenchContext:
                 f"seeding scale {self.scale} into {self.database_name} (once; kept for later runs)…",
                 flush=True,
             )
+            started = time.monotonic()
             subprocess.run(
                 [sys.executable, "manage.py", "seed_demo", "--scale", str(self.scale), "--force"],
                 cwd=ROOT,
                 env=self.env(),
                 check=True,
             )
+            self.notes.append(f"seeded scale {self.scale} in {time.monotonic() - started:.0f} s")
+            # A freshly bulk-loaded database has no planner statistics until autovacuum gets to it;
+            # timings on it would measure bad plans, not the code.
+            self.analyze()
+
+    def analyze(self) -> None:
+        import psycopg2
+
+        conn = psycopg2.connect(self.database_url)
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        conn.close()
+
+    def run_inside(self, module: str, *args: str):
+        """Run ``python -m module args`` with Django on the benchmark database; return the JSON
+        printed on its last line of output (progress may be printed before it)."""
+        done = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def timed(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> tuple[float, object]:
+    """Median wall time in seconds of ``repeat`` runs after ``warmup`` runs, and the last result."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result

@@ -1,0 +1,156 @@
+"""Writes of the analytics app: the weekly town ranking and the weekly visit reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from analytics.models import RankingIndicator, TownRanking, TownRankingEntry
+from analytics.ranking import INDICATORS, ranking_window, score_towns
+from cadres.models import Assignment
+from enterprises.models import Town
+from qiqing.models import Notification
+from visits import rhythm
+from visits.models import Visit
+
+
+def last_complete_week(today: dt.date) -> dt.date:
+    """Monday of the most recent Monday–Sunday week that has ended before ``today``."""
+    return today - dt.timedelta(days=today.weekday() + 7)
+
+
+def ranking_weights() -> list[tuple[str, object]]:
+    weights = [
+        (row.code, row.weight)
+        for row in RankingIndicator.objects.filter(active=True, weight__gt=0)
+        if row.code in INDICATORS
+    ]
+    if not weights:
+        raise ValidationError("擂台比武没有启用且权重大于 0 的指标：请在系统管理中设置指标权重。")
+    return weights
+
+
+@transaction.atomic
+def ranking_compute(*, week_start: dt.date, today: dt.date | None = None) -> TownRanking:
+    """Score and rank every town for the week starting ``week_start`` (a Monday); a re-run for
+    the same week replaces that week's table."""
+    if week_start.weekday() != 0:
+        raise ValidationError({"week_start": f"{week_start} 不是周一：排名按周一至周日计算。"})
+    weights = ranking_weights()
+    window = ranking_window(week_start)
+    rows = score_towns(window, weights, today=today)
+    ranking, _ = TownRanking.objects.select_for_update().get_or_create(
+        week_start=week_start, defaults={"period_start": window.start, "period_end": window.end}
+    )
+    ranking.period_start, ranking.period_end = window.start, window.end
+    ranking.indicators = [
+        {"code": code, "label": str(INDICATORS[code].label), "weight": str(weight)}
+        for code, weight in weights
+    ]
+    ranking.computed_at = timezone.now()
+    ranking.full_clean()
+    ranking.save()
+    previous = dict(
+        TownRankingEntry.objects.filter(ranking__week_start=week_start - dt.timedelta(days=7)).values_list(
+            "town__code", "rank"
+        )
+    )
+    town_ids = dict(Town.objects.values_list("code", "pk"))
+    ranking.entries.all().delete()
+    for row in rows:
+        _write_entry(ranking, town_ids[row.town_code], row, previous.get(row.town_code))
+    return ranking
+
+
+def _write_entry(ranking: TownRanking, town_id: int, row, previous_rank: int | None) -> TownRankingEntry:
+    # One row per town (a county has a few dozen at most), inside the ranking's transaction.
+    return TownRankingEntry.objects.create(
+        ranking=ranking,
+        town_id=town_id,
+        rank=row.rank,
+        score=row.score,
+        previous_rank=previous_rank,
+        board=row.board,
+        values=row.values,
+    )
+
+
+def _week_key(today: dt.date) -> str:
+    year, week, _ = today.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+PERIOD_NAMES = {"month": "本月", "quarter": "本季度", "half": "本半年", "year": "本年"}
+
+
+def remind_unvisited(*, today: dt.date | None = None) -> dict:
+    """Tell each active cadre with a login which of their enterprises are due a visit in the
+    current period of the visit rhythm (``visits.rhythm``): one notice per cadre and ISO week.
+
+    Writes ``qiqing.Notification`` rows directly with a per-cadre-and-week dedupe key, so a
+    second run in the same week adds nothing.
+    """
+    today = today or timezone.localdate()
+    period_start = rhythm.period_start(today)
+    last_visit = (
+        Visit.objects.filter(enterprise=OuterRef("enterprise"), date__lte=today)
+        .order_by("-date")
+        .values("date")[:1]
+    )
+    # Only the due pairs leave the database; the rhythm's own predicate has the last word.
+    due_rows = (
+        Assignment.objects.active()
+        .filter(cadre__active=True, cadre__user__isnull=False, enterprise__active=True)
+        .annotate(last_visit=Subquery(last_visit))
+        .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=period_start))
+        .order_by("cadre_id", "enterprise__name")
+        .values_list("cadre_id", "cadre__user_id", "enterprise__name", "last_visit")
+    )
+    due: dict[tuple[int, int], list[tuple[str, dt.date | None]]] = defaultdict(list)
+    for cadre_id, user_id, name, last in due_rows:
+        if rhythm.due_for_visit(last, today):
+            due[(cadre_id, user_id)].append((name, last))
+
+    week = _week_key(today)
+    period_name = PERIOD_NAMES.get(rhythm.current_rhythm(), "本期")
+    keys = {(user_id, f"remind_unvisited:{cadre_id}:{week}") for cadre_id, user_id in due}
+    existing = set(
+        Notification.objects.filter(
+            recipient_id__in=[user_id for user_id, _ in keys], dedupe_key__in=[key for _, key in keys]
+        ).values_list("recipient_id", "dedupe_key")
+    )
+    url = reverse("analytics:my_record")
+    notices = []
+    for (cadre_id, user_id), enterprises in due.items():
+        key = f"remind_unvisited:{cadre_id}:{week}"
+        if (user_id, key) in existing:
+            continue
+        lines = [
+            f"· {name}（{'最近走访 ' + last.isoformat() if last else '尚未走访'}）"
+            for name, last in enterprises
+        ]
+        notices.append(
+            Notification(
+                recipient_id=user_id,
+                kind="visit_due",
+                title=f"{period_name}还有 {len(enterprises)} 家联系企业待走访",
+                body=f"按照{rhythm.LABELS[rhythm.current_rhythm()]}走访一次的要求，以下企业{period_name}尚未走访：\n"
+                + "\n".join(lines),
+                url=url,
+                dedupe_key=key,
+            )
+        )
+    # ignore_conflicts: a run racing this one for the same week cannot make a second notice.
+    Notification.objects.bulk_create(notices, ignore_conflicts=True)
+    return {
+        "cadres_due": len(due),
+        "enterprises_due": sum(len(v) for v in due.values()),
+        "notified": len(notices),
+        "already_notified": len(due) - len(notices),
+    }
