@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics import metrics
 from analytics.periods import Period
 from enterprises.models import Town
+from requests_tracker.models import SupervisionNotice
 
 Values = dict[str, Fraction | None]  # town code → raw value (None: undefined for that town)
 
@@ -71,21 +71,17 @@ def _count(name: str):
 def supervision_cards(period: Period, colour: str) -> dict[str, int]:
     """Supervision notices (督办) of ``colour`` ("red"/"yellow") issued in P, per town code.
 
-    The notice model belongs to the request lifecycle (``requests_tracker.SupervisionNotice``).
-    Until it exists every town has 0. Once it does, this reads its ``card`` (red / yellow),
-    ``created_at`` and ``request`` fields — adjust here if the lifecycle names them otherwise.
+    Counted by the town recorded on the notice (the enterprise's town when it was issued).
     """
-    try:
-        Notice = apps.get_model("requests_tracker", "SupervisionNotice")
-    except LookupError:
-        return {}
     rows = (
-        Notice.objects.filter(card=colour, created_at__gte=period.start_at, created_at__lt=period.end_at)
+        SupervisionNotice.objects.filter(
+            level=colour, issued_at__gte=period.start_at, issued_at__lt=period.end_at
+        )
         .order_by()
-        .values("request__enterprise__town__code")
+        .values("town__code")
         .annotate(n=Count("pk"))
     )
-    return {row["request__enterprise__town__code"]: row["n"] for row in rows}
+    return {row["town__code"]: row["n"] for row in rows}
 
 
 def _cards(colour: str):

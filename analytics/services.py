@@ -93,8 +93,9 @@ def remind_unvisited(*, today: dt.date | None = None) -> dict:
     """Tell each active cadre with a login which of their enterprises are due a visit in the
     current period of the visit rhythm (``visits.rhythm``): one notice per cadre and ISO week.
 
-    Writes ``qiqing.Notification`` rows directly with a per-cadre-and-week dedupe key, so a
-    second run in the same week adds nothing.
+    Writes ``qiqing.Notification`` rows in bulk (thousands of cadres at once) with a
+    per-cadre-and-week dedupe key, so a second run in the same week adds nothing; the rows are
+    the e-mail outbox, sent by the ``drain_outbox`` job for cadres who have an e-mail address.
     """
     today = today or timezone.localdate()
     period_start = rhythm.period_start(today)
@@ -110,12 +111,14 @@ def remind_unvisited(*, today: dt.date | None = None) -> dict:
         .annotate(last_visit=Subquery(last_visit))
         .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=period_start))
         .order_by("cadre_id", "enterprise__name")
-        .values_list("cadre_id", "cadre__user_id", "enterprise__name", "last_visit")
+        .values_list("cadre_id", "cadre__user_id", "cadre__user__email", "enterprise__name", "last_visit")
     )
     due: dict[tuple[int, int], list[tuple[str, dt.date | None]]] = defaultdict(list)
-    for cadre_id, user_id, name, last in due_rows:
+    emails: dict[int, str] = {}
+    for cadre_id, user_id, email, name, last in due_rows:
         if rhythm.due_for_visit(last, today):
             due[(cadre_id, user_id)].append((name, last))
+            emails[user_id] = email
 
     week = _week_key(today)
     period_name = PERIOD_NAMES.get(rhythm.current_rhythm(), "本期")
@@ -144,6 +147,7 @@ def remind_unvisited(*, today: dt.date | None = None) -> dict:
                 + "\n".join(lines),
                 url=url,
                 dedupe_key=key,
+                email_wanted=bool(emails.get(user_id)),
             )
         )
     # ignore_conflicts: a run racing this one for the same week cannot make a second notice.

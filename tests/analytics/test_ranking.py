@@ -5,7 +5,6 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
@@ -84,15 +83,37 @@ def test_all_towns_tied_publish_no_list(towns):
     assert {r.score for r in rows} == {Decimal("0.00")} and {r.board for r in rows} == {""}
 
 
-def test_red_cards_read_zero_while_the_notice_model_is_absent(towns):
-    try:
-        apps.get_model("requests_tracker", "SupervisionNotice")
-    except LookupError:
-        assert ranking.supervision_cards(P, "red") == {}
-        values = ranking.INDICATORS["red_cards"].values(P, {"X": None, "Y": None})
-        assert values == {"X": 0, "Y": 0}
-    else:  # once the lifecycle adds it, the indicator must read it without error
-        assert isinstance(ranking.supervision_cards(P, "red"), dict)
+def _notice(town, level, issued, number):
+    from requests_tracker.models import SupervisionNotice
+
+    request = f.RequestFactory(enterprise=f.EnterpriseFactory(town=town), status="in_progress")
+    return SupervisionNotice.objects.create(
+        request=request,
+        unit=f.UnitFactory(),
+        town=town,
+        level=level,
+        year=issued.year,
+        number=number,
+        issued_at=issued,
+        due=D(2025, 10, 1),
+        days_overdue=5,
+    )
+
+
+def test_red_and_yellow_cards_are_counted_per_town_within_the_period(towns):
+    x, y, _ = towns
+    inside = dt.datetime(2025, 10, 20, 10, tzinfo=dt.UTC)
+    _notice(y, "red", inside, 1)
+    _notice(y, "red", inside, 2)
+    _notice(x, "yellow", inside, 3)
+    _notice(x, "red", dt.datetime(2025, 11, 3, 10, tzinfo=dt.UTC), 4)  # after P: not counted
+    assert ranking.supervision_cards(P, "red") == {"Y": 2}
+    assert ranking.supervision_cards(P, "yellow") == {"X": 1}
+    assert ranking.INDICATORS["red_cards"].values(P, {"X": None, "Y": None, "Z": None}) == {
+        "X": 0,
+        "Y": 2,
+        "Z": 0,
+    }
 
 
 def test_weekly_ranking_uses_the_admins_weights(towns, settings):
