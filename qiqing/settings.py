@@ -301,3 +301,7 @@ QIQING_MIN_ASSIGNMENTS = 2
 # How often every enterprise should be visited: a calendar month, quarter, half-year or year.
 QIQING_VISIT_RHYTHM = env_choice("QIQING_VISIT_RHYTHM", "quarter", ("month", "quarter", "half", "year"))
 CSRF_FAILURE_VIEW = "qiqing.views.csrf_failure"
+
+# --- ledger import (台账导入) ---------------------------------------------------------------
+# Largest ledger file accepted by the upload page (100,000 rows of CSV are about 20 MB).
+QIQING_LEDGER_MAX_BYTES = env_int("QIQING_LEDGER_MAX_MB", 50, minimum=1, maximum=500) * 1024 * 1024
