@@ -103,6 +103,10 @@ class UnitsKind(LedgerKind):
         for row in rows:
             kind, level, code = row.get("kind"), row.get("level"), row.get("code")
             town_code = row.get("town_code")
+            if kind is None or level is None:
+                # Already reported; give later rows the benefit of the doubt instead of a cascade.
+                state["file_towns"].add(code)
+                continue
             if kind == Unit.Kind.TOWN:
                 if level == Level.COUNTY:
                     ctx.error(row, "level", "镇街单位的层级应为“镇级”。")

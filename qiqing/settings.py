@@ -303,5 +303,6 @@ QIQING_VISIT_RHYTHM = env_choice("QIQING_VISIT_RHYTHM", "quarter", ("month", "qu
 CSRF_FAILURE_VIEW = "qiqing.views.csrf_failure"
 
 # --- ledger import (台账导入) ---------------------------------------------------------------
-# Largest ledger file accepted by the upload page (100,000 rows of CSV are about 20 MB).
-QIQING_LEDGER_MAX_BYTES = env_int("QIQING_LEDGER_MAX_MB", 50, minimum=1, maximum=500) * 1024 * 1024
+# Largest ledger file accepted by the upload page (100,000 enterprise rows of CSV are about 20 MB;
+# bigger files can still be imported with ``manage.py import_ledger``).
+QIQING_LEDGER_MAX_BYTES = 50 * 1024 * 1024

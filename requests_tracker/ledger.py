@@ -224,18 +224,23 @@ class RequestsKind(LedgerKind):
             "closed_at": closed_at,
             "satisfaction": row.get("satisfaction") or "",
         }
-        values["assigned_at"] = None
-        if lead_unit_id:
-            values["assigned_at"] = (
-                current.assigned_at if current and current.assigned_at else None
-            ) or submitted_at
+        # Defaults are filled only when the ledger assigns the request: a request assigned in
+        # the system keeps its own assignment time and deadline.
+        newly_assigned = lead_unit_id and (current is None or current.lead_unit_id != lead_unit_id)
+        if not lead_unit_id:
+            values["assigned_at"] = None
+        elif newly_assigned:
+            values["assigned_at"] = (current.assigned_at if current else None) or submitted_at
+        else:
+            values["assigned_at"] = current.assigned_at
         due, estimated = row.get("deadline"), False
-        if due is None and current is not None and current.response_due:
-            due, estimated = current.response_due, current.deadline_estimated
-        elif due is None and lead_unit_id:
+        if due is not None:
+            if current is not None and due == current.response_due:
+                estimated = current.deadline_estimated
+        elif newly_assigned:
             due, estimated = add_workdays(row.get("submitted"), category.time_limit_days)
-        elif current is not None and due == current.response_due:
-            estimated = current.deadline_estimated
+        elif current is not None and lead_unit_id:
+            due, estimated = current.response_due, current.deadline_estimated
         values["response_due"], values["deadline_estimated"] = due, estimated
         rated = None
         if values["satisfaction"]:
