@@ -409,7 +409,8 @@ def _parse_choice(column: Column, value: Any) -> str:
 
 def parse_cell(column: Column, value: Any) -> Any:
     """The parsed value, None for a blank optional cell; raises CellError with a Chinese reason."""
-    if value is None or (isinstance(value, str) and cell_text(value) == ""):
+    text = cell_text(value) if value is None or isinstance(value, str) else None
+    if text == "":
         if column.required:
             raise CellError("必填，不能为空。")
         return None
@@ -422,7 +423,8 @@ def parse_cell(column: Column, value: Any) -> Any:
         return parse_decimal(value)
     if kind == "choice":
         return _parse_choice(column, value)
-    text = cell_text(value)
+    if text is None:
+        text = cell_text(value)
     if column.clean is not None:
         text = column.clean(text)
     if kind == "phone":
