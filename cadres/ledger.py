@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from cadres.models import Assignment, AssignmentChange, Cadre, Level, Unit
 from enterprises.ledger import USCC_COLUMN, town_lookup
@@ -392,6 +392,30 @@ class AssignmentsKind(LedgerKind):
                 few += 1
         if few:
             ctx.warn(f"导入后有 {{n}} 名干部联系企业少于 {minimum} 家，请在“待关注”中补充。", few)
+
+    def end_write(self, ctx: ImportContext) -> None:
+        # Pairs added by someone else between the check and the write must not slip a cadre
+        # past the limit: count again inside the transaction (an error here rolls it all back).
+        limit = settings.QIQING_MAX_ASSIGNMENTS
+        cadre_ids = list(ctx.state["active_rows"])
+        names = {v[0]: (code, v[2]) for code, v in ctx.state["cadres"].items() if v}
+        for start in range(0, len(cadre_ids), LOOKUP_BATCH):
+            over = (
+                Assignment.objects.active()
+                .filter(cadre_id__in=cadre_ids[start : start + LOOKUP_BATCH])
+                .values("cadre_id")
+                .annotate(n=Count("pk"))
+                .filter(n__gt=limit)
+                .order_by()
+            )
+            for row in over:
+                code, name = names[row["cadre_id"]]
+                ctx.error(
+                    0,
+                    "cadre_code",
+                    f"干部“{name}”写入时已有 {row['n']} 家联系企业，超过上限 {limit} 家（导入期间有人改动了联系关系），请重新导入。",
+                    code,
+                )
 
     def _existing(self, rows: list[Row], ctx: ImportContext) -> dict[tuple, Assignment]:
         cadres, enterprises = ctx.state["cadres"], ctx.state["enterprises"]

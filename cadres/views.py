@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cadres import services
@@ -63,13 +64,21 @@ def _limits():
     return {"max_pairs": settings.QIQING_MAX_ASSIGNMENTS, "min_pairs": settings.QIQING_MIN_ASSIGNMENTS}
 
 
+def _under(cadre, count: int) -> str:
+    return _("%(cadre)s 现联系 %(n)d 家企业，少于 %(min)d 家，需要补充。") % {
+        "cadre": cadre.name,
+        "n": count,
+        "min": settings.QIQING_MIN_ASSIGNMENTS,
+    }
+
+
 def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
 def _require_admin(request):
     if not access_for(request.user).is_admin:
-        raise PermissionDenied("只有系统管理员可以调整联系关系。")
+        raise PermissionDenied(_("只有系统管理员可以调整联系关系。"))
 
 
 def _back(request, fallback: str) -> str:
@@ -170,7 +179,9 @@ def cadre_pairs_add(request, pk):
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
-        messages.success(request, f"已为 {cadre.name} 新增 {len(created)} 家联系企业。")
+        messages.success(
+            request, _("已为 %(cadre)s 新增 %(n)d 家联系企业。") % {"cadre": cadre.name, "n": len(created)}
+        )
     return redirect("cadres:pairs", pk=cadre.pk)
 
 
@@ -219,7 +230,11 @@ def enterprise_pairs_add(request, pk):
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
-        messages.success(request, f"已安排 {cadre.name} 联系 {enterprise.name}。")
+        messages.success(
+            request,
+            _("已安排 %(cadre)s 联系 %(enterprise)s。")
+            % {"cadre": cadre.name, "enterprise": enterprise.name},
+        )
     return redirect("cadres:enterprise_pairs", pk=enterprise.pk)
 
 
@@ -234,7 +249,7 @@ def assignment_end(request, pk):
     back = _back(request, reverse("cadres:pairs", args=[assignment.cadre_id]))
     form = EndAssignmentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写有效的结束日期。")
+        messages.error(request, _("请填写有效的结束日期。"))
         return redirect(back)
     try:
         services.assignment_end(actor=request.user, assignment=assignment, end=form.cleaned_data["end"])
@@ -242,13 +257,13 @@ def assignment_end(request, pk):
         messages.error(request, _errors(exc))
     else:
         messages.success(
-            request, f"已结束 {assignment.cadre.name} 与 {assignment.enterprise.name} 的联系关系。"
+            request,
+            _("已结束 %(cadre)s 与 %(enterprise)s 的联系关系。")
+            % {"cadre": assignment.cadre.name, "enterprise": assignment.enterprise.name},
         )
         remaining = assignment.cadre.active_assignment_count()
         if assignment.cadre.active and remaining < settings.QIQING_MIN_ASSIGNMENTS:
-            messages.warning(
-                request, f"{assignment.cadre.name} 现联系 {remaining} 家企业，少于 2 家，需要补充。"
-            )
+            messages.warning(request, _under(assignment.cadre, remaining))
     return redirect(back)
 
 
@@ -287,10 +302,14 @@ def transfer(request):
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         else:
-            messages.success(request, f"已将 {len(moved)} 家企业从 {source.name} 移交给 {to_cadre.name}。")
+            messages.success(
+                request,
+                _("已将 %(n)d 家企业从 %(source)s 移交给 %(target)s。")
+                % {"n": len(moved), "source": source.name, "target": to_cadre.name},
+            )
             left = source.active_assignment_count()
             if source.active and 0 < left < settings.QIQING_MIN_ASSIGNMENTS:
-                messages.warning(request, f"{source.name} 现联系 {left} 家企业，少于 2 家，需要补充。")
+                messages.warning(request, _under(source, left))
             return redirect("cadres:pairs", pk=to_cadre.pk)
     elif request.method == "POST":
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -309,7 +328,7 @@ def _cadre_param(queryset, value):
     try:
         return queryset.get(pk=int(value))
     except (ValueError, Cadre.DoesNotExist):
-        raise Http404("没有这名干部。") from None
+        raise Http404(_("没有这名干部。")) from None
 
 
 # --- auto-suggest ----------------------------------------------------------------------------------
@@ -340,11 +359,11 @@ def suggestions_accept(request):
     try:
         ids = form.cleaned_pairs()
     except ValueError:
-        raise Http404("建议格式有误。") from None
+        raise Http404(_("建议格式有误。")) from None
     cadres = Cadre.objects.visible_to(request.user).in_bulk({c for c, _ in ids})
     enterprises = Enterprise.objects.visible_to(request.user).in_bulk({e for _, e in ids})
     if len(cadres) != len({c for c, _ in ids}) or len(enterprises) != len({e for _, e in ids}):
-        raise Http404("建议中的干部或企业不存在。")
+        raise Http404(_("建议中的干部或企业不存在。"))
     try:
         created = services.assignments_accept_suggestions(
             actor=request.user,
@@ -354,7 +373,7 @@ def suggestions_accept(request):
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
-        messages.success(request, f"已采纳 {len(created)} 条建议。")
+        messages.success(request, _("已采纳 %(n)d 条建议。") % {"n": len(created)})
     return redirect(back)
 
 
@@ -385,10 +404,13 @@ def _start_import(request, form) -> BackgroundJob:
     with transaction.atomic():
         job = BackgroundJob.objects.create(
             kind=JOB_KIND,
-            title=f"{'校验' if dry_run else '导入'}{kind.title}台账：{upload.name}"[:200],
+            title=(
+                (_("校验%(kind)s台账：%(file)s") if dry_run else _("导入%(kind)s台账：%(file)s"))
+                % {"kind": kind.title, "file": upload.name}
+            )[:200],
             created_by=request.user,
             params={"kind": kind.name, "path": path, "file_name": upload.name, "dry_run": dry_run},
-            message="排队中，等待后台处理…",
+            message=_("排队中，等待后台处理…"),
         )
         transaction.on_commit(lambda: ledger_import.delay(job.pk))
     return job
@@ -421,7 +443,7 @@ def ledger_job_status(request, pk):
 def ledger_job_errors(request, pk):
     job = get_object_or_404(_ledger_jobs(), pk=pk)
     if not job.result_file:
-        raise Http404("这次导入没有错误清单。")
+        raise Http404(_("这次导入没有错误清单。"))
     name = f"{job.result.get('title', '')}台账错误清单-{job.pk}.xlsx"
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
 
@@ -455,4 +477,4 @@ def _kind_or_404(name):
     try:
         return ledger.get_kind(name)
     except ledger.LedgerFileError:
-        raise Http404("没有这种台账。") from None
+        raise Http404(_("没有这种台账。")) from None

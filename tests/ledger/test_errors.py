@@ -201,3 +201,17 @@ def test_dry_run_reports_counts_and_writes_nothing(base, ledger_file):
     report = import_ledger("assignments", ledger_file(*COUNTY["assignments"]), dry_run=True)
     assert report.ok and report.created == 4 and report.dry_run
     assert Assignment.objects.count() == 0
+
+
+def test_pairs_added_while_the_file_is_written_cannot_pass_ten(base, ledger_file):
+    cadre = Cadre.objects.get(code="C001")
+
+    def someone_else_adds_pairs(done, total, message):
+        if message.startswith("校验通过"):  # between the check and the write
+            for _ in range(9):
+                AssignmentFactory(cadre=cadre)
+
+    report = import_ledger("assignments", ledger_file(*COUNTY["assignments"]), progress=someone_else_adds_pairs)
+    assert [(e.row, e.column, e.value) for e in report.errors] == [(0, "干部编号", "C001")]
+    assert "写入时已有 11 家联系企业" in report.errors[0].reason
+    assert Assignment.objects.filter(enterprise__uscc=E1).count() == 0 and report.created == 0
