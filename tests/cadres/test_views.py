@@ -299,3 +299,10 @@ def test_pages_use_the_same_number_of_queries_at_two_sizes(
     _grow(world, 6)  # the cadre now holds 10
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_change_log_is_read_only_in_the_django_admin(login, world):
+    assignment_create(actor=None, cadre=world.cadre, enterprise=world.ent_a3, start=dt.date(2026, 1, 5))
+    client = login(world.users["admin"])
+    assert client.get("/sysadmin/cadres/assignmentchange/").status_code == 200
+    assert client.get("/sysadmin/cadres/assignmentchange/add/").status_code == 403

@@ -211,7 +211,9 @@ def test_pairs_added_while_the_file_is_written_cannot_pass_ten(base, ledger_file
             for _ in range(9):
                 AssignmentFactory(cadre=cadre)
 
-    report = import_ledger("assignments", ledger_file(*COUNTY["assignments"]), progress=someone_else_adds_pairs)
+    report = import_ledger(
+        "assignments", ledger_file(*COUNTY["assignments"]), progress=someone_else_adds_pairs
+    )
     assert [(e.row, e.column, e.value) for e in report.errors] == [(0, "干部编号", "C001")]
     assert "写入时已有 11 家联系企业" in report.errors[0].reason
     assert Assignment.objects.filter(enterprise__uscc=E1).count() == 0 and report.created == 0
