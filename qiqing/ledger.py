@@ -24,7 +24,9 @@ import csv
 import datetime as dt
 import importlib
 import io
+import pickle
 import re
+import tempfile
 import time
 import zipfile
 from collections import Counter
@@ -630,10 +632,60 @@ def import_ledger(
     total = estimate * (1 + kind.write_phases)
     progress(0, total, "正在校验…")
 
+    with _Replay(kind, source, layout) as replay:
+        return _import(kind, ctx, report, replay, total, progress, chunk_size, started)
+
+
+class _Replay:
+    """The data rows again for each write pass. An .xlsx is spooled to a temporary file during the
+    check (raw cells, one chunk at a time), because parsing its XML again costs ten times more
+    than reading the CSV; a CSV is simply read again."""
+
+    def __init__(self, kind: LedgerKind, source: LedgerSource, layout: _Layout):
+        self.kind, self.source, self.layout = kind, source, layout
+        self.spool = tempfile.TemporaryFile() if source.format == "xlsx" else None  # noqa: SIM115 - closed in __exit__
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.spool is not None:
+            self.spool.close()
+
+    def first(self, chunk_size: int) -> Iterator[list[Row]]:
+        for chunk in _chunks(_data_rows(self.kind, self.source, self.layout), chunk_size):
+            if self.spool is not None:
+                pickle.dump([(row.number, row.raw) for row in chunk], self.spool, pickle.HIGHEST_PROTOCOL)
+            yield chunk
+
+    def again(self, chunk_size: int) -> Iterator[list[Row]]:
+        if self.spool is None:
+            yield from _chunks(_data_rows(self.kind, self.source, self.layout), chunk_size)
+            return
+        self.spool.seek(0)
+        while True:
+            try:
+                batch = pickle.load(self.spool)  # our own temporary file, written above
+            except EOFError:
+                return
+            yield [Row(number, raw) for number, raw in batch]
+
+
+def _import(
+    kind: LedgerKind,
+    ctx: ImportContext,
+    report: ImportReport,
+    replay: _Replay,
+    total: int,
+    progress: Progress,
+    chunk_size: int,
+    started: float,
+) -> ImportReport:
+    """The check pass, then (when it found nothing wrong) the write passes in one transaction."""
     kind.begin(ctx)
     seen: dict[tuple, int] = {}
     rows = 0
-    for chunk in _chunks(_data_rows(kind, source, layout), chunk_size):
+    for chunk in replay.first(chunk_size):
         for row in chunk:
             _parse(kind, row, ctx)
         kind.check(chunk, ctx)
@@ -664,14 +716,14 @@ def import_ledger(
     try:
         with transaction.atomic():
             for phase in range(kind.write_phases):
-                for chunk in _chunks(_data_rows(kind, source, layout), chunk_size):
+                for chunk in replay.again(chunk_size):
                     for row in chunk:
                         _parse(kind, row, None)
                     kind.write(chunk, ctx, phase)
                     done += len(chunk)
                     progress(done, total, f"正在写入：{done - rows} / {rows * kind.write_phases}")
             kind.end_write(ctx)
-            if ctx.errors or dry_run:
+            if ctx.errors or ctx.dry_run:
                 # A dry run reports exact counts from real writes, then commits nothing.
                 transaction.set_rollback(True)
     except (DatabaseError, ValidationError) as exc:
