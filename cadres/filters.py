@@ -47,8 +47,12 @@ class UnassignedEnterpriseFilter(django_filters.FilterSet):
     A county department has no territory, so choosing one leaves the enterprise list whole.
     """
 
-    town = django_filters.ModelChoiceFilter(label="镇街", queryset=Town.objects.all(), field_name="town")
-    unit = django_filters.ModelChoiceFilter(label="单位", queryset=Unit.objects.all(), method="filter_unit")
+    town = django_filters.ModelChoiceFilter(
+        empty_label=_("全部"), label="镇街", queryset=Town.objects.all(), field_name="town"
+    )
+    unit = django_filters.ModelChoiceFilter(
+        empty_label=_("全部"), label="单位", queryset=Unit.objects.all(), method="filter_unit"
+    )
 
     class Meta:
         model = Enterprise
@@ -62,7 +66,9 @@ class EnterprisePickFilter(django_filters.FilterSet):
     """Narrowing the enterprises offered to a cadre."""
 
     q = django_filters.CharFilter(label=_("名称/信用代码"), method="search")
-    town = django_filters.ModelChoiceFilter(label=_("属地"), queryset=Town.objects.all())
+    town = django_filters.ModelChoiceFilter(
+        empty_label=_("全部"), label=_("属地"), queryset=Town.objects.all()
+    )
     liaison = django_filters.ChoiceFilter(
         label=_("联企干部"),
         choices=[("none", _("尚无联企干部")), ("some", _("已有联企干部"))],
@@ -89,9 +95,11 @@ class CadrePickFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("姓名/编号"), method="search")
     town = django_filters.ModelChoiceFilter(
-        label=_("镇街"), field_name="unit__town", queryset=Town.objects.all()
+        empty_label=_("全部"), label=_("镇街"), field_name="unit__town", queryset=Town.objects.all()
     )
-    unit = django_filters.ModelChoiceFilter(label=_("单位"), queryset=Unit.objects.all())
+    unit = django_filters.ModelChoiceFilter(
+        empty_label=_("全部"), label=_("单位"), queryset=Unit.objects.all()
+    )
 
     class Meta:
         model = Cadre
