@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cadres.models import Assignment, Cadre, StaffRole, Unit
+from cadres.models import Assignment, AssignmentChange, Cadre, StaffRole, Unit
 
 
 @admin.register(Unit)
@@ -41,3 +41,23 @@ class StaffRoleAdmin(admin.ModelAdmin):
     list_filter = ["role", "town"]
     search_fields = ["user__username", "user__first_name", "unit__name"]
     autocomplete_fields = ["user", "unit"]
+
+
+@admin.register(AssignmentChange)
+class AssignmentChangeAdmin(admin.ModelAdmin):
+    """The pair change log is append-only: readable here, written only by the services."""
+
+    list_display = ["at", "action", "cadre", "enterprise", "actor", "note"]
+    list_filter = ["action"]
+    search_fields = ["cadre__name", "cadre__code", "enterprise__name", "enterprise__uscc"]
+    date_hierarchy = "at"
+    list_select_related = ["cadre", "enterprise", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from enterprises.models import Enterprise, Town
 from qiqing.access import HANDLER, SUPERVISOR, access_for
@@ -205,6 +206,103 @@ class Assignment(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+def pair_state(assignment: Assignment) -> dict:
+    """A pair as the change log keeps it: names are copied so history reads right after renames."""
+    return {
+        "cadre_id": assignment.cadre_id,
+        "cadre": assignment.cadre.name,
+        "cadre_code": assignment.cadre.code,
+        "start": assignment.start.isoformat() if assignment.start else None,
+        "end": assignment.end.isoformat() if assignment.end else None,
+        "is_lead": assignment.is_lead,
+    }
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError("联系关系变更记录只能追加，不能修改。")
+
+    def delete(self):
+        raise ValidationError("联系关系变更记录只能追加，不能删除。")
+
+
+class AssignmentChange(models.Model):
+    """One change to a cadre–enterprise pair (联系关系变更记录): who, when, before → after; append-only."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新增联系"
+        END = "end", "结束联系"
+        TRANSFER = "transfer", "批量移交"
+        SUGGEST = "suggest", "采纳自动建议"
+        IMPORT = "import", "台账导入"
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name="联系关系",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+    )
+    cadre = models.ForeignKey(
+        Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="pair_changes"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="pair_changes"
+    )
+    before = models.JSONField("变更前", default=dict, blank=True)
+    after = models.JSONField("变更后", default=dict, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "联系关系变更记录"
+        verbose_name_plural = "联系关系变更记录"
+        indexes = [
+            models.Index(fields=["cadre", "at"]),
+            models.Index(fields=["enterprise", "at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.cadre_id}↔{self.enterprise_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("联系关系变更记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("联系关系变更记录只能追加，不能删除。")
+
+    @staticmethod
+    def describe(state: dict) -> str:
+        if not state:
+            return "—"
+        period = f"{state.get('start') or '?'} 至 {state.get('end') or '今'}"
+        lead = "，主联系人" if state.get("is_lead") else ""
+        return f"{state.get('cadre', '')}（{state.get('cadre_code', '')}）{period}{lead}"
+
+    @property
+    def before_text(self) -> str:
+        return self.describe(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return self.describe(self.after)
 
 
 class StaffRole(models.Model):

@@ -6,4 +6,5 @@ from qiqing.navigation import NavItem
 NAV = [
     NavItem(_("干部"), "cadres:list", (ADMIN, SUPERVISOR), icon="people", order=30),
     NavItem(_("待关注"), "cadres:attention", (ADMIN, SUPERVISOR), icon="exclamation-triangle", order=90),
+    NavItem(_("台账"), "cadres:ledger", (ADMIN,), icon="file-earmark-spreadsheet", order=95),
 ]

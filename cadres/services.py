@@ -1,42 +1,282 @@
-"""Writes for units, cadres and their enterprise pairings."""
+"""Writes for units, cadres and their enterprise pairings.
+
+Every change to a pair writes an AssignmentChange row (who, when, before → after) in the same
+transaction, so the log can never disagree with the pairs it describes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from cadres.models import Assignment, Cadre
+from cadres.models import Assignment, AssignmentChange, Cadre, pair_state
 from enterprises.models import Enterprise
 
 
-@transaction.atomic
-def assignment_create(
-    *, actor, cadre: Cadre, enterprise: Enterprise, start: dt.date, is_lead: bool = True
-) -> Assignment:
-    """Pair a cadre with an enterprise, refusing an 11th active pair with a clear message."""
-    # Lock the cadre row so two admins adding pairs at once cannot both pass the 10 check.
-    cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+def _actor(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _log(*, actor, action: str, assignment: Assignment, before: dict, note: str = "") -> AssignmentChange:
+    return AssignmentChange.objects.create(
+        actor=_actor(actor),
+        action=action,
+        assignment=assignment,
+        cadre_id=assignment.cadre_id,
+        enterprise_id=assignment.enterprise_id,
+        before=before,
+        after=pair_state(assignment),
+        note=note[:200],
+    )
+
+
+def _lock_cadres(cadres: Iterable[Cadre]) -> dict[int, Cadre]:
+    """Lock cadre rows in a fixed order so two admins changing pairs at once cannot both pass
+    the 10 check, and cannot deadlock each other."""
+    ids = sorted({cadre.pk for cadre in cadres})
+    return {cadre.pk: cadre for cadre in Cadre.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+def _active_counts(cadre_ids) -> dict[int, int]:
+    counts = defaultdict(int)
+    for cadre_id in (
+        Assignment.objects.active().filter(cadre_id__in=cadre_ids).values_list("cadre_id", flat=True)
+    ):
+        counts[cadre_id] += 1
+    return counts
+
+
+def _over_limit_message(cadre: Cadre, current: int, adding: int, verb: str = "新增") -> str:
+    limit = settings.QIQING_MAX_ASSIGNMENTS
+    return (
+        f"干部“{cadre.name}”现联系 {current} 家企业，{verb} {adding} 家后将达 {current + adding} 家，"
+        f"超过上限 {limit} 家。"
+    )
+
+
+def _has_active_lead(enterprise_id: int) -> bool:
+    return Assignment.objects.active().filter(enterprise_id=enterprise_id, is_lead=True).exists()
+
+
+def _create(
+    *, actor, cadre: Cadre, enterprise: Enterprise, start: dt.date, is_lead: bool, action: str, note: str
+):
     if not cadre.active:
         raise ValidationError({"cadre": f"干部“{cadre.name}”已不在岗，不能新增联系企业。"})
     if not enterprise.active:
         raise ValidationError({"enterprise": f"企业“{enterprise.name}”已不在册，不能新增联系干部。"})
     assignment = Assignment(
-        cadre=cadre, enterprise=enterprise, start=start, is_lead=is_lead, created_by=actor
+        cadre=cadre, enterprise=enterprise, start=start, is_lead=is_lead, created_by=_actor(actor)
     )
     assignment.full_clean()
     assignment.save()
+    _log(actor=actor, action=action, assignment=assignment, before={}, note=note)
     return assignment
 
 
 @transaction.atomic
-def assignment_end(*, actor, assignment: Assignment, end: dt.date) -> Assignment:
+def assignment_create(
+    *,
+    actor,
+    cadre: Cadre,
+    enterprise: Enterprise,
+    start: dt.date,
+    is_lead: bool = True,
+    note: str = "",
+) -> Assignment:
+    """Pair a cadre with an enterprise, refusing an 11th active pair with a clear message."""
+    cadre = _lock_cadres([cadre])[cadre.pk]
+    return _create(
+        actor=actor,
+        cadre=cadre,
+        enterprise=enterprise,
+        start=start,
+        is_lead=is_lead,
+        action=AssignmentChange.Action.CREATE,
+        note=note,
+    )
+
+
+@transaction.atomic
+def assignment_end(*, actor, assignment: Assignment, end: dt.date, note: str = "") -> Assignment:
     """End a pairing; the row stays as history with its last day."""
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = Assignment.objects.select_for_update().select_related("cadre").get(pk=assignment.pk)
     if assignment.end is not None:
         raise ValidationError({"end": f"该联系关系已于 {assignment.end:%Y-%m-%d} 结束。"})
+    before = pair_state(assignment)
     assignment.end = end
     assignment.full_clean()
     assignment.save(update_fields=["end"])
+    _log(actor=actor, action=AssignmentChange.Action.END, assignment=assignment, before=before, note=note)
     return assignment
+
+
+@transaction.atomic
+def assignments_add(
+    *, actor, cadre: Cadre, enterprises: Iterable[Enterprise], start: dt.date
+) -> list[Assignment]:
+    """Pair one cadre with several enterprises at once: all of them, or none if the cadre would pass 10."""
+    enterprises = list(enterprises)
+    if not enterprises:
+        raise ValidationError({"enterprises": "请至少勾选一家企业。"})
+    cadre = _lock_cadres([cadre])[cadre.pk]
+    current = _active_counts([cadre.pk])[cadre.pk]
+    if current + len(enterprises) > settings.QIQING_MAX_ASSIGNMENTS:
+        raise ValidationError({"enterprises": _over_limit_message(cadre, current, len(enterprises))})
+    return [
+        _create(
+            actor=actor,
+            cadre=cadre,
+            enterprise=enterprise,
+            start=start,
+            is_lead=not _has_active_lead(enterprise.pk),
+            action=AssignmentChange.Action.CREATE,
+            note="",
+        )
+        for enterprise in enterprises
+    ]
+
+
+@transaction.atomic
+def assignments_transfer(
+    *,
+    actor,
+    from_cadre: Cadre,
+    to_cadre: Cadre,
+    enterprises: Iterable[Enterprise],
+    on: dt.date,
+) -> list[Assignment]:
+    """Move enterprises from one cadre to another (调离、换岗) in one all-or-nothing step.
+
+    The old pair ends the day before ``on`` (its last day) and the new pair starts on ``on``, so
+    on any given day exactly one of the two cadres is responsible.
+    """
+    enterprises = list(enterprises)
+    if not enterprises:
+        raise ValidationError({"enterprises": "请至少勾选一家要移交的企业。"})
+    if from_cadre.pk == to_cadre.pk:
+        raise ValidationError({"to_cadre": "移交对象不能是原干部本人。"})
+    locked = _lock_cadres([from_cadre, to_cadre])
+    from_cadre, to_cadre = locked[from_cadre.pk], locked[to_cadre.pk]
+    if not to_cadre.active:
+        raise ValidationError({"to_cadre": f"干部“{to_cadre.name}”已不在岗，不能接收企业。"})
+    enterprise_ids = [e.pk for e in enterprises]
+    old = {
+        a.enterprise_id: a
+        for a in Assignment.objects.active()
+        .select_for_update()
+        .select_related("cadre", "enterprise")
+        .filter(cadre=from_cadre, enterprise_id__in=enterprise_ids)
+    }
+    missing = [e.name for e in enterprises if e.pk not in old]
+    if missing:
+        raise ValidationError(
+            {"enterprises": f"干部“{from_cadre.name}”目前没有联系这些企业：{'、'.join(missing)}。"}
+        )
+    already = set(
+        Assignment.objects.active()
+        .filter(cadre=to_cadre, enterprise_id__in=enterprise_ids)
+        .values_list("enterprise__name", flat=True)
+    )
+    if already:
+        raise ValidationError(
+            {"enterprises": f"干部“{to_cadre.name}”已在联系：{'、'.join(sorted(already))}，请取消勾选。"}
+        )
+    current = _active_counts([to_cadre.pk])[to_cadre.pk]
+    if current + len(enterprises) > settings.QIQING_MAX_ASSIGNMENTS:
+        raise ValidationError(
+            {
+                "to_cadre": _over_limit_message(to_cadre, current, len(enterprises), "移入")
+                + "本次未做任何调整。"
+            }
+        )
+    late = [f"{a.enterprise.name}（{a.start:%Y-%m-%d}）" for a in old.values() if a.start > on]
+    if late:
+        raise ValidationError({"on": f"移交日期不能早于联系开始日期：{'、'.join(late)}。"})
+
+    created = []
+    for enterprise_id in enterprise_ids:
+        assignment = old[enterprise_id]
+        before = pair_state(assignment)
+        # A pair that started on the transfer day itself ends that same day (end ≥ start).
+        assignment.end = max(assignment.start, on - dt.timedelta(days=1))
+        assignment.full_clean()
+        assignment.save(update_fields=["end"])
+        _log(
+            actor=actor,
+            action=AssignmentChange.Action.TRANSFER,
+            assignment=assignment,
+            before=before,
+            note=f"移交给 {to_cadre.name}（{to_cadre.code}）",
+        )
+        new = Assignment(
+            cadre=to_cadre,
+            enterprise=assignment.enterprise,
+            start=on,
+            is_lead=assignment.is_lead,
+            created_by=_actor(actor),
+        )
+        new.full_clean()
+        new.save()
+        _log(
+            actor=actor,
+            action=AssignmentChange.Action.TRANSFER,
+            assignment=new,
+            before={},
+            note=f"由 {from_cadre.name}（{from_cadre.code}）移交",
+        )
+        created.append(new)
+    return created
+
+
+@transaction.atomic
+def assignments_accept_suggestions(
+    *, actor, pairs: Iterable[tuple[Cadre, Enterprise]], start: dt.date
+) -> list[Assignment]:
+    """Create the auto-suggested pairs the admin kept: all of them, or none (with every reason)."""
+    pairs = list(pairs)
+    if not pairs:
+        raise ValidationError({"pairs": "请至少勾选一条建议。"})
+    problems = []
+    seen: dict[int, str] = {}
+    for cadre, enterprise in pairs:
+        if enterprise.pk in seen:
+            problems.append(f"企业“{enterprise.name}”被同时建议给 {seen[enterprise.pk]} 和 {cadre.name}。")
+        seen[enterprise.pk] = cadre.name
+    locked = _lock_cadres(cadre for cadre, _ in pairs)
+    adding = defaultdict(int)
+    for cadre, _ in pairs:
+        adding[cadre.pk] += 1
+    counts = _active_counts(list(adding))
+    for cadre_id, count in adding.items():
+        cadre = locked[cadre_id]
+        if counts[cadre_id] + count > settings.QIQING_MAX_ASSIGNMENTS:
+            problems.append(_over_limit_message(cadre, counts[cadre_id], count))
+        if not cadre.active:
+            problems.append(f"干部“{cadre.name}”已不在岗。")
+    taken = set(
+        Assignment.objects.active()
+        .filter(enterprise_id__in=[e.pk for _, e in pairs])
+        .values_list("enterprise__name", flat=True)
+    )
+    if taken:
+        problems.append(f"这些企业已经有了联企干部，请刷新建议：{'、'.join(sorted(taken))}。")
+    if problems:
+        raise ValidationError({"pairs": problems})
+    return [
+        _create(
+            actor=actor,
+            cadre=locked[cadre.pk],
+            enterprise=enterprise,
+            start=start,
+            is_lead=True,
+            action=AssignmentChange.Action.SUGGEST,
+            note="",
+        )
+        for cadre, enterprise in pairs
+    ]

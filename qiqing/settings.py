@@ -347,3 +347,8 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("requests_tracker.context_p
 # Window of the weekly town ranking (擂台比武): this kind of period to date, ending on the
 # Sunday of the ranked week (week / month / quarter / year).
 QIQING_RANKING_WINDOW = "quarter"
+
+# --- ledger import (台账导入) ---------------------------------------------------------------
+# Largest ledger file accepted by the upload page (100,000 enterprise rows of CSV are about 20 MB;
+# bigger files can still be imported with ``manage.py import_ledger``).
+QIQING_LEDGER_MAX_BYTES = 50 * 1024 * 1024
