@@ -29,6 +29,7 @@ from django.db import transaction
 from cadres.models import Assignment, Cadre, Level, StaffRole, Unit
 from enterprises.models import Enterprise, EnterpriseContact, Tag, Town
 from enterprises.validators import org_code_check_char, uscc_check_char
+from requests_tracker.categories import DEFAULT_CATEGORIES
 from requests_tracker.models import Category, Request, RequestAssist, RequestEvent
 from requests_tracker.workdays import add_workdays, is_workday
 from visits.models import Visit
@@ -263,7 +264,12 @@ class DemoCounty:
         self.start = _month_start_back(until, months)
         self.progress = progress
         self.result = DemoResult()
-        self.categories = {c.name: c for c in Category.objects.all()}
+        # The seed's texts are written per default category: make sure each exists.
+        for order, (name, limit) in enumerate(DEFAULT_CATEGORIES, start=1):
+            Category.objects.get_or_create(name=name, defaults={"time_limit_days": limit, "order": order})
+        self.categories = {
+            c.name: c for c in Category.objects.filter(name__in=[n for n, _ in DEFAULT_CATEGORIES])
+        }
         self.used_names: set[str] = set()
         self.used_codes: set[str] = set()
 

@@ -7,11 +7,13 @@ Unit ``unit_hr`` leads request req_a1 (ent_a1); unit ``unit_edu`` leads req_b1 (
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps as global_apps
 from django.db import connection
 
 from tests import factories as f
@@ -55,6 +57,31 @@ def pytest_collection_modifyitems(config, items):
 def _required_service_missing(request):
     reasons = [value for key, value in request.node.user_properties if key == "missing_service"]
     pytest.fail(f"required service missing in this run: {'; '.join(reasons)}")
+
+
+def _restore_reference_data():
+    """Rows installed by data migrations (categories, ranking weights), put back when a
+    transactional test on the same worker flushed them."""
+    from requests_tracker.models import Category
+
+    if Category.objects.exists():
+        return
+    for module in (
+        "requests_tracker.migrations.0002_default_categories",
+        "analytics.migrations.0003_default_ranking_indicators",
+    ):
+        migration = importlib.import_module(module)
+        installer = getattr(migration, "create_categories", None) or migration.install
+        installer(global_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    _restore_reference_data()
 
 
 @dataclass
