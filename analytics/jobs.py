@@ -156,26 +156,11 @@ COUNT_LABELS = {
 
 
 def queue_now(job: ScheduledJob) -> None:
-    """Send one run of ``job`` to the workers ("run now" on the jobs page).
-
-    A task registered in this process is sent through its own object (so tests running tasks
-    eagerly run it inline); one whose module is not installed here goes by name to whichever
-    worker knows it.
-    """
+    """Send one run of ``job`` to the workers ("run now" on the jobs page), marked manual."""
     from qiqing.celery import app
 
-    module = job.task.rsplit(".", 1)[0]
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise  # the module exists but something it imports does not: a real error
-    kwargs = {"trigger": "manual"} if job.task.startswith("analytics.tasks.") else {}
-    task = app.tasks.get(job.task)
-    if task is not None:
-        task.apply_async(kwargs=kwargs)
-    else:
-        app.send_task(job.task, kwargs=kwargs)
+    importlib.import_module(job.task.rsplit(".", 1)[0])  # registers the task in this process
+    app.tasks[job.task].apply_async(kwargs={"trigger": "manual"})
 
 
 # --- runners shared by the Celery tasks and the management commands ---------------------------

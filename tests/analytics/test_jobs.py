@@ -116,11 +116,9 @@ def test_task_arguments_travel_as_iso_dates(world):
     assert Snapshot.objects.filter(period="day", period_start=dt.date(2025, 10, 1)).exists()
 
 
-def test_queue_now_sends_an_uninstalled_lifecycle_task_by_name(monkeypatch):
-    sent = []
-    monkeypatch.setattr(app, "send_task", lambda name, **kwargs: sent.append((name, kwargs)))
+@pytest.mark.django_db
+def test_run_now_runs_a_lifecycle_job_marked_manual():
     job = next(j for j in jobs.scheduled_jobs() if j.name == "drain_outbox")
-    if job.task in app.tasks:
-        pytest.skip("requests_tracker.tasks is installed: the task is sent through its own object")
-    jobs.queue_now(job)
-    assert sent == [("requests_tracker.tasks.drain_outbox", {"kwargs": {}})]
+    jobs.queue_now(job)  # eager in tests: runs inline like a worker would
+    run = JobRun.objects.get(name="drain_outbox")
+    assert (run.trigger, run.ok) == ("manual", True)
