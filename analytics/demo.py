@@ -664,6 +664,9 @@ class DemoCounty:
         # Decide each request's enterprise and source first; visit-sourced ones need a visit that day.
         request_specs = []
         visit_specs = []  # (enterprise_pk, cadre_pk, day, mode)
+        # A ledger's natural key for a visit is enterprise + cadre + date + mode: never two alike,
+        # so the demo county exports and re-imports unchanged.
+        visit_keys: dict[tuple, int] = {}
         for day, category in plan:
             source = rng.choices(sources, source_weights)[0]
             if source == Request.Source.VISIT:
@@ -679,10 +682,11 @@ class DemoCounty:
                 cadre_pk = None
             visit_index = None
             if source == Request.Source.VISIT:
-                visit_index = len(visit_specs)
-                visit_specs.append(
-                    (enterprise_pk, cadre_pk, day, rng.choice(["onsite", "onsite", "meeting"]))
-                )
+                key = (enterprise_pk, cadre_pk, day, rng.choice(["onsite", "onsite", "meeting"]))
+                if key not in visit_keys:
+                    visit_keys[key] = len(visit_specs)
+                    visit_specs.append(key)
+                visit_index = visit_keys[key]
             request_specs.append((day, category, source, enterprise_pk, cadre_pk, visit_index))
         # The demo contact's enterprise gets a handful of online requests of different ages, so
         # the portal shows closed, answered and in-progress ones.
@@ -697,6 +701,7 @@ class DemoCounty:
         span = (self.until - self.start).days
         pending = [pk for pk in visitable if pk not in visited]
         while len(visit_specs) < total_visits:
+            from_pending = bool(pending)
             enterprise_pk = pending.pop() if pending else rng.choice(visitable)
             for _ in range(20):
                 day = self.start + dt.timedelta(days=rng.randrange(span + 1))
@@ -709,7 +714,13 @@ class DemoCounty:
                 day = self.until
                 cadre_pk = self._cadre_on(enterprise_pk, day) or self.pairs[enterprise_pk][-1][0]
             mode = rng.choices(["onsite", "phone", "meeting", "followup"], [0.6, 0.2, 0.1, 0.1])[0]
-            visit_specs.append((enterprise_pk, cadre_pk, day, mode))
+            key = (enterprise_pk, cadre_pk, day, mode)
+            if key in visit_keys:
+                if from_pending:
+                    pending.append(enterprise_pk)  # still owed its first visit
+                continue
+            visit_keys[key] = len(visit_specs)
+            visit_specs.append(key)
         visit_ids = self._write_visits(visit_specs)
         self._write_requests(request_specs, visit_ids)
 

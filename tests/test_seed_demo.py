@@ -118,3 +118,12 @@ def test_refuses_when_debug_is_off(settings):
 def test_rejects_a_bad_scale():
     with pytest.raises(CommandError, match="--scale=0"):
         call_command("seed_demo", scale=0, force=True, verbosity=0)
+
+
+def test_no_two_visits_share_the_ledger_key(county):
+    from django.db.models import Count
+
+    duplicates = (
+        Visit.objects.values("enterprise", "cadre", "date", "mode").annotate(n=Count("pk")).filter(n__gt=1)
+    )
+    assert not duplicates.exists()
