@@ -955,8 +955,9 @@ class DemoCounty:
                 )
                 return events, co_units
             satisfaction = rng.choices(["satisfied", "basic", "unsatisfied"], [0.86, 0.10, 0.04])[0]
-            if request.reopen_count:
+            if request.reopen_count >= 2:
                 satisfaction = rng.choice(["satisfied", "basic"])
+            request.last_rating, request.last_rated_at = satisfaction, rated_at
             if satisfaction != "unsatisfied":
                 request.satisfaction, request.rated_at, request.rating_due = satisfaction, rated_at, None
                 event(A.RATE, rated_at, S.RESPONDED, S.RESPONDED, Request.Satisfaction(satisfaction).label)

@@ -49,9 +49,10 @@ their state evaluated as of the end of P from the timestamps on the request:
     assigned             received in P and assigned (交办) before the end of P.
     assigned_responded   of those, answered (``responded_at``) before the end of P.
     feedback_rate        assigned_responded ÷ assigned.
-    rated                received in P with a satisfaction rating given before the end of P
-                         (a rating without a time counts).
-    satisfied            rated 满意 or 基本满意.
+    rated                received in P whose latest rating (``last_rating``: a 不满意 that
+                         reopened the request still counts until the enterprise rates again)
+                         was given before the end of P (a rating without a time counts).
+    satisfied            latest rating 满意 or 基本满意.
     satisfaction_rate    satisfied ÷ rated.
     reopened             received in P and reopened at least once (``reopen_count`` > 0, as now).
     category_counts      requests received in P per category name; issue share of c =
@@ -371,7 +372,7 @@ def _request_counts(period: Period, spec: _KindSpec, ids, category_id, today) ->
         overdue = overdue.filter(category_id=category_id)
     received = _restrict(received, spec.request_key, ids)
     closed = Q(status=Request.Status.CLOSED, closed_at__lt=end_at)
-    rated = ~Q(satisfaction="") & (Q(rated_at__isnull=True) | Q(rated_at__lt=end_at))
+    rated = ~Q(last_rating="") & (Q(last_rated_at__isnull=True) | Q(last_rated_at__lt=end_at))
     assigned = Q(assigned_at__lt=end_at)
     key_fields = [spec.request_key] if spec.request_key else []
     rows = (
@@ -384,7 +385,7 @@ def _request_counts(period: Period, spec: _KindSpec, ids, category_id, today) ->
             assigned=Count("pk", filter=assigned),
             assigned_responded=Count("pk", filter=assigned & Q(responded_at__lt=end_at)),
             rated=Count("pk", filter=rated),
-            satisfied=Count("pk", filter=rated & Q(satisfaction__in=SATISFIED_VALUES)),
+            satisfied=Count("pk", filter=rated & Q(last_rating__in=SATISFIED_VALUES)),
             reopened=Count("pk", filter=Q(reopen_count__gt=0)),
         )
     )

@@ -51,6 +51,8 @@ FIELDS = [
     "closed_at",
     "satisfaction",
     "rated_at",
+    "last_rating",
+    "last_rated_at",
     "status",
 ]
 
@@ -247,6 +249,8 @@ class RequestsKind(LedgerKind):
             same = current is not None and current.satisfaction == values["satisfaction"] and current.rated_at
             rated = current.rated_at if same else (closed_at or responded_at)
         values["rated_at"] = rated
+        # A ledger holds one verdict per request: it is also the latest one.
+        values["last_rating"], values["last_rated_at"] = values["satisfaction"], rated
         return values
 
     def _new(self, row: Row, ctx: ImportContext) -> Request:

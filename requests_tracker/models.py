@@ -219,6 +219,10 @@ class Request(models.Model):
     response = models.TextField("答复内容", blank=True)
     satisfaction = models.CharField("满意度", max_length=12, choices=Satisfaction.choices, blank=True)
     rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+    # The enterprise's latest verdict, kept when 不满意 reopens the request (``satisfaction`` is
+    # then cleared for the next round): what the satisfaction rate counts (DESIGN.md §5).
+    last_rating = models.CharField("最近一次评价", max_length=12, choices=Satisfaction.choices, blank=True)
+    last_rated_at = models.DateTimeField("最近一次评价时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True, db_index=True)
     reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
     return_count = models.PositiveSmallIntegerField("退回次数", default=0)

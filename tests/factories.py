@@ -140,6 +140,11 @@ class RequestFactory(factory.django.DjangoModelFactory):
     source = Request.Source.ONLINE
     category = factory.SubFactory(CategoryFactory)
     description = "春节后普工缺口 20 人，希望协助招工。"
+    satisfaction = ""
+    rated_at = None
+    # The latest verdict follows the current one unless a test sets it (a reopened request).
+    last_rating = factory.LazyAttribute(lambda o: o.satisfaction)
+    last_rated_at = factory.LazyAttribute(lambda o: o.rated_at)
 
 
 class RequestEventFactory(factory.django.DjangoModelFactory):

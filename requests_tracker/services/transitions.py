@@ -666,6 +666,7 @@ def request_rate(
     from_status = locked.status
     label = Request.Satisfaction(satisfaction).label
     channel = "（扫码评价）" if via_link else ""
+    locked.last_rating, locked.last_rated_at = satisfaction, now
     if satisfaction == Request.Satisfaction.UNSATISFIED:
         _reopen(locked, timezone.localdate(now))
         note = f"不满意{channel}：{comment}。已重新交办{locked.lead_unit.name}，答复期限 {_fmt(locked.response_due)}。"

@@ -268,3 +268,21 @@ def test_command_exits_non_zero_on_bad_input(tmp_path):
     )
     assert done.returncode == 1
     assert "--to='2025-13-01'：日期格式应为 YYYY-MM-DD" in done.stderr and done.stdout == ""
+
+
+def test_a_request_reopened_by_an_unsatisfied_rating_counts_against_satisfaction(db):
+    town = f.TownFactory()
+    enterprise = f.EnterpriseFactory(town=town)
+    at = dt.datetime(2025, 10, 10, 10, tzinfo=dt.UTC)
+    f.RequestFactory(enterprise=enterprise, submitted_at=at, satisfaction="satisfied", rated_at=at)
+    # 不满意 reopened this one: its current rating is cleared for the next round, the verdict stays.
+    f.RequestFactory(
+        enterprise=enterprise,
+        submitted_at=at,
+        status="reopened",
+        reopen_count=1,
+        last_rating="unsatisfied",
+        last_rated_at=at,
+    )
+    result = metrics.compute(P)
+    assert (result.rated, result.satisfied, result.satisfaction_rate) == (2, 1, Decimal("50.00"))

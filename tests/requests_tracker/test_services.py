@@ -215,6 +215,8 @@ def test_unsatisfied_rating_reopens_to_the_same_unit_with_a_new_deadline(cast, f
     assert (request.status, request.lead_unit, request.reopen_count) == ("reopened", cast.lead_unit, 1)
     assert (request.sign_due, request.response_due) == (D(2026, 11, 17), D(2026, 11, 30))
     assert request.satisfaction == "" and request.outcome == ""
+    # The verdict itself is kept: the satisfaction rate counts it until the enterprise rates again.
+    assert (request.last_rating, request.last_rated_at is not None) == ("unsatisfied", True)
     event = request.events.get(action="rate")
     assert (event.from_status, event.to_status, event.public) == ("responded", "reopened", True)
     assert Notification.objects.filter(kind="reopened", recipient=cast.users["lead"]).exists()
