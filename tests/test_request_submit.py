@@ -39,3 +39,13 @@ def test_empty_description_is_refused_on_the_field(world):
     with pytest.raises(ValidationError) as info:
         _submit(world, world.users["contact"], world.ent_a1, description="   ")
     assert "description" in info.value.message_dict
+
+
+def test_supervisors_in_scope_are_told_of_a_new_request(world):
+    from qiqing.models import Notification
+
+    request = _submit(world, world.users["contact"], world.ent_a1)
+    told = set(Notification.objects.filter(kind="submitted").values_list("recipient__username", flat=True))
+    # County-wide supervisor yes; the town-B supervisor does not cover 甲镇.
+    assert told == {"p_supervisor"}
+    assert Notification.objects.get(kind="submitted").title == f"新诉求 {request.ref} 待受理"

@@ -128,6 +128,15 @@ def request_submit(
         note=f"{request.get_source_display()}：{category.name}",
         data={"attachments": len(checked)} if checked else {},
     )
+    # The triage desk learns of it at once instead of at its next look at the queue.
+    _tell(
+        _supervisors(request),
+        "submitted",
+        f"新诉求 {request.ref} 待受理",
+        f"{enterprise.name}（{request.get_source_display()}）：{category.name}",
+        request,
+        skip=actor,
+    )
     return request
 
 
