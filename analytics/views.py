@@ -2,7 +2,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from analytics.periods import QUARTER, to_date
 from analytics.ranking import INDICATORS
 from cadres.models import Cadre
 from enterprises.models import Enterprise
+from qiqing import broker
 from qiqing.access import ADMIN, CADRE, SUPERVISOR, access_for
 from qiqing.permissions import get_visible_or_404, role_required
 from requests_tracker.models import Request
@@ -120,6 +120,13 @@ def job_run_now(request, name):
     job = next((j for j in jobs.scheduled_jobs() if j.name == name), None)
     if job is None:
         raise Http404("没有这个定时任务。")
-    transaction.on_commit(lambda: jobs.queue_now(job))
+    try:
+        jobs.queue_now(job)
+    except broker.UNAVAILABLE:
+        # The broker is down or hung (it answers within QIQING_BROKER_TIMEOUT): say so, do not 500.
+        messages.error(
+            request, _("任务队列暂时不可用，“%(label)s”未能加入队列，请稍后再试。") % {"label": job.label}
+        )
+        return redirect("analytics:jobs")
     messages.success(request, _("已将“%(label)s”加入任务队列，稍后刷新查看运行结果。") % {"label": job.label})
     return redirect("analytics:jobs")
