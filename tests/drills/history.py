@@ -16,7 +16,9 @@ def fingerprint() -> dict:
     from requests_tracker.models import Request, RequestEvent
     from visits.models import Visit
 
-    requests = {ref: [status, 0, hashlib.sha256()] for ref, status in Request.objects.values_list("ref", "status")}
+    requests = {
+        ref: [status, 0, hashlib.sha256()] for ref, status in Request.objects.values_list("ref", "status")
+    }
     events = RequestEvent.objects.order_by("request__ref", "at", "pk").values_list(
         "request__ref", "pk", "at", "action", "from_status", "to_status", "actor_id", "note", "public", "data"
     )

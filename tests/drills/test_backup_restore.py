@@ -38,7 +38,9 @@ def _fingerprint_of(tmp_path, database_url: str) -> dict:
 
 
 def _pg(program: str, *args: str) -> None:
-    done = subprocess.run([str(support.pg_bindir() / program), *args], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(support.pg_bindir() / program), *args], capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -78,7 +80,9 @@ def test_sqlite_online_backup_has_every_request_with_its_history(world, tmp_path
     for n, status in enumerate(["submitted", "assigned", "in_progress", "responded", "closed"]):
         request = f.RequestFactory(enterprise=world.ent_a1, status=status, description=f"诉求 {n}")
         for step in range(n + 1):
-            f.RequestEventFactory(request=request, action="note", note=f"第 {step} 步", actor=world.users["handler"])
+            f.RequestEventFactory(
+                request=request, action="note", note=f"第 {step} 步", actor=world.users["handler"]
+            )
     original = fingerprint()
     backup = tmp_path / "backup.sqlite3"
     connection.ensure_connection()
