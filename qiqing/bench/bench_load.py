@@ -123,6 +123,8 @@ def run(ctx) -> list[dict]:
             _wrk(url, script, seconds=3)  # warm-up: connections, caches, the workers' first imports
             print(f"  {page.label} {spec['path']} …", flush=True)
             results[page.key] = _wrk(url, script, seconds=seconds)
+            # The machine is shared: say how busy it was while this page was measured.
+            results[page.key]["load"] = round(os.getloadavg()[0], 1)
     finally:
         _stop(server)
         cleanup = ctx.run_inside("qiqing.bench.bench_load", "--cleanup", str(plan["last_visit_id"]))
@@ -160,7 +162,7 @@ def _rows(pages: list[Page], results: dict, seconds: int) -> list[dict]:
              "goal": f"< {P95_GOAL_MS} ms",
              "note": f"p50 {r['p50']} ms, p99 {r['p99']} ms" + ("" if r["p95"] < P95_GOAL_MS else " — MISSED")},
             {"benchmark": "load", "measure": f"{page.label} 错误", "value": r["errors"], "unit": "",
-             "goal": "0", "note": f"{r['requests']} requests in {seconds} s" + ("" if not r["errors"] else " — MISSED")},
+             "goal": "0", "note": f"{r['requests']} requests in {seconds} s; load avg {r.get('load')}" + ("" if not r["errors"] else " — MISSED")},
         ]  # fmt: skip
     return rows
 
@@ -168,8 +170,8 @@ def _rows(pages: list[Page], results: dict, seconds: int) -> list[dict]:
 def markdown_table(results: dict) -> str:
     bare = results["bare"]["rps"]
     lines = [
-        "| page | req/s | of bare | p50 ms | p95 ms | p99 ms | errors / requests |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| page | req/s | of bare | p50 ms | p95 ms | p99 ms | errors / requests | load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for page in PAGES:
         r = results.get(page.key)
@@ -177,7 +179,7 @@ def markdown_table(results: dict) -> str:
             continue
         lines.append(
             f"| {page.label} | {r['rps']:.0f} | {r['rps'] / bare:.0%} | {r['p50']} | {r['p95']} | {r['p99']} "
-            f"| {r['errors']} / {r['requests']} |"
+            f"| {r['errors']} / {r['requests']} | {r.get('load', '')} |"
         )
     return "\n".join(lines) + "\n"
 
