@@ -33,13 +33,13 @@ _paused_until = 0.0
 
 
 def publish(task, *args, **kwargs) -> bool:
-    """``task.apply_async(args, kwargs)``; False (logged, nothing raised) if the broker is unreachable."""
+    """``task.delay(*args, **kwargs)``; False (logged, nothing raised) if the broker is unreachable."""
     global _paused_until
     if time.monotonic() < _paused_until:
         logger.info("broker paused after a failure: %s not queued (its outbox picks it up)", task.name)
         return False
     try:
-        task.apply_async(args=args, kwargs=kwargs)
+        task.delay(*args, **kwargs)
     except UNAVAILABLE as exc:
         _paused_until = time.monotonic() + PAUSE
         logger.warning("broker unreachable, %s not queued (pausing %ss): %s", task.name, PAUSE, exc)
