@@ -9,6 +9,7 @@ the shared PostgreSQL (5432) and Redis (6379) are never stopped or restarted.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import importlib
 import os
@@ -94,13 +95,13 @@ def app_env(tmp: Path, **extra) -> dict:
     return env
 
 
-_static_lock = threading.Lock()
-
-
 def collected_static() -> Path:
-    """collectstatic once per machine and code version (DEBUG off serves hashed names)."""
+    """collectstatic once per machine and code version (DEBUG off serves hashed names); a file
+    lock keeps two test processes from writing the same folder at once."""
     target = Path(tempfile.gettempdir()) / f"qiqing-drill-static-{os.getuid()}"
-    with _static_lock:
+    target.parent.mkdir(exist_ok=True)
+    with open(f"{target}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = target / "staticfiles.json"
         newest = max(p.stat().st_mtime for p in (ROOT / "static").rglob("*") if p.is_file())
         if not manifest.exists() or manifest.stat().st_mtime < newest:

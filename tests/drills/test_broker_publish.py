@@ -60,6 +60,8 @@ def test_redis_broker_settings_give_up_within_seconds():
         CELERY_BROKER_URL="redis://redis.internal:6379/0",
         QIQING_VAR_DIR="/tmp/qiqing-settings-test",
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=support.ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=support.ROOT, env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["3", "3", "3600", "1", "3"]
