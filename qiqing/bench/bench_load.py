@@ -162,7 +162,7 @@ def _rows(pages: list[Page], results: dict, seconds: int) -> list[dict]:
              "goal": f"< {P95_GOAL_MS} ms",
              "note": f"p50 {r['p50']} ms, p99 {r['p99']} ms" + ("" if r["p95"] < P95_GOAL_MS else " — MISSED")},
             {"benchmark": "load", "measure": f"{page.label} 错误", "value": r["errors"], "unit": "",
-             "goal": "0", "note": f"{r['requests']} requests in {seconds} s; load avg {r.get('load')}" + ("" if not r["errors"] else " — MISSED")},
+             "goal": "0", "note": f"{r['requests']} requests in {seconds} s; socket read errors (closed keep-alive, not counted) {r['read']}; load avg {r.get('load')}" + ("" if not r["errors"] else " — MISSED")},
         ]  # fmt: skip
     return rows
 
