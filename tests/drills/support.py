@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import hashlib
 import importlib
 import os
 import re
@@ -96,9 +97,10 @@ def app_env(tmp: Path, **extra) -> dict:
 
 
 def collected_static() -> Path:
-    """collectstatic once per machine and code version (DEBUG off serves hashed names); a file
-    lock keeps two test processes from writing the same folder at once."""
-    target = Path(tempfile.gettempdir()) / f"qiqing-drill-static-{os.getuid()}"
+    """collectstatic once per checkout and change of its static files (DEBUG off serves hashed
+    names); a file lock keeps two test processes from writing the same folder at once."""
+    checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
+    target = Path(tempfile.gettempdir()) / f"qiqing-drill-static-{os.getuid()}-{checkout}"
     target.parent.mkdir(exist_ok=True)
     with open(f"{target}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
