@@ -67,6 +67,12 @@ def _clone(database: str, clone: str) -> None:
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{clone}"')
+        # Sessions an earlier drill's processes left behind (a SIGKILLed worker's, say) would block
+        # the copy; the test database is this test process's own.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
         cursor.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{database}"')
     admin.close()
 
