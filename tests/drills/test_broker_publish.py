@@ -22,7 +22,7 @@ def dead_task(monkeypatch):
     app = Celery("dead-broker", broker=f"redis://127.0.0.1:{support.free_port()}/0", set_as_current=False)
     app.conf.broker_connection_timeout = 1
 
-    @app.task(name="drill.ping")
+    @app.task(name=f"drill.ping.{support.free_port()}")  # a fresh name: Celery keeps names process-wide
     def ping():
         return "pong"
 
