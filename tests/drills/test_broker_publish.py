@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 
 import pytest
 from celery import Celery
@@ -22,7 +23,7 @@ def dead_task(monkeypatch):
     app = Celery("dead-broker", broker=f"redis://127.0.0.1:{support.free_port()}/0", set_as_current=False)
     app.conf.broker_connection_timeout = 1
 
-    @app.task(name=f"drill.ping.{support.free_port()}")  # a fresh name: Celery keeps names process-wide
+    @app.task(name=f"drill.ping.{uuid.uuid4().hex[:8]}")  # a fresh name: Celery keeps names process-wide
     def ping():
         return "pong"
 
