@@ -49,3 +49,15 @@ clean:
 BENCH_SCALE ?= 50
 bench: $(VENV)/.installed
 	$(BIN)/python -m qiqing.bench --scale $(BENCH_SCALE) $(BENCH)
+
+# Fault drills (README "Fault drills"): the broker down or hung, a worker SIGKILLed mid-job, the
+# database restarted under load (a private cluster), simultaneous transitions, two workers + one
+# beat, backup and restore. They need PostgreSQL (+ its initdb/pg_ctl) and redis-server; the shared
+# services are never stopped. Also part of `make test` when DATABASE_URL/CELERY_BROKER_URL are set.
+DRILLS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qiqing_drills
+DRILLS_BROKER_URL ?= redis://127.0.0.1:6379/13
+drills: $(VENV)/.installed
+	DATABASE_URL="$${DATABASE_URL:-$(DRILLS_DATABASE_URL)}" \
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(DRILLS_BROKER_URL)}" \
+	QIQING_REQUIRE_SERVICES=1 \
+	  $(BIN)/pytest -p no:xdist -v tests/drills tests/scaling

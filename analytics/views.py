@@ -1,8 +1,8 @@
 import datetime as dt
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,9 +15,27 @@ from analytics.periods import QUARTER, to_date
 from analytics.ranking import INDICATORS
 from cadres.models import Cadre
 from enterprises.models import Enterprise
+from qiqing import broker
 from qiqing.access import ADMIN, CADRE, SUPERVISOR, access_for
 from qiqing.permissions import get_visible_or_404, role_required
 from requests_tracker.models import Request
+
+# The landing page of every supervisor counts the county's enterprises and cadres; at county scale
+# that is a scan of every row on each visit, for figures that change with imports, not by the
+# minute. They are counted once per user every few minutes; request counts stay live.
+SIZE_SECONDS = 300
+
+
+def _programme_size(user) -> dict:
+    key = f"analytics:overview:size:{user.pk}"
+    size = cache.get(key)
+    if size is None:
+        size = {
+            "enterprises": Enterprise.objects.visible_to(user).active().count(),
+            "cadres": Cadre.objects.visible_to(user).active().count(),
+        }
+        cache.set(key, size, SIZE_SECONDS)
+    return size
 
 
 @role_required(ADMIN, SUPERVISOR)
@@ -25,8 +43,7 @@ def overview(request):
     """Landing page for supervisors and admins: the size of the programme in their scope."""
     user = request.user
     context = {
-        "enterprises": Enterprise.objects.visible_to(user).active().count(),
-        "cadres": Cadre.objects.visible_to(user).active().count(),
+        **_programme_size(user),
         "open_requests": Request.objects.visible_to(user).open().count(),
         "awaiting_triage": Request.objects.visible_to(user).filter(status=Request.Status.SUBMITTED).count(),
     }
@@ -120,6 +137,13 @@ def job_run_now(request, name):
     job = next((j for j in jobs.scheduled_jobs() if j.name == name), None)
     if job is None:
         raise Http404("没有这个定时任务。")
-    transaction.on_commit(lambda: jobs.queue_now(job))
+    try:
+        jobs.queue_now(job)
+    except broker.UNAVAILABLE:
+        # The broker is down or hung (it answers within QIQING_BROKER_TIMEOUT): say so, do not 500.
+        messages.error(
+            request, _("任务队列暂时不可用，“%(label)s”未能加入队列，请稍后再试。") % {"label": job.label}
+        )
+        return redirect("analytics:jobs")
     messages.success(request, _("已将“%(label)s”加入任务队列，稍后刷新查看运行结果。") % {"label": job.label})
     return redirect("analytics:jobs")

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from qiqing import broker
 from qiqing.models import Notification
 
 logger = logging.getLogger("qiqing.notifications")
@@ -55,9 +56,8 @@ def notify(recipient, kind: str, title: str, body: str = "", url: str = "", dedu
 
 
 def _queue_email(pk: int) -> None:
-    try:
-        send_notification_email.delay(pk)
-    except Exception:  # noqa: BLE001 - a broker outage must not fail the committed request
+    # A broker outage must not fail (or hold) the committed request: the row stays in the outbox.
+    if not broker.publish(send_notification_email, pk):
         logger.warning("could not queue e-mail for notification %s; drain_outbox will send it", pk)
 
 

@@ -352,3 +352,30 @@ QIQING_RANKING_WINDOW = "quarter"
 # Largest ledger file accepted by the upload page (100,000 enterprise rows of CSV are about 20 MB;
 # bigger files can still be imported with ``manage.py import_ledger``).
 QIQING_LEDGER_MAX_BYTES = 50 * 1024 * 1024
+
+# --- resilience and scaling out (issue 8) ---------------------------------------------------
+# A broker that is down or hung must not hold a web request: on Redis, connecting and every
+# socket read/write give up after a few seconds, publishing retries once, and callers go
+# through qiqing.broker.publish(), which swallows the failure (the Notification row stays in the
+# outbox for drain_outbox) and stops trying for a while so a whole outage costs one wait.
+QIQING_BROKER_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_TIMEOUT = QIQING_BROKER_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+if _broker_scheme in ("redis", "rediss"):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        socket_connect_timeout=QIQING_BROKER_TIMEOUT,
+        socket_timeout=QIQING_BROKER_TIMEOUT,
+        # A message taken by a worker that then died (killed, machine lost) goes back to the queue
+        # after this many seconds; it must exceed the longest job (a snapshot backfill).
+        visibility_timeout=env_int("QIQING_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=5),
+    )
+# Drills only: run every beat entry every N seconds instead of its crontab (unset in production).
+QIQING_BEAT_EVERY_SECONDS = env_int("QIQING_BEAT_EVERY_SECONDS", 0, minimum=0)
+if QIQING_BEAT_EVERY_SECONDS:
+    for _entry in CELERY_BEAT_SCHEDULE.values():
+        _entry["schedule"] = timedelta(seconds=QIQING_BEAT_EVERY_SECONDS)

@@ -1,9 +1,12 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -38,6 +41,26 @@ def readyz(request):
     except Exception as exc:  # noqa: BLE001 - report any database failure as not ready
         return JsonResponse({"database": "error", "detail": exc.__class__.__name__}, status=503)
     return JsonResponse({"database": "ok"})
+
+
+# The database refused or dropped the connection (restart, failover, network): not a bug, and
+# nothing was half written (every write is one transaction), so the user is told to retry.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request):
+    """handler500: a database outage answers 503 with a page saying what happened and what to do.
+
+    Called by Django inside the ``except`` that caught the error, so ``sys.exc_info()`` names it.
+    Both pages render without the request context: the navigation would query the database.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return HttpResponseServerError(loader.render_to_string("500.html"))
 
 
 def csrf_failure(request, reason=""):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps as global_apps
+from django.core.cache import cache
 from django.db import connection
 
 from tests import factories as f
@@ -51,6 +52,12 @@ def pytest_collection_modifyitems(config, items):
                     item.user_properties.append(("missing_service", reason))
                 else:
                     item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Nothing a page cached in one test (per-process memory) may answer in the next."""
+    cache.clear()
 
 
 @pytest.fixture

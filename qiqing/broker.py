@@ -1,0 +1,53 @@
+"""Queueing Celery tasks from a web request without depending on the broker being up.
+
+Everything a page queues is also recoverable without the broker (an e-mail's Notification row
+is its outbox entry; drain_outbox sends what never left), so a page must answer even when Redis
+is down or hung. ``publish()`` gives up quickly (timeouts in settings: QIQING_BROKER_TIMEOUT),
+logs, returns False — and then skips the broker for ``PAUSE`` seconds, so an outage costs one
+request one wait instead of every request the same wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from kombu.exceptions import OperationalError
+
+logger = logging.getLogger("qiqing.broker")
+
+# What publishing raises when the broker cannot be reached: kombu wraps connection and channel
+# errors as OperationalError; a read that times out on a hung Redis may surface as the client's
+# own error (redis-py's TimeoutError / ConnectionError) or a socket error.
+UNAVAILABLE: tuple[type[BaseException], ...] = (OperationalError, OSError)
+try:
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.exceptions import TimeoutError as _RedisTimeoutError
+
+    UNAVAILABLE += (_RedisConnectionError, _RedisTimeoutError)
+except ImportError:  # pragma: no cover - redis is a pinned dependency
+    pass
+
+PAUSE = 30.0
+_paused_until = 0.0
+
+
+def publish(task, *args, **kwargs) -> bool:
+    """``task.delay(*args, **kwargs)``; False (logged, nothing raised) if the broker is unreachable."""
+    global _paused_until
+    if time.monotonic() < _paused_until:
+        logger.info("broker paused after a failure: %s not queued (its outbox picks it up)", task.name)
+        return False
+    try:
+        task.delay(*args, **kwargs)
+    except UNAVAILABLE as exc:
+        _paused_until = time.monotonic() + PAUSE
+        logger.warning("broker unreachable, %s not queued (pausing %ss): %s", task.name, PAUSE, exc)
+        return False
+    return True
+
+
+def resume() -> None:
+    """Try the broker again on the next publish (tests; an operator's shell)."""
+    global _paused_until
+    _paused_until = 0.0
