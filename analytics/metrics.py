@@ -359,7 +359,8 @@ def _restrict(queryset, key_path: str | None, ids: list | None):
     return queryset.filter(**{f"{key_path}__in": ids})
 
 
-def _paired_during(period: Period) -> Q:
+def paired_during(period: Period) -> Q:
+    """Assignments in force at some point of P: the pairing rule of the unit and cadre scopes."""
     return Q(start__lte=period.end) & (Q(end__isnull=True) | Q(end__gte=period.start))
 
 
@@ -399,7 +400,7 @@ def _enterprise_counts(
     # unit / cadre: membership comes from pairings in force during P.
     pairs = _restrict(
         _limit(
-            Assignment.objects.filter(_paired_during(period), enterprise__active=True),
+            Assignment.objects.filter(paired_during(period), enterprise__active=True),
             restriction,
             "enterprise__",
         ),

@@ -347,3 +347,11 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("requests_tracker.context_p
 # Window of the weekly town ranking (擂台比武): this kind of period to date, ending on the
 # Sunday of the ranked week (week / month / quarter / year).
 QIQING_RANKING_WINDOW = "quarter"
+
+# --- dashboards (issue 6) -------------------------------------------------------------------
+# Common problems (共性问题) are clustered from the requests of this many days, nightly.
+QIQING_CLUSTER_DAYS = env_int("QIQING_CLUSTER_DAYS", 365, minimum=7, maximum=3660)
+CELERY_BEAT_SCHEDULE["cluster_problems"] = {
+    "task": "analytics.tasks.cluster_problems",
+    "schedule": crontab(minute=30, hour=1),
+}
