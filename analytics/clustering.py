@@ -2,8 +2,10 @@
 
 1. Words: each description is cut into words with jieba (its own ``Tokenizer`` loaded with the
    domain dictionary ``data/jieba_userdict.txt`` — 招工, 子女就学, 增容, 环评 …), without HMM
-   guessing of new words, so the same text always gives the same words. Numbers and the
-   stop-words of ``data/stopwords.txt`` (希望, 协调, 企业 …) carry no meaning here and are dropped.
+   guessing of new words, so the same text always gives the same words. Search mode also yields
+   the parts of long words (一线普工 → 一线, 普工, 一线普工), so "普工缺口" and "一线普工招工难"
+   share words. Numbers and the stop-words of ``data/stopwords.txt`` (希望, 协调, 企业 …) carry
+   no meaning here and are dropped.
 2. Texts that differ only in their numbers ("缺口 20 人" / "缺口 35 人") are one text with a
    weight; each category is clustered on its distinct texts.
 3. TF-IDF vectors (scikit-learn), then average-linkage agglomerative clustering with cosine
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -63,7 +66,7 @@ class Cluster:
 
 @dataclass
 class Settings:
-    similarity: float = 0.5
+    similarity: float = 0.4
     min_size: int = 3
     min_enterprises: int = 2
     max_texts: int = 2000
@@ -73,7 +76,11 @@ class Settings:
 @cache
 def tokenizer():
     """A private jieba tokenizer with the domain dictionary, initialised once per process, quietly."""
-    import jieba
+    with warnings.catch_warnings():
+        # jieba 0.42's regular expressions predate Python 3.12's escape warnings.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", SyntaxWarning)
+        import jieba
 
     jieba.setLogLevel(logging.WARNING)
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -116,7 +123,7 @@ def words(text: str) -> list[str]:
     stop = stopwords()
     return [
         w
-        for w in (piece.strip() for piece in tokenizer().lcut(text, HMM=False))
+        for w in (piece.strip() for piece in tokenizer().lcut_for_search(text, HMM=False))
         if w and w != "#" and w not in stop and WORD.search(w)
     ]
 

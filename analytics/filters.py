@@ -137,6 +137,15 @@ class CoverageFilter(ScopeFilterSet):
         fields = ["period", "start", "end", "town", "unit", "industry", "scale", "tag"]
         form = DashboardForm
 
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        access = access_for(request.user)
+        if not access.sees_everything:
+            # County departments and the user's own towns' units; other towns' are not theirs.
+            self.filters["unit"].queryset = Unit.objects.filter(active=True).filter(
+                Q(town__isnull=True) | Q(town_id__in=access.supervised_town_ids)
+            )
+
 
 class IssueFilter(ScopeFilterSet):
     """问题分布 filters: where, and which category the Spring Festival chart follows."""

@@ -87,8 +87,8 @@ class Table:
 
 
 def _sheet_value(value, column: Column):
-    if value is None:
-        return None
+    if value is None or value == "":
+        return None  # an empty cell, shown "—" on screen
     if column.kind == "text":
         return str(value)
     return value
