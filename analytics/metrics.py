@@ -669,6 +669,27 @@ class CategoryCounts:
         """Issue share (问题占比) of ``name``: its count ÷ all requests of the period."""
         return rate(self.get(name), self.total)
 
+    @classmethod
+    def combined(cls, parts: Iterable[CategoryCounts]) -> CategoryCounts:
+        """The counts of a period from those of periods that partition it (months → a year):
+        requests received are a flow, so they add up exactly."""
+        total: dict = defaultdict(int)
+        for part in parts:
+            for name, n in part.counts.items():
+                total[name] += n
+        return cls({name: n for name, n in total.items() if n})
+
+
+def _merged_ranges(periods: list[Period]) -> list[tuple[dt.date, dt.date]]:
+    """The days the periods cover, as few [start, end] runs as possible."""
+    runs: list[list[dt.date]] = []
+    for period in sorted(periods, key=lambda p: p.start):
+        if runs and period.start <= runs[-1][1] + dt.timedelta(days=1):
+            runs[-1][1] = max(runs[-1][1], period.end)
+        else:
+            runs.append([period.start, period.end])
+    return [(start, end) for start, end in runs]
+
 
 def category_counts_series(
     periods: Iterable[Period],
@@ -679,21 +700,24 @@ def category_counts_series(
 ) -> dict[str, list[CategoryCounts]]:
     """{key: [CategoryCounts of each period, in order]} for many periods in one scan.
 
-    The requests received between the first start and the last end are grouped by local day
-    of ``submitted_at`` (the same boundary as every request metric) and category, and each
-    period sums its days — so overlapping periods and custom windows (weeks counted from Spring
-    Festival) are as exact as calendar months. One period needs no day grouping at all.
+    The requests received within the periods (only those days: weeks around each Spring
+    Festival do not scan the months between) are grouped by local day of ``submitted_at`` (the
+    same boundary as every request metric) and category, and each period sums its days — so
+    overlapping periods and custom windows are as exact as calendar months. One period needs no
+    day grouping at all.
     """
     periods = list(periods)
     spec = _SPECS[kind]
     wanted, ids, key_map = _wanted_ids(kind, keys, None)
     if not periods:
         return {key: [] for key in (wanted or [])}
-    first = min(p.start for p in periods)
-    last = max(p.end for p in periods)
-    received = Request.objects.filter(
-        submitted_at__gte=local_midnight(first), submitted_at__lt=local_midnight(last + dt.timedelta(days=1))
-    )
+    within = Q()
+    for start, end in _merged_ranges(periods):
+        within |= Q(
+            submitted_at__gte=local_midnight(start),
+            submitted_at__lt=local_midnight(end + dt.timedelta(days=1)),
+        )
+    received = Request.objects.filter(within)
     received = _restrict(_limit(received, restriction, "enterprise__"), spec.request_key, ids)
     by_day = len(periods) > 1
     paths = [path for path in (spec.request_key,) if path]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -150,3 +151,69 @@ def figures(
 def one(period: Period, scope: metrics.Scope, restriction: metrics.Restriction | None, today: dt.date):
     key = scope.key if scope.kind != metrics.COUNTY else ""
     return figures(period, scope.kind, keys=[key], restriction=restriction, today=today)[key]
+
+
+def category_counts(
+    periods: list[Period],
+    kind: str,
+    key: str,
+    *,
+    restriction: metrics.Restriction | None = None,
+    today: dt.date,
+) -> list[metrics.CategoryCounts]:
+    """The category counts of each period for one scope key: from the snapshot row of every
+    period a slot holds exactly (one query for all of them), the rest from one
+    ``metrics.category_counts_series`` scan of just their days."""
+    out: list[metrics.CategoryCounts | None] = [None] * len(periods)
+    wanted = {}
+    if not restriction:
+        for i, period in enumerate(periods):
+            slot = snapshot_slot(period, today)
+            if slot is not None:
+                wanted[i] = (slot, period.end)
+    if wanted:
+        condition = Q()
+        for (kind_, start), until in wanted.values():
+            condition |= Q(period=kind_, period_start=start, data_until=until)
+        stored = {
+            (row_kind, start): counts
+            for row_kind, start, counts in Snapshot.objects.filter(
+                condition, scope=kind, scope_key=key
+            ).values_list("period", "period_start", "category_counts")
+        }
+        for i, (slot, _until) in wanted.items():
+            if slot in stored:
+                out[i] = metrics.CategoryCounts({k: v for k, v in (stored[slot] or {}).items() if v})
+    missing = [i for i, counts in enumerate(out) if counts is None]
+    if missing:
+        series = metrics.category_counts_series(
+            [periods[i] for i in missing], kind, keys=[key], restriction=restriction
+        )[key]
+        for i, counts in zip(missing, series, strict=True):
+            out[i] = counts
+    return out
+
+
+def category_counts_by_key(
+    period: Period,
+    kind: str,
+    keys: list[str],
+    *,
+    restriction: metrics.Restriction | None = None,
+    today: dt.date,
+) -> dict[str, metrics.CategoryCounts]:
+    """One period's category counts for several keys (the towns of the heat map): snapshot rows
+    when a slot holds the period, else one scan."""
+    slot = snapshot_slot(period, today) if not restriction else None
+    if slot is not None:
+        rows = Snapshot.objects.filter(
+            period=slot[0], period_start=slot[1], scope=kind, scope_key__in=keys, data_until=period.end
+        ).values_list("scope_key", "category_counts")
+        stored = dict(rows)
+        if stored:
+            return {
+                key: metrics.CategoryCounts({k: v for k, v in (stored.get(key) or {}).items() if v})
+                for key in keys
+            }
+    series = metrics.category_counts_series([period], kind, keys=keys, restriction=restriction)
+    return {key: series[key][0] for key in keys}

@@ -170,21 +170,27 @@ def rate_chart(names: list[str], rates: list, *, highlight: set[int] = frozenset
     """Horizontal bars of rates (long Chinese names read on a phone), first row on top; the
     scale ends a little past the highest rate (at most 100 %) so low rates stay readable."""
     values = [float(r) if r is not None else None for r in rates]
-    fig = go.Figure(
-        go.Bar(
-            x=values,
-            y=names,
-            orientation="h",
-            marker={"color": [RED if i in highlight else BLUE for i in range(len(names))]},
-            text=[f"{r:.2f}%" if r is not None else "—" for r in rates],
-            textposition="auto",
-            hovertemplate="%{y}：%{x:.2f}%<extra></extra>",
-        )
-    )
     top = max((v for v in values if v is not None), default=0)
-    fig.update_layout(showlegend=False, bargap=0.25)
-    fig.update_xaxes(range=[0, min(100, max(10, top * 1.15))], ticksuffix="%", nticks=6)
-    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
+    # One constructor call: plotly validates each update, and a dashboard draws several charts.
+    fig = go.Figure(
+        data=[
+            go.Bar(
+                x=values,
+                y=names,
+                orientation="h",
+                marker={"color": [RED if i in highlight else BLUE for i in range(len(names))]},
+                text=[f"{r:.2f}%" if r is not None else "—" for r in rates],
+                textposition="auto",
+                hovertemplate="%{y}：%{x:.2f}%<extra></extra>",
+            )
+        ],
+        layout={
+            "showlegend": False,
+            "bargap": 0.25,
+            "xaxis": {"range": [0, min(100, max(10, top * 1.15))], "ticksuffix": "%", "nticks": 6},
+            "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
+        },
+    )
     return payload(fig, height=max(160, 50 + 26 * len(names)), l=8)
 
 

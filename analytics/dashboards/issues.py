@@ -17,7 +17,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics import metrics
+from analytics import metrics, windows
 from analytics.dashboards.charts import payload
 from analytics.dashboards.coverage import ScopeChoice
 from analytics.periods import MONTH, YEAR, Period, calendar_periods, spring_festival
@@ -71,6 +71,15 @@ class IssuePage:
     charts: dict = field(default_factory=dict)
 
 
+def heat_window(first: dt.date, last: dt.date) -> Period:
+    """The towns × categories window: this year to date once it has three months, else the year
+    before (both kept as snapshots), never before the data start."""
+    year = Period.containing(YEAR, last).until(last)
+    if year.days < 90 and year.start > first:
+        year = Period.containing(YEAR, year.start - dt.timedelta(days=1))
+    return year if year.start >= first else Period(first, year.end)
+
+
 def data_start() -> dt.date | None:
     first = Request.objects.aggregate(first=Min("submitted_at"))["first"]
     return timezone.localdate(first) if first else None
@@ -91,11 +100,10 @@ def issue_page(
         else ("招工用工" if "招工用工" in categories else categories[0] if categories else "")
     )
 
+    # Calendar months and years, cut at yesterday: each one a snapshot slot (no request falls
+    # before ``first``, so the month it starts in is whole as far as the data go).
     months = [p.until(last) for p in calendar_periods(MONTH, first, last)]
-    months[0] = Period(max(months[0].start, first), months[0].end, MONTH)
-    year_periods = [
-        Period(max(p.start, first), min(p.end, last), YEAR) for p in calendar_periods(YEAR, first, last)
-    ]
+    year_periods = [p.until(last) for p in calendar_periods(YEAR, first, last)]
     week_periods: list[tuple[int, int, Period]] = []
     for year in range(first.year, last.year + 1):
         festival = spring_festival(year)
@@ -104,17 +112,21 @@ def issue_page(
             week = Period(start, start + dt.timedelta(days=6))
             if week.start >= first and week.end <= last:
                 week_periods.append((year, offset, week))
-    heat_period = Period(max(first, last - dt.timedelta(days=364)), last)
+    heat_period = heat_window(first, last)
 
     scope, restriction = choice.headline()
     key = scope.key if scope.kind != metrics.COUNTY else ""
-    periods = [*months, *year_periods, *(w for _, _, w in week_periods), heat_period]
-    series = metrics.category_counts_series(periods, scope.kind, keys=[key], restriction=restriction)[key]
-    n_months, n_years = len(months), len(year_periods)
-    month_counts = series[:n_months]
-    year_counts = series[n_months : n_months + n_years]
-    week_counts = series[n_months + n_years : -1]
+    periods = [*months, *(w for _, _, w in week_periods), heat_period]
+    series = windows.category_counts(periods, scope.kind, key, restriction=restriction, today=today)
+    month_counts = series[: len(months)]
+    week_counts = series[len(months) : -1]
     heat_scope = series[-1]
+    year_counts = [
+        metrics.CategoryCounts.combined(
+            c for m, c in zip(months, month_counts, strict=True) if m.start.year == y.start.year
+        )
+        for y in year_periods
+    ]
 
     festivals: dict[int, FestivalYear] = {}
     for year in range(first.year, last.year + 1):
@@ -125,13 +137,14 @@ def issue_page(
     shown_festivals = [f for f in festivals.values() if any(v is not None for v in f.weeks.values())]
 
     towns = choice.towns()
-    town_series = metrics.category_counts_series(
-        [heat_period],
+    by_town = windows.category_counts_by_key(
+        heat_period,
         metrics.TOWN,
-        keys=[t.code for t in towns],
+        [t.code for t in towns],
         restriction=choice.restriction(with_towns=False),
+        today=today,
     )
-    heat = [(t.name, town_series[t.code][0]) for t in towns]
+    heat = [(t.name, by_town[t.code]) for t in towns]
 
     page = IssuePage(
         scope_label=choice.label,
@@ -160,12 +173,14 @@ def issue_page(
 # --- labels ------------------------------------------------------------------------------------------
 
 
-def year_label(period: Period) -> str:
-    """2025年, or 2025年（5月起） / 2026年（截至11月21日） for a partial year of data."""
+def year_label(period: Period, first: dt.date | None = None) -> str:
+    """2025年, or 2025年（5月6日起） / 2026年（截至11月21日） for a partial year of data
+    (``first``: the first day with data)."""
     label = _("%(y)s年") % {"y": period.start.year}
     notes = []
-    if period.start != dt.date(period.start.year, 1, 1):
-        notes.append(_("%(m)s月%(d)s日起") % {"m": period.start.month, "d": period.start.day})
+    start = max(period.start, first) if first else period.start
+    if start != dt.date(period.start.year, 1, 1):
+        notes.append(_("%(m)s月%(d)s日起") % {"m": start.month, "d": start.day})
     if period.end != dt.date(period.end.year, 12, 31):
         notes.append(_("截至%(m)s月%(d)s日") % {"m": period.end.month, "d": period.end.day})
     return f"{label}（{'，'.join(notes)}）" if notes else label
@@ -205,7 +220,8 @@ def _festival_sentence(page: IssuePage) -> str | None:
             return None
         share = metrics.rate(after, total)
         # An even spread would put this share of the year's requests into 4 weeks.
-        even = metrics.rate(7 * PEAK_WEEKS, year_period.days)
+        days = (year_period.end - max(year_period.start, page.first)).days + 1
+        even = metrics.rate(7 * PEAK_WEEKS, days)
         ratio = (share / even) if even else None
         sentence = _(
             "%(cat)s诉求在春节后%(n)s周%(how)s：%(year)s年春节（%(day)s）后%(n)s周收到 %(after)s 件，"
@@ -217,7 +233,7 @@ def _festival_sentence(page: IssuePage) -> str | None:
             "year": festival.year,
             "day": f"{festival.festival.month}月{festival.festival.day}日",
             "after": after,
-            "label": year_label(year_period),
+            "label": year_label(year_period, page.first),
             "total": total,
             "share": _pct(share),
         }
@@ -240,7 +256,7 @@ def _month_of_year_profile(page: IssuePage, category: str) -> tuple[list[Decimal
     total = 0
     for period, counts in page.months:
         calendar = Period.containing(MONTH, period.start)
-        if period.start != calendar.start or period.end != calendar.end:
+        if calendar.start < page.first or period.end != calendar.end:
             continue  # a partial month would understate its season
         sums[period.start.month - 1] += counts.get(category)
         seen[period.start.month - 1] += 1
@@ -290,10 +306,10 @@ def _shift_sentence(page: IssuePage) -> str | None:
         "占比变化最大的是%(cat)s：由%(y0)s的 %(a)s %(dir)s%(y1)s的 %(b)s（%(word)s %(pp)s 个百分点）。"
     ) % {
         "cat": name,
-        "y0": year_label(p0),
+        "y0": year_label(p0, page.first),
         "a": _pct(before),
         "dir": _("降至") if after < before else _("升至"),
-        "y1": year_label(p1),
+        "y1": year_label(p1, page.first),
         "b": _pct(after),
         "word": _("下降") if after < before else _("上升"),
         "pp": f"{size:.2f}",
@@ -308,7 +324,7 @@ def _largest_sentence(page: IssuePage) -> str | None:
         return None
     name = max(page.categories, key=lambda n: (counts.get(n), -page.categories.index(n)))
     return _("%(year)s共收到诉求 %(total)s 件，最多的是%(cat)s（%(n)s 件，占 %(share)s）。") % {
-        "year": year_label(period),
+        "year": year_label(period, page.first),
         "total": counts.total,
         "cat": name,
         "n": counts.get(name),
@@ -393,7 +409,7 @@ def _share_table(page: IssuePage) -> Table:
                 "d-none d-md-table-cell",
             )
         )
-        columns.append(Column(f"s{period.start.year}", year_label(period), "pct"))
+        columns.append(Column(f"s{period.start.year}", year_label(period, page.first), "pct"))
     if len(page.years) >= 2:
         columns.append(Column("shift", _("较上年"), "pp"))
     rows = []
@@ -444,11 +460,13 @@ def _month_chart(page: IssuePage) -> dict:
                 hovertemplate=f"%{{x}} {name}：%{{y}} 件<extra></extra>",
             )
             for i, name in enumerate(page.categories)
-        ]
+        ],
+        layout={
+            "barmode": "stack",
+            "xaxis": {"type": "category", "tickangle": -45, "nticks": 18},
+            "yaxis": {"title": {"text": _("件")}, "rangemode": "tozero"},
+        },
     )
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category", tickangle=-45, nticks=18)
-    fig.update_yaxes(title={"text": _("件")}, rangemode="tozero")
     return payload(fig, height=420, phone_layout={"height": 560, "xaxis.nticks": 6})
 
 
@@ -466,11 +484,25 @@ def _festival_chart(page: IssuePage) -> dict:
                 hovertemplate="%{x}：%{y} 件<extra></extra>",
             )
             for i, f in enumerate(page.festivals)
-        ]
+        ],
+        layout={
+            "xaxis": {"type": "category", "tickangle": -45},
+            "yaxis": {"title": {"text": _("件")}, "rangemode": "tozero"},
+            # The festival: a dotted line between the last week before and the first after.
+            "shapes": [
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": WEEKS_BEFORE - 0.5,
+                    "x1": WEEKS_BEFORE - 0.5,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"dash": "dot", "color": "#c62828"},
+                }
+            ],
+        },
     )
-    fig.add_vline(x=WEEKS_BEFORE - 0.5, line={"dash": "dot", "color": "#c62828"})
-    fig.update_xaxes(type="category", tickangle=-45)
-    fig.update_yaxes(title={"text": _("件")}, rangemode="tozero")
     return payload(fig, height=360, phone_layout={"height": 440, "xaxis.nticks": 6})
 
 
@@ -480,17 +512,19 @@ def _share_chart(page: IssuePage) -> dict:
             go.Bar(
                 y=page.categories,
                 x=[float(c.share(n) or 0) for n in page.categories],
-                name=year_label(p),
+                name=year_label(p, page.first),
                 orientation="h",
                 marker={"color": PALETTE[i % len(PALETTE)]},
                 hovertemplate="%{y}：%{x:.2f}%<extra></extra>",
             )
             for i, (p, c) in enumerate(page.years)
-        ]
+        ],
+        layout={
+            "barmode": "group",
+            "xaxis": {"ticksuffix": "%", "rangemode": "tozero"},
+            "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
+        },
     )
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(ticksuffix="%", rangemode="tozero")
-    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
     return payload(fig, height=max(320, 60 + 18 * len(page.categories) * max(1, len(page.years))), l=8)
 
 
@@ -508,10 +542,12 @@ def _heat_chart(page: IssuePage) -> dict:
             colorscale="Blues",
             colorbar={"ticksuffix": "%", "title": {"text": _("占本镇街")}},
             hovertemplate="%{y} · %{x}：%{text} 件，占 %{z:.2f}%<extra></extra>",
-        )
+        ),
+        layout={
+            "xaxis": {"type": "category", "tickangle": -45},
+            "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
+        },
     )
-    fig.update_xaxes(type="category", tickangle=-45)
-    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
     # A phone has no room for the numbers in the cells or the colour bar: the table has them.
     return payload(
         fig,

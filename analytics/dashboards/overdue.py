@@ -204,9 +204,11 @@ def _unit_chart(rows: list[Row]) -> dict:
                 hovertemplate="%{y}：%{x} 件<extra></extra>",
             )
             for level in ("red", "yellow", "reminder", "none")
-        ]
+        ],
+        layout={
+            "barmode": "stack",
+            "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
+            "xaxis": {"rangemode": "tozero", "tickformat": "d"},
+        },
     )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
-    fig.update_xaxes(rangemode="tozero", tickformat="d")
     return payload(fig, height=max(180, 80 + 26 * len(names)), l=8)

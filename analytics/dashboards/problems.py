@@ -162,11 +162,13 @@ def _size_chart(rows: list[Row]) -> dict:
             text=[r.values["size"] for r in rows],
             textposition="auto",
             hovertemplate="%{y}：%{x} 件<extra></extra>",
-        )
+        ),
+        layout={
+            "showlegend": False,
+            "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
+            "xaxis": {"rangemode": "tozero", "tickformat": "d"},
+        },
     )
-    fig.update_layout(showlegend=False)
-    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
-    fig.update_xaxes(rangemode="tozero", tickformat="d")
     return payload(fig, height=max(160, 50 + 26 * len(rows)), l=8)
 
 

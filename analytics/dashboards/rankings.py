@@ -149,10 +149,17 @@ def _history_chart(town, history: list, towns: int) -> dict:
                 "size": 9,
             },
             hovertemplate="%{x}：第 %{y} 名<extra></extra>",
-        )
+        ),
+        layout={
+            "showlegend": False,
+            "xaxis": {"type": "category", "tickangle": -45, "nticks": 12},
+            # Rank 1 at the top: the line rises when the town climbs.
+            "yaxis": {
+                "autorange": False,
+                "range": [max(towns, 1) + 0.5, 0.5],
+                "dtick": 1,
+                "title": {"text": _("名次")},
+            },
+        },
     )
-    fig.update_layout(showlegend=False)
-    fig.update_xaxes(type="category", tickangle=-45, nticks=12)
-    # Rank 1 at the top: the line rises when the town climbs.
-    fig.update_yaxes(autorange=False, range=[max(towns, 1) + 0.5, 0.5], dtick=1, title={"text": _("名次")})
     return payload(fig, height=300, phone_layout={"xaxis.nticks": 5})
