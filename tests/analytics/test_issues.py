@@ -177,3 +177,27 @@ def test_query_count_does_not_grow_with_the_data(login, seasons):
         enterprise = f.EnterpriseFactory(town=seasons.town_a if i % 2 else seasons.town_b)
         _requests(enterprise, "融资信贷", dt.date(2026, 3, 1) + dt.timedelta(days=i), 3)
     assert count_queries(client, URL) == small
+
+
+def test_a_town_supervisor_cannot_filter_to_another_town(login, seasons):
+    response = login(seasons.users["town_supervisor"]).get(URL, {"town": seasons.town_a.pk})
+    assert response.status_code == 200
+    assert [name for name, _ in response.context["page"].heat] == ["乙镇"]
+    assert sum(c.total for _p, c in response.context["page"].years) == 4 + 6 + 1
+
+
+def test_month_snapshots_give_the_same_series_as_the_raw_rows(seasons):
+    from analytics import windows
+    from analytics.periods import calendar_periods
+    from analytics.snapshots import compute_snapshots
+
+    months = list(calendar_periods("month", dt.date(2026, 1, 1), dt.date(2026, 3, 31)))
+    live = windows.category_counts(months, "county", "", today=TODAY)
+    for month in months:
+        compute_snapshots(month.start, month.start)  # every kind of period containing the 1st
+    assert all(windows.snapshot_slot(m, TODAY) for m in months)
+    assert windows.category_counts(months, "county", "", today=TODAY) == live
+    assert (
+        metrics.CategoryCounts.combined(live).counts
+        == metrics.compute(Period(months[0].start, months[-1].end)).category_counts
+    )

@@ -161,3 +161,22 @@ def test_visited_q_and_enterprise_visits_agree_with_coverage(county):
     assert visited.count() == EXPECTED[("county", "")]["enterprises_visited"]
     facts = metrics.enterprise_visits(P, [county.e1.pk, county.e2.pk, county.e4.pk])
     assert facts == {county.e1.pk: (2, dt.date(2025, 10, 31)), county.e4.pk: (1, dt.date(2025, 10, 20))}
+
+
+def test_category_series_of_windows_far_apart_reads_only_their_days(county):
+    windows = [
+        Period(dt.date(2025, 9, 28), dt.date(2025, 10, 1)),
+        Period(dt.date(2025, 10, 30), dt.date(2025, 11, 2)),
+    ]
+    first, second = metrics.category_counts_series(windows)[""]
+    assert first.counts == metrics.compute(windows[0]).category_counts == {"招工用工": 1, "子女就学": 1}
+    assert second.counts == metrics.compute(windows[1]).category_counts
+
+
+def test_combined_counts_of_a_partition_equal_the_whole(county):
+    halves = [
+        Period(dt.date(2025, 10, 1), dt.date(2025, 10, 15)),
+        Period(dt.date(2025, 10, 16), dt.date(2025, 10, 31)),
+    ]
+    parts = metrics.category_counts_series(halves)[""]
+    assert metrics.CategoryCounts.combined(parts).counts == metrics.compute(P).category_counts

@@ -155,3 +155,8 @@ def test_query_count_does_not_grow_with_the_data(login, late):
         request = _overdue(late.ent_a1 if i % 2 else late.ent_b1, late.unit_edu, 3 + i)
         _notice(request, "reminder", 100 + i)
     assert count_queries(client, URL) == small
+
+
+def test_a_town_supervisor_cannot_filter_to_another_town(login, late):
+    response = login(late.users["town_supervisor"]).get(URL, {"town": late.town_a.pk})
+    assert response.status_code == 200 and list(_rows(response)) == [late.late["c"].ref]

@@ -2,17 +2,38 @@
 at 1366 px and 375 px, the drill-down and the monthly report work end to end."""
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.utils import timezone
 
 from analytics import services
-from analytics.models import RankingIndicator
-from analytics.ranking import INDICATORS
 from tests import factories as f
 from tests.browser.conftest import log_in
 
+# The live server needs real commits, so every test here ends by emptying every table — including
+# the rows data migrations wrote (problem categories, ranking indicators). They are put back before
+# each test and once more after the last: with pytest-xdist's scheduling this file may run before
+# other files' tests in the same worker.
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _reinstall_migration_data():
+    from django.apps import apps
+
+    for module, function in (
+        ("requests_tracker.migrations.0002_default_categories", "create_categories"),
+        ("analytics.migrations.0003_default_ranking_indicators", "install"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _migration_data_back_afterwards(django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        _reinstall_migration_data()
+
 
 TODAY = timezone.localdate()
 CHARTS = {
@@ -26,6 +47,7 @@ CHARTS = {
 
 @pytest.fixture
 def busy(world):
+    _reinstall_migration_data()
     hiring = f.CategoryFactory(name="招工用工")
     schooling = f.CategoryFactory(name="子女就学")
     now = timezone.now()
@@ -46,9 +68,6 @@ def busy(world):
             response_due=TODAY - dt.timedelta(days=i + 1),
         )
     services.problem_clusters_compute()
-    # A transactional test database starts without the migration's indicator rows.
-    for order, code in enumerate(INDICATORS):
-        RankingIndicator.objects.get_or_create(code=code, defaults={"weight": 10, "order": order})
     last = services.last_complete_week(TODAY)
     for back in range(3):
         services.ranking_compute(week_start=last - dt.timedelta(days=7 * back))
