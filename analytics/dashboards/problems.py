@@ -174,7 +174,7 @@ def _size_chart(rows: list[Row]) -> dict:
 
 MEMBER_COLUMNS = [
     Column("ref", gettext_lazy("编号")),
-    Column("enterprise", gettext_lazy("企业")),
+    Column("enterprise", gettext_lazy("企业"), css="d-none d-sm-table-cell"),
     Column("town", gettext_lazy("属地"), css="d-none d-md-table-cell"),
     Column("unit", gettext_lazy("牵头单位"), css="d-none d-lg-table-cell"),
     Column("status", gettext_lazy("状态"), css="d-none d-sm-table-cell"),

@@ -101,3 +101,19 @@ def test_snapshot_slot_of_a_window(start, end, slot):
     period = Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
     expected = None if slot is None else (slot[0], dt.date.fromisoformat(slot[1]))
     assert windows.snapshot_slot(period, dt.date(2026, 11, 22)) == expected
+
+
+def test_the_analytics_root_leads_to_the_coverage_dashboard(client, login, world):
+    from tests.analytics.helpers import login_redirect
+
+    response = client.get(reverse("analytics:index"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("login"))
+    assert login(world.users["supervisor"]).get(reverse("analytics:index")).url == reverse(
+        "analytics:coverage"
+    )
+    assert login_redirect(client.get(reverse("analytics:coverage")))
+
+
+def test_the_overview_stays_reachable_from_the_dropdown(login, world):
+    body = login(world.users["supervisor"]).get(reverse("analytics:coverage")).content.decode()
+    assert f'href="{reverse("analytics:overview")}"' in body and "工作总览" in body

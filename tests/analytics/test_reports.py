@@ -174,3 +174,16 @@ def test_a_failed_job_shows_its_error(login, world, monkeypatch, django_capture_
     job = BackgroundJob.objects.get()
     assert job.status == "failed" and "数据库暂时不可用" in job.error
     assert "任务失败" in client.get(response.url).content.decode()
+
+
+def test_reports_page_query_count_does_not_grow(login, world):
+    from tests.analytics.helpers import count_queries
+
+    client = login(world.users["supervisor"])
+    client.get(REPORTS)
+    small = count_queries(client, REPORTS)
+    for month in range(1, 9):
+        services.monthly_report_request(
+            actor=world.users["supervisor"], month=dt.date(2026, month, 1), town=None
+        )
+    assert count_queries(client, REPORTS) == small
