@@ -219,11 +219,29 @@ def _cluster_category(category_id, items: list[Item], settings: Settings) -> lis
                 request_ids=sorted(similarity, key=lambda r: (-similarity[r], r)),
                 similarity=similarity,
                 representative=representative,
-                keywords=[word for _, word in top[: settings.keywords]],
+                keywords=distinct_words((word for _, word in top), settings.keywords),
                 enterprises=len(enterprises),
             )
         )
     return out
+
+
+def distinct_words(words_by_weight: Iterable[str], limit: int) -> list[str]:
+    """The first ``limit`` words without repeats of a part (search mode yields 噪音扰民 and also
+    噪音, 扰民): a part of a word taken is left out, a word containing one taken replaces it."""
+    chosen: list[str] = []
+    for word in words_by_weight:
+        if any(word in taken for taken in chosen):
+            continue
+        parts = [i for i, taken in enumerate(chosen) if taken in word]
+        if parts:
+            chosen[parts[0]] = word
+            chosen = [taken for i, taken in enumerate(chosen) if i not in parts[1:]]
+            continue
+        chosen.append(word)
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def _centre(matrix, indexes: list[int], weights) -> np.ndarray:

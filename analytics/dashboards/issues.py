@@ -28,6 +28,8 @@ from requests_tracker.models import Request
 WEEKS_BEFORE, WEEKS_AFTER = 4, 12
 PEAK_WEEKS = 4  # "the 4 weeks after Spring Festival"
 MAX_YEARS = 10
+# A category needs this many requests in complete months before its season is worth a sentence.
+MIN_SEASONAL = 24
 PALETTE = [
     "#0b4f8a", "#d9822b", "#2e7d32", "#c62828", "#6a1b9a", "#00838f",
     "#8d6e63", "#f9a825", "#5c6bc0", "#ad1457", "#78909c", "#558b2f",
@@ -261,7 +263,7 @@ def _month_of_year_profile(page: IssuePage, category: str) -> tuple[list[Decimal
         sums[period.start.month - 1] += counts.get(category)
         seen[period.start.month - 1] += 1
         total += counts.get(category)
-    if total < 12 or not all(seen):
+    if total < MIN_SEASONAL or not all(seen):
         return None
     return [Decimal(s) / n for s, n in zip(sums, seen, strict=True)], total
 

@@ -285,3 +285,15 @@ def test_query_count_does_not_grow_with_the_data(login, problems):
     detail = reverse("analytics:problem", args=[hiring.pk])
     assert ProblemCluster.objects.count() == 3
     assert (count_queries(client, LIST), count_queries(client, detail)) == small
+
+
+def test_keywords_leave_out_parts_of_words_already_taken():
+    assert clustering.distinct_words(["噪音扰民", "噪音", "纠纷", "扰民", "周边"], 3) == [
+        "噪音扰民",
+        "纠纷",
+        "周边",
+    ]
+
+
+def test_a_longer_keyword_replaces_its_part():
+    assert clustering.distinct_words(["用电", "限电", "用电高峰", "夏季"], 3) == ["用电高峰", "限电", "夏季"]
