@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from analytics import metrics, windows
-from analytics.models import ProblemCluster, ProblemClusterMember
+from analytics.models import ProblemCluster, ProblemClusterMember, Snapshot
 from analytics.periods import QUARTER, to_date
 from analytics.selectors import RECORD_PERIODS
 from cadres.models import Cadre, Level, Unit
@@ -98,10 +98,18 @@ def _date_filter(label):
 
 
 def industry_choices():
-    industries = (
-        Enterprise.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True)
+    """The industries of the last two years' snapshots (a few rows through the scope index), or
+    of the enterprises themselves before any snapshot exists — a DISTINCT over every enterprise
+    on each dashboard view would grow with the county."""
+    this_year = timezone.localdate().year
+    names = set(
+        Snapshot.objects.filter(scope="industry", period="year", period_start__year__gte=this_year - 1)
+        .exclude(scope_key="")
+        .values_list("scope_key", flat=True)
     )
-    return [(name, name) for name in industries.distinct()]
+    if not names:
+        names = set(Enterprise.objects.exclude(industry="").values_list("industry", flat=True).distinct())
+    return [(name, name) for name in sorted(names)]
 
 
 class ScopeFilterSet(StyledFilterSet):

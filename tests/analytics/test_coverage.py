@@ -349,3 +349,12 @@ def test_query_count_does_not_grow_with_the_data(login, world, name, persona, pa
     small = count_queries(client, url, params)
     _grow(world)
     assert count_queries(client, url, params) == small
+
+
+def test_industry_choices_come_from_the_snapshots_once_there_are_some(busy):
+    from analytics.filters import industry_choices
+
+    assert industry_choices() == [("装备制造", "装备制造")]
+    f.EnterpriseFactory(town=busy.town_a, industry="新材料")
+    compute_snapshots()
+    assert industry_choices() == [("新材料", "新材料"), ("装备制造", "装备制造")]
