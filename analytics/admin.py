@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from analytics.models import RankingIndicator, Snapshot, TownRanking, TownRankingEntry
+from analytics.models import (
+    ProblemCluster,
+    ProblemClusterMember,
+    RankingIndicator,
+    Snapshot,
+    TownRanking,
+    TownRankingEntry,
+)
 from analytics.ranking import INDICATORS
 
 
@@ -57,6 +64,29 @@ class TownRankingAdmin(admin.ModelAdmin):
     list_display = ["__str__", "week_start", "period_start", "period_end", "computed_at"]
     readonly_fields = ["week_start", "period_start", "period_end", "indicators", "computed_at"]
     inlines = [TownRankingEntryInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class ProblemClusterMemberInline(admin.TabularInline):
+    model = ProblemClusterMember
+    extra = 0
+    can_delete = False
+    fields = ["request", "similarity"]
+    readonly_fields = fields
+    raw_id_fields = ["request"]
+
+
+@admin.register(ProblemCluster)
+class ProblemClusterAdmin(admin.ModelAdmin):
+    """Read-only: the nightly clustering job writes these."""
+
+    list_display = ["label", "category", "size", "enterprises", "window_end", "computed_at"]
+    list_filter = ["category"]
+    search_fields = ["label"]
+    readonly_fields = [f.name for f in ProblemCluster._meta.fields]
+    inlines = [ProblemClusterMemberInline]
 
     def has_add_permission(self, request):
         return False

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import lunardate
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from analytics.periods import spring_festival
 from cadres.models import Assignment, Cadre, Level, StaffRole, Unit
 from enterprises.models import Enterprise, EnterpriseContact, Tag, Town
 from enterprises.validators import org_code_check_char, uscc_check_char
@@ -217,11 +217,6 @@ class DemoResult:
     requests: int = 0
     events: int = 0
     logins: list[str] = field(default_factory=list)
-
-
-def spring_festival(year: int) -> dt.date:
-    """Gregorian date of the lunar new year (春节) of ``year``."""
-    return lunardate.LunarDate(year, 1, 1).to_solar_date()
 
 
 @lru_cache(maxsize=200_000)

@@ -40,6 +40,9 @@ JOB_INFO = {
     "remind_unvisited": JobInfo(
         gettext_lazy("走访提醒"), gettext_lazy("提醒联企干部本周期内尚未走访的联系企业。")
     ),
+    "cluster_problems": JobInfo(
+        gettext_lazy("共性问题聚类"), gettext_lazy("把近一年相似的诉求归为共性问题（分词 + TF-IDF 相似度）。")
+    ),
     "flag_overdue": JobInfo(gettext_lazy("超期标记"), gettext_lazy("标记超过答复期限仍未答复的诉求并督办。")),
     "auto_close": JobInfo(
         gettext_lazy("逾期未评自动办结"), gettext_lazy("答复后企业逾期未评价的诉求自动办结。")
@@ -152,6 +155,9 @@ COUNT_LABELS = {
     "enterprises_due": gettext_lazy("待走访企业"),
     "notified": gettext_lazy("新发提醒"),
     "already_notified": gettext_lazy("本周已提醒"),
+    "requests": gettext_lazy("诉求数"),
+    "clusters": gettext_lazy("共性问题"),
+    "clustered": gettext_lazy("归入共性问题的诉求"),
 }
 
 
@@ -193,4 +199,10 @@ def run_rank_towns(*, week_start: dt.date | None = None, trigger: str = "beat") 
 def run_remind_unvisited(*, today: dt.date | None = None, trigger: str = "beat") -> dict:
     with job_run("remind_unvisited", trigger=trigger) as run:
         run.counts.update(services.remind_unvisited(today=today))
+    return run.counts
+
+
+def run_cluster_problems(*, trigger: str = "beat", progress=None) -> dict:
+    with job_run("cluster_problems", trigger=trigger) as run:
+        run.counts.update(services.problem_clusters_compute(progress=progress))
     return run.counts

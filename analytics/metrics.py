@@ -66,6 +66,21 @@ response deadline as of day D = min(today, end of P).
     not answered by the end of D (no ``responded_at`` or a later one); rejected requests never
     count. The current deadline is used, so an extension granted after D is not undone.
 
+Restrictions — enterprise attributes intersected with any scope
+    ``Restriction(town_ids, industries, scale, tag_ids)`` keeps only the rows whose enterprise
+    matches every attribute given: enterprises by their own columns, visits and pairings by the
+    visited / paired enterprise, requests (and overdue) by the requesting enterprise. So
+    ``Scope(UNIT, u)`` restricted to town t is "unit u's work in town t", and county restricted to
+    industry i equals ``Scope(INDUSTRY, i)``. A tag restriction keeps enterprises carrying any of
+    the tags (tested through a subquery, so an enterprise with two tags still counts once).
+    Snapshots are kept for unrestricted scopes only; restricted figures are computed on demand.
+
+Series and per-enterprise facts
+    ``category_counts_series`` gives the category counts of many periods (months, weeks around
+    Spring Festival, years) from one scan grouped by local day; each period's counts equal the
+    ``category_counts`` of ``compute`` for that period. ``overdue_now`` is the overdue stock as of
+    today, ``visited_q`` / ``enterprise_visits`` the per-enterprise facts behind coverage.
+
 Rates are exact ``Decimal`` percentages with two places, computed from the counts with integer
 arithmetic and ROUND_HALF_UP (1782 of 1801 → 98.95); a zero denominator gives ``None``, shown
 "—", never 0.00.
@@ -79,7 +94,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from analytics.periods import Period, local_midnight
@@ -274,15 +290,68 @@ def baseline_keys(kind: str) -> list[str]:
     return list(Enterprise.objects.order_by().values_list("industry", flat=True).distinct())
 
 
+# --- restrictions: enterprise attributes intersected with any scope ------------------------------
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Enterprise attributes every counted row must match (属地, 行业, 规模, 标签); None = any."""
+
+    town_ids: frozenset | None = None
+    industries: frozenset | None = None
+    scale: str | None = None
+    tag_ids: frozenset | None = None
+
+    def __post_init__(self):
+        # Accept any iterable; keep frozensets so the restriction is hashable and order-free.
+        for name in ("town_ids", "industries", "tag_ids"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, frozenset):
+                object.__setattr__(self, name, frozenset(value))
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in fields(self))
+
+    def q(self, prefix: str = "") -> Q:
+        """The condition on a queryset whose enterprise is reached through ``prefix``
+        ("" for Enterprise, "enterprise__" for visits, pairings and requests)."""
+        q = Q()
+        if self.town_ids is not None:
+            q &= Q(**{f"{prefix}town_id__in": sorted(self.town_ids)})
+        if self.industries is not None:
+            q &= Q(**{f"{prefix}industry__in": sorted(self.industries)})
+        if self.scale is not None:
+            q &= Q(**{f"{prefix}scale": self.scale})
+        if self.tag_ids is not None:
+            tagged = Enterprise.tags.through.objects.filter(tag_id__in=sorted(self.tag_ids))
+            q &= Q(**{f"{prefix}pk__in": tagged.values("enterprise_id")})
+        return q
+
+
+NO_RESTRICTION = Restriction()
+
+
+def _limit(queryset, restriction: Restriction | None, prefix: str):
+    return queryset.filter(restriction.q(prefix)) if restriction else queryset
+
+
 # --- the computation -----------------------------------------------------------------------------
 
 
-def _grouped(queryset, key_path: str | None, **aggregates) -> dict:
-    """One aggregate query: {raw key: {name: value}}; county (no key path) → {None: {...}}."""
-    if key_path is None:
+def _grouped(queryset, key_path: str | None, split_path: str | None = None, **aggregates) -> dict:
+    """One aggregate query: {raw key: {name: value}}; county (no key path) → {None: {...}}.
+
+    With ``split_path`` (the enterprise's town) every raw key is a pair (key, town id).
+    """
+    paths = [path for path in (key_path, split_path) if path]
+    if not paths:
         return {None: queryset.aggregate(**aggregates)}
-    rows = queryset.order_by().values(key_path).annotate(**aggregates)
-    return {row.pop(key_path): row for row in rows}
+    rows = queryset.order_by().values(*paths).annotate(**aggregates)
+    out = {}
+    for row in rows:
+        key = row.pop(key_path) if key_path else None
+        out[(key, row.pop(split_path)) if split_path else key] = row
+    return out
 
 
 def _restrict(queryset, key_path: str | None, ids: list | None):
@@ -291,11 +360,14 @@ def _restrict(queryset, key_path: str | None, ids: list | None):
     return queryset.filter(**{f"{key_path}__in": ids})
 
 
-def _paired_during(period: Period) -> Q:
+def paired_during(period: Period) -> Q:
+    """Assignments in force at some point of P: the pairing rule of the unit and cadre scopes."""
     return Q(start__lte=period.end) & (Q(end__isnull=True) | Q(end__gte=period.start))
 
 
-def _enterprise_counts(period: Period, spec: _KindSpec, ids) -> dict:
+def _enterprise_counts(
+    period: Period, spec: _KindSpec, ids, restriction: Restriction | None = None, split: bool = False
+) -> dict:
     """{raw key: {"enterprises_active", "enterprises_visited", "visits"}}."""
     out: dict = defaultdict(dict)
     visited_in_p = Visit.objects.filter(
@@ -303,13 +375,22 @@ def _enterprise_counts(period: Period, spec: _KindSpec, ids) -> dict:
     )
     if spec.assignment_key is None:
         # county / town / industry: the enterprise's own columns decide membership.
-        actives = _restrict(Enterprise.objects.filter(active=True), spec.enterprise_key, ids)
-        for key, row in _grouped(actives, spec.enterprise_key, n=Count("pk")).items():
+        actives = _restrict(
+            _limit(Enterprise.objects.filter(active=True), restriction, ""), spec.enterprise_key, ids
+        )
+        for key, row in _grouped(
+            actives, spec.enterprise_key, "town_id" if split else None, n=Count("pk")
+        ).items():
             out[key]["enterprises_active"] = row["n"]
-        visits = _restrict(Visit.objects.filter(date__range=(period.start, period.end)), spec.visit_key, ids)
+        visits = _restrict(
+            _limit(Visit.objects.filter(date__range=(period.start, period.end)), restriction, "enterprise__"),
+            spec.visit_key,
+            ids,
+        )
         for key, row in _grouped(
             visits,
             spec.visit_key,
+            "enterprise__town_id" if split else None,
             visits=Count("pk"),
             visited=Count("enterprise", distinct=True, filter=Q(enterprise__active=True)),
         ).items():
@@ -319,27 +400,49 @@ def _enterprise_counts(period: Period, spec: _KindSpec, ids) -> dict:
 
     # unit / cadre: membership comes from pairings in force during P.
     pairs = _restrict(
-        Assignment.objects.filter(_paired_during(period), enterprise__active=True), spec.assignment_key, ids
+        _limit(
+            Assignment.objects.filter(paired_during(period), enterprise__active=True),
+            restriction,
+            "enterprise__",
+        ),
+        spec.assignment_key,
+        ids,
     )
-    for key, row in _grouped(pairs, spec.assignment_key, n=Count("enterprise", distinct=True)).items():
+    town = "enterprise__town_id" if split else None
+    for key, row in _grouped(pairs, spec.assignment_key, town, n=Count("enterprise", distinct=True)).items():
         out[key]["enterprises_active"] = row["n"]
     visited = pairs.filter(Exists(visited_in_p))
-    for key, row in _grouped(visited, spec.assignment_key, n=Count("enterprise", distinct=True)).items():
+    for key, row in _grouped(
+        visited, spec.assignment_key, town, n=Count("enterprise", distinct=True)
+    ).items():
         out[key]["enterprises_visited"] = row["n"]
     # Visits made by the scope's cadres, plus those joined by them and made by someone outside
     # the scope: disjoint sets, so the sum counts each visit once.
-    made = _restrict(Visit.objects.filter(date__range=(period.start, period.end)), spec.visit_key, ids)
-    for key, row in _grouped(made, spec.visit_key, n=Count("pk")).items():
+    made = _restrict(
+        _limit(Visit.objects.filter(date__range=(period.start, period.end)), restriction, "enterprise__"),
+        spec.visit_key,
+        ids,
+    )
+    for key, row in _grouped(made, spec.visit_key, town, n=Count("pk")).items():
         out[key]["visits"] = row["n"]
     through = Visit.participants.through
     joined = _restrict(
-        through.objects.filter(visit__date__range=(period.start, period.end)).exclude(
-            **{f"visit__{spec.visit_key}": F(spec.participant_key)}
+        _limit(
+            through.objects.filter(visit__date__range=(period.start, period.end)).exclude(
+                **{f"visit__{spec.visit_key}": F(spec.participant_key)}
+            ),
+            restriction,
+            "visit__enterprise__",
         ),
         spec.participant_key,
         ids,
     )
-    for key, row in _grouped(joined, spec.participant_key, n=Count("visit", distinct=True)).items():
+    for key, row in _grouped(
+        joined,
+        spec.participant_key,
+        "visit__enterprise__town_id" if split else None,
+        n=Count("visit", distinct=True),
+    ).items():
         out[key]["visits"] = out[key].get("visits", 0) + row["n"]
     return out
 
@@ -358,7 +461,15 @@ def overdue_queryset(period: Period, today: dt.date | None = None):
     )
 
 
-def _request_counts(period: Period, spec: _KindSpec, ids, category_id, today) -> tuple[dict, dict]:
+def _request_counts(
+    period: Period,
+    spec: _KindSpec,
+    ids,
+    category_id,
+    today,
+    restriction: Restriction | None = None,
+    split: bool = False,
+) -> tuple[dict, dict]:
     """({raw key: {count name: n}}, {raw key: {category name: n}}).
 
     One scan of the period's requests grouped by key *and* category: the per-key totals are the
@@ -370,11 +481,12 @@ def _request_counts(period: Period, spec: _KindSpec, ids, category_id, today) ->
     if category_id is not None:
         received = received.filter(category_id=category_id)
         overdue = overdue.filter(category_id=category_id)
-    received = _restrict(received, spec.request_key, ids)
+    received = _restrict(_limit(received, restriction, "enterprise__"), spec.request_key, ids)
     closed = Q(status=Request.Status.CLOSED, closed_at__lt=end_at)
     rated = ~Q(last_rating="") & (Q(last_rated_at__isnull=True) | Q(last_rated_at__lt=end_at))
     assigned = Q(assigned_at__lt=end_at)
-    key_fields = [spec.request_key] if spec.request_key else []
+    town = "enterprise__town_id" if split else None
+    key_fields = [path for path in (spec.request_key, town) if path]
     rows = (
         received.order_by()
         .values(*key_fields, "category_id")
@@ -394,14 +506,44 @@ def _request_counts(period: Period, spec: _KindSpec, ids, category_id, today) ->
     by_category: dict = defaultdict(dict)
     for row in rows:
         key = row.pop(spec.request_key) if spec.request_key else None
+        if split:
+            key = (key, row.pop(town))
         by_category[key][names[row.pop("category_id")]] = row["requests"]
         for name, value in row.items():
             counts[key][name] += value
-    for key, row in _grouped(
-        _restrict(overdue, spec.request_key, ids), spec.request_key, n=Count("pk")
-    ).items():
+    overdue = _restrict(_limit(overdue, restriction, "enterprise__"), spec.request_key, ids)
+    for key, row in _grouped(overdue, spec.request_key, town, n=Count("pk")).items():
         counts[key]["overdue"] = row["n"]
     return counts, by_category
+
+
+def _compute_raw(period, spec, ids, category_id, today, restriction, split) -> tuple[dict, dict]:
+    by_key: dict = defaultdict(dict)
+    for raw, values in _enterprise_counts(period, spec, ids, restriction, split).items():
+        by_key[raw].update(values)
+    counts, by_category = _request_counts(period, spec, ids, category_id, today, restriction, split)
+    for raw, values in counts.items():
+        by_key[raw].update(values)
+    return by_key, by_category
+
+
+def _metrics(values: dict, categories: dict) -> Metrics:
+    return Metrics(
+        **{name: values.get(name) or 0 for name in COUNT_FIELDS},
+        category_counts={k: v for k, v in categories.items() if v},
+    )
+
+
+def _wanted_ids(kind: str, keys, key_map: KeyMap | None) -> tuple[list | None, list | None, KeyMap]:
+    wanted = None if keys is None else list(dict.fromkeys(keys))
+    if key_map is None:
+        key_map = KeyMap(kind, wanted)
+    ids = None
+    if wanted is not None:
+        if kind == COUNTY:
+            wanted = [""]
+        ids = key_map.ids(wanted)
+    return wanted, ids, key_map
 
 
 def compute_grouped(
@@ -413,46 +555,58 @@ def compute_grouped(
     today: dt.date | None = None,
     key_map: KeyMap | None = None,
     with_baseline: bool = False,
+    restriction: Restriction | None = None,
 ) -> dict[str, Metrics]:
     """Metrics for every key of ``kind`` with any activity in P (or only ``keys``), in a fixed
     handful of GROUP BY queries whatever the number of keys.
 
     ``with_baseline`` adds a zero row for every key that should always be reported
-    (``baseline_keys``); ``keys`` given → exactly those keys are returned.
+    (``baseline_keys``); ``keys`` given → exactly those keys are returned. ``restriction``
+    keeps only rows whose enterprise matches it (see "Restrictions" above).
     """
     spec = _SPECS[kind]
-    wanted = None if keys is None else list(dict.fromkeys(keys))
-    if key_map is None:
-        key_map = KeyMap(kind, wanted)
-    ids = None
-    if wanted is not None:
-        if kind == COUNTY:
-            wanted = [""]
-        ids = key_map.ids(wanted)
-    category_id = _category_id(category)
+    wanted, ids, key_map = _wanted_ids(kind, keys, key_map)
     today = today or timezone.localdate()
-
-    by_key: dict = defaultdict(dict)
-    for raw, values in _enterprise_counts(period, spec, ids).items():
-        by_key[raw].update(values)
-    counts, by_category = _request_counts(period, spec, ids, category_id, today)
-    for raw, values in counts.items():
-        by_key[raw].update(values)
-
+    by_key, by_category = _compute_raw(
+        period, spec, ids, _category_id(category), today, restriction, split=False
+    )
     result: dict[str, Metrics] = {}
     for raw, values in by_key.items():
         if raw is None and kind != COUNTY:
             continue  # e.g. a request no unit leads yet: in no unit's scope
-        key = key_map.key(raw)
-        result[key] = Metrics(
-            **{name: values.get(name) or 0 for name in COUNT_FIELDS},
-            category_counts={k: v for k, v in by_category.get(raw, {}).items() if v},
-        )
+        result[key_map.key(raw)] = _metrics(values, by_category.get(raw, {}))
     if wanted is not None:
         return {key: result.get(key, Metrics()) for key in wanted}
     if with_baseline:
         for key in baseline_keys(kind):
             result.setdefault(key, Metrics())
+    return result
+
+
+def compute_by_town(
+    period: Period,
+    kind: str,
+    *,
+    keys: Iterable[str] | None = None,
+    today: dt.date | None = None,
+    restriction: Restriction | None = None,
+) -> dict[tuple[str, str], Metrics]:
+    """{(key, town code): Metrics} — each scope key's figures split by the enterprises' towns,
+    in the same handful of queries (a unit's work in each town). Every (key, town) pair equals
+    ``compute`` for that key restricted to that town."""
+    if kind == TOWN:
+        raise ValueError("a town scope is already one town: use compute_grouped")
+    spec = _SPECS[kind]
+    wanted, ids, key_map = _wanted_ids(kind, keys, None)
+    towns = KeyMap(TOWN)
+    by_key, by_category = _compute_raw(
+        period, spec, ids, None, today or timezone.localdate(), restriction, split=True
+    )
+    result = {}
+    for (raw, town_id), values in by_key.items():
+        if (raw is None and kind != COUNTY) or town_id is None:
+            continue
+        result[(key_map.key(raw), towns.key(town_id))] = _metrics(values, by_category.get((raw, town_id), {}))
     return result
 
 
@@ -462,10 +616,138 @@ def compute(
     *,
     category: str | Category | None = None,
     today: dt.date | None = None,
+    restriction: Restriction | None = None,
 ) -> Metrics:
     """Metrics for one period and one scope: ``compute_grouped`` restricted to that key."""
     key = scope.key if scope.kind != COUNTY else ""
-    return compute_grouped(period, scope.kind, keys=[key], category=category, today=today)[key]
+    return compute_grouped(
+        period, scope.kind, keys=[key], category=category, today=today, restriction=restriction
+    )[key]
+
+
+def overdue_now(
+    kind: str = COUNTY,
+    *,
+    keys: Iterable[str] | None = None,
+    today: dt.date | None = None,
+    restriction: Restriction | None = None,
+) -> dict[str, int]:
+    """The overdue stock (超期件) as of today per key: the ``overdue`` metric of any period that
+    has not ended yet, in one query."""
+    spec = _SPECS[kind]
+    wanted, ids, key_map = _wanted_ids(kind, keys, None)
+    today = today or timezone.localdate()
+    overdue = _restrict(
+        _limit(overdue_queryset(Period(today, today), today), restriction, "enterprise__"),
+        spec.request_key,
+        ids,
+    )
+    result = {
+        key_map.key(raw): row["n"]
+        for raw, row in _grouped(overdue, spec.request_key, n=Count("pk")).items()
+        if raw is not None or kind == COUNTY
+    }
+    if wanted is not None:
+        return {key: result.get(key, 0) for key in wanted}
+    return result
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    """Requests received in one period per category name: the ``category_counts`` of a period."""
+
+    counts: dict = field(default_factory=dict, hash=False)
+
+    @property
+    def total(self) -> int:
+        # Every request has a category, so the counts add up to the ``requests`` metric.
+        return sum(self.counts.values())
+
+    def get(self, name: str) -> int:
+        return self.counts.get(name, 0)
+
+    def share(self, name: str) -> Decimal | None:
+        """Issue share (问题占比) of ``name``: its count ÷ all requests of the period."""
+        return rate(self.get(name), self.total)
+
+    @classmethod
+    def combined(cls, parts: Iterable[CategoryCounts]) -> CategoryCounts:
+        """The counts of a period from those of periods that partition it (months → a year):
+        requests received are a flow, so they add up exactly."""
+        total: dict = defaultdict(int)
+        for part in parts:
+            for name, n in part.counts.items():
+                total[name] += n
+        return cls({name: n for name, n in total.items() if n})
+
+
+def _merged_ranges(periods: list[Period]) -> list[tuple[dt.date, dt.date]]:
+    """The days the periods cover, as few [start, end] runs as possible."""
+    runs: list[list[dt.date]] = []
+    for period in sorted(periods, key=lambda p: p.start):
+        if runs and period.start <= runs[-1][1] + dt.timedelta(days=1):
+            runs[-1][1] = max(runs[-1][1], period.end)
+        else:
+            runs.append([period.start, period.end])
+    return [(start, end) for start, end in runs]
+
+
+def category_counts_series(
+    periods: Iterable[Period],
+    kind: str = COUNTY,
+    *,
+    keys: Iterable[str] | None = None,
+    restriction: Restriction | None = None,
+) -> dict[str, list[CategoryCounts]]:
+    """{key: [CategoryCounts of each period, in order]} for many periods in one scan.
+
+    The requests received within the periods (only those days: weeks around each Spring
+    Festival do not scan the months between) are grouped by local day of ``submitted_at`` (the
+    same boundary as every request metric) and category, and each period sums its days — so
+    overlapping periods and custom windows are as exact as calendar months. One period needs no
+    day grouping at all.
+    """
+    periods = list(periods)
+    spec = _SPECS[kind]
+    wanted, ids, key_map = _wanted_ids(kind, keys, None)
+    if not periods:
+        return {key: [] for key in (wanted or [])}
+    within = Q()
+    for start, end in _merged_ranges(periods):
+        within |= Q(
+            submitted_at__gte=local_midnight(start),
+            submitted_at__lt=local_midnight(end + dt.timedelta(days=1)),
+        )
+    received = Request.objects.filter(within)
+    received = _restrict(_limit(received, restriction, "enterprise__"), spec.request_key, ids)
+    by_day = len(periods) > 1
+    paths = [path for path in (spec.request_key,) if path]
+    if by_day:
+        received = received.annotate(day=TruncDate("submitted_at", tzinfo=timezone.get_default_timezone()))
+        paths.append("day")
+    rows = received.order_by().values(*paths, "category_id").annotate(n=Count("pk"))
+    names = dict(Category.objects.values_list("pk", "name"))
+    # day → indexes of the periods containing it (periods may overlap).
+    index: dict = defaultdict(list)
+    if by_day:
+        for i, period in enumerate(periods):
+            day = period.start
+            while day <= period.end:
+                index[day].append(i)
+                day += dt.timedelta(days=1)
+    totals: dict = defaultdict(lambda: [defaultdict(int) for _ in periods])
+    for row in rows:
+        raw = row[spec.request_key] if spec.request_key else None
+        if raw is None and kind != COUNTY:
+            continue
+        slots = index.get(row["day"], ()) if by_day else (0,)
+        for i in slots:
+            totals[key_map.key(raw)][i][names[row["category_id"]]] += row["n"]
+    result = {key: [CategoryCounts(dict(counts)) for counts in series] for key, series in totals.items()}
+    if wanted is not None:
+        empty = [CategoryCounts() for _ in periods]
+        return {key: result.get(key, empty) for key in wanted}
+    return result
 
 
 def _category_id(category) -> int | None:
@@ -495,3 +777,20 @@ def cadre_visits_q(period: Period) -> Q:
         cadre=OuterRef("pk"), visit__date__range=(period.start, period.end)
     )
     return Q(Exists(made)) | Q(Exists(joined))
+
+
+def visited_q(period: Period) -> Q:
+    """Enterprises (an Enterprise queryset) with at least one visit dated in P, by any cadre:
+    the numerator of the coverage rate, as a filter for enterprise lists (未走访 = its negation)."""
+    return Q(Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__range=(period.start, period.end))))
+
+
+def enterprise_visits(period: Period, enterprise_ids: Iterable[int]) -> dict[int, tuple[int, dt.date]]:
+    """{enterprise id: (visits dated in P, the last such date)}; enterprises not visited are absent."""
+    rows = (
+        Visit.objects.filter(enterprise_id__in=list(enterprise_ids), date__range=(period.start, period.end))
+        .order_by()
+        .values("enterprise_id")
+        .annotate(n=Count("pk"), last=Max("date"))
+    )
+    return {row["enterprise_id"]: (row["n"], row["last"]) for row in rows}

@@ -159,3 +159,61 @@ class TownRankingEntry(models.Model):
     def change(self) -> int | None:
         """Places gained since last week (positive = moved up); None for a town new to the table."""
         return None if self.previous_rank is None else self.previous_rank - self.rank
+
+
+class ProblemCluster(models.Model):
+    """A common problem (共性问题): similar requests from several enterprises, found by the clustering job."""
+
+    category = models.ForeignKey(
+        "requests_tracker.Category",
+        verbose_name="问题类别",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    label = models.CharField("名称", max_length=120, help_text="由关键词生成，如“返岗 · 普工 · 招工”。")
+    keywords = models.JSONField("关键词", default=list)
+    size = models.PositiveIntegerField("诉求数")
+    enterprises = models.PositiveIntegerField("企业数")
+    representative = models.ForeignKey(
+        "requests_tracker.Request",
+        verbose_name="代表诉求",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    window_start = models.DateField("统计起")
+    window_end = models.DateField("统计止")
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["-size", "pk"]
+        verbose_name = "共性问题"
+        verbose_name_plural = "共性问题"
+
+    def __str__(self):
+        return f"{self.label}（{self.size} 件）"
+
+
+class ProblemClusterMember(models.Model):
+    """One request's place in a common problem, with its similarity to the problem's centre."""
+
+    cluster = models.ForeignKey(
+        ProblemCluster, verbose_name="共性问题", on_delete=models.CASCADE, related_name="members"
+    )
+    request = models.ForeignKey(
+        "requests_tracker.Request", verbose_name="诉求", on_delete=models.CASCADE, related_name="+"
+    )
+    similarity = models.FloatField("相似度")
+
+    class Meta:
+        ordering = ["cluster", "-similarity", "request"]
+        verbose_name = "共性问题诉求"
+        verbose_name_plural = "共性问题诉求"
+        constraints = [models.UniqueConstraint(fields=["request"], name="cluster_member_one_cluster")]
+        indexes = [models.Index(fields=["cluster", "similarity"])]
+
+    def __str__(self):
+        return f"{self.cluster_id} · {self.request_id}"

@@ -3,11 +3,25 @@ from django.utils.translation import gettext_lazy as _
 from qiqing.access import ADMIN, CADRE, SUPERVISOR
 from qiqing.navigation import NavItem
 
+STAFF = (ADMIN, SUPERVISOR)
+# Every dashboard sits in one dropdown so the navbar of a supervisor fits at 1366 px.
+GROUP = _("统计分析")
+
+
+def _dashboard(label, url_name, icon, order):
+    return NavItem(label, url_name, STAFF, icon=icon, order=order, group=GROUP, group_icon="bar-chart-line")
+
+
 NAV = [
-    NavItem(_("总览"), "analytics:overview", (ADMIN, SUPERVISOR), icon="speedometer2", order=5),
+    _dashboard(_("走访覆盖"), "analytics:coverage", "pie-chart", 5),
+    _dashboard(_("问题分布"), "analytics:issues", "bar-chart-steps", 6),
+    _dashboard(_("共性问题"), "analytics:problems", "diagram-3", 7),
+    _dashboard(_("擂台比武"), "analytics:ranking", "trophy", 8),
+    _dashboard(_("超期督办"), "analytics:overdue", "alarm", 9),
+    _dashboard(_("干部履职"), "analytics:cadre_records", "clipboard-data", 10),
+    _dashboard(_("月报"), "analytics:reports", "file-earmark-spreadsheet", 11),
+    _dashboard(_("工作总览"), "analytics:overview", "speedometer2", 12),
     NavItem(_("我的履职"), "analytics:my_record", (CADRE,), icon="person-badge", order=15),
-    NavItem(_("干部履职"), "analytics:cadre_records", (ADMIN, SUPERVISOR), icon="clipboard-data", order=35),
-    NavItem(_("擂台比武"), "analytics:ranking", (ADMIN, SUPERVISOR), icon="trophy", order=50),
     NavItem(_("定时任务"), "analytics:jobs", (ADMIN,), icon="clock-history", order=95),
 ]
-HOME = {ADMIN: "analytics:overview", SUPERVISOR: "analytics:overview"}
+HOME = {ADMIN: "analytics:coverage", SUPERVISOR: "analytics:coverage"}

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import lunardate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,3 +117,8 @@ def calendar_periods(kind: str, first: dt.date, last: dt.date) -> Iterator[Perio
 def to_date(day: dt.date, kind: str) -> Period:
     """The calendar period of ``kind`` containing ``day``, cut at ``day`` (本月/本季度/本年 to date)."""
     return Period.containing(kind, day).until(day)
+
+
+def spring_festival(year: int) -> dt.date:
+    """Gregorian date of the lunar new year (春节) of ``year``: between 21 January and 20 February."""
+    return lunardate.LunarDate(year, 1, 1).to_solar_date()

@@ -1,21 +1,32 @@
-"""Writes of the analytics app: the weekly town ranking and the weekly visit reminders."""
+"""Writes of the analytics app: the weekly town ranking, the weekly visit reminders, the common
+problems and the background jobs started from the dashboards (monthly report, re-clustering)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.models import RankingIndicator, TownRanking, TownRankingEntry
+from analytics import clustering
+from analytics.models import (
+    ProblemCluster,
+    ProblemClusterMember,
+    RankingIndicator,
+    TownRanking,
+    TownRankingEntry,
+)
+from analytics.periods import Period
 from analytics.ranking import INDICATORS, ranking_window, score_towns
 from cadres.models import Assignment
 from enterprises.models import Town
-from qiqing.models import Notification
+from qiqing.models import BackgroundJob, Notification
+from requests_tracker.models import Request
 from visits import rhythm
 from visits.models import Visit
 
@@ -158,3 +169,101 @@ def remind_unvisited(*, today: dt.date | None = None) -> dict:
         "notified": len(notices),
         "already_notified": len(due) - len(notices),
     }
+
+
+# --- common problems (共性问题) -------------------------------------------------------------------
+
+
+def problem_clusters_compute(*, today: dt.date | None = None, progress=None) -> dict:
+    """Recompute the common problems of the last ``QIQING_CLUSTER_DAYS`` days (the nightly job
+    and the on-demand run share this).
+
+    The clustering runs outside any transaction; the result replaces the previous clusters in
+    one transaction, so readers see the old set or the new one, never a mix. Re-running on the
+    same requests gives the same clusters (the algorithm is deterministic).
+    """
+    today = today or timezone.localdate()
+    window = Period(today - dt.timedelta(days=settings.QIQING_CLUSTER_DAYS - 1), today)
+    rows = (
+        Request.objects.filter(submitted_at__gte=window.start_at, submitted_at__lt=window.end_at)
+        .exclude(status=Request.Status.REJECTED)
+        .order_by("pk")
+        .values_list("pk", "category_id", "enterprise_id", "description")
+    )
+    items = [clustering.Item(*row) for row in rows.iterator(chunk_size=5000)]
+    found = clustering.cluster_items(items, progress=progress)
+    stamp = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two runs at once would interleave their deletes and inserts: let one finish first.
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {ProblemCluster._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        ProblemCluster.objects.all().delete()
+        clusters = ProblemCluster.objects.bulk_create(
+            [
+                ProblemCluster(
+                    category_id=c.category_id,
+                    label=" · ".join(c.keywords[:3])[:120],
+                    keywords=c.keywords,
+                    size=c.size,
+                    enterprises=c.enterprises,
+                    representative_id=c.representative,
+                    window_start=window.start,
+                    window_end=window.end,
+                    computed_at=stamp,
+                )
+                for c in found
+            ]
+        )
+        ProblemClusterMember.objects.bulk_create(
+            (
+                ProblemClusterMember(
+                    cluster_id=cluster.pk, request_id=request_id, similarity=c.similarity[request_id]
+                )
+                for cluster, c in zip(clusters, found, strict=True)
+                for request_id in c.request_ids
+            ),
+            batch_size=5000,
+        )
+    return {
+        "requests": len(items),
+        "clusters": len(found),
+        "clustered": sum(c.size for c in found),
+        "from": window.start.isoformat(),
+        "to": window.end.isoformat(),
+    }
+
+
+# --- background jobs started from the dashboards ---------------------------------------------------
+
+
+@transaction.atomic
+def monthly_report_request(*, actor, month: dt.date, town: Town | None) -> BackgroundJob:
+    """Queue the monthly report (月报) of ``month`` for the county (town None) or one town; the
+    caller has checked the scope. The task starts once this transaction commits."""
+    from analytics import background, tasks
+
+    scope = town.name if town else "全县"
+    job = BackgroundJob(
+        kind=background.MONTHLY_REPORT,
+        title=f"月报 {month.year}年{month.month}月 {scope}",
+        created_by=actor,
+        params={"month": f"{month:%Y-%m}", **({"town": town.code} if town else {})},
+        total=5,
+    )
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: tasks.monthly_report.delay(job.pk))
+    return job
+
+
+@transaction.atomic
+def problem_clusters_request(*, actor) -> BackgroundJob:
+    """Queue a recomputation of the common problems now (the nightly job, on demand)."""
+    from analytics import background, tasks
+
+    job = BackgroundJob(kind=background.CLUSTER_PROBLEMS, title="共性问题重新计算", created_by=actor)
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: tasks.cluster_problems_job.delay(job.pk))
+    return job

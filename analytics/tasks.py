@@ -12,7 +12,7 @@ import datetime as dt
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from analytics import jobs
+from analytics import background, jobs, reports
 
 TRANSIENT = (OperationalError, InterfaceError)
 OPTIONS = {
@@ -42,3 +42,26 @@ def rank_towns(week_start: str | None = None, trigger: str = "beat") -> dict:
 @shared_task(name="analytics.tasks.remind_unvisited", **OPTIONS)
 def remind_unvisited(today: str | None = None, trigger: str = "beat") -> dict:
     return jobs.run_remind_unvisited(today=_date(today), trigger=trigger)
+
+
+@shared_task(name="analytics.tasks.cluster_problems", **OPTIONS)
+def cluster_problems(trigger: str = "beat") -> dict:
+    return jobs.run_cluster_problems(trigger=trigger)
+
+
+@shared_task(name="analytics.tasks.cluster_problems_job", acks_late=True)
+def cluster_problems_job(job_id: int) -> None:
+    """共性问题重新计算 started from the page: progress on the BackgroundJob, logged as a manual run."""
+
+    def work(job):
+        def progress(done, total):
+            job.report_progress(done, total, f"已完成 {done}/{total} 个问题类别")
+
+        return jobs.run_cluster_problems(trigger="manual", progress=progress)
+
+    background.run(job_id, work)
+
+
+@shared_task(name="analytics.tasks.monthly_report", acks_late=True)
+def monthly_report(job_id: int) -> None:
+    background.run(job_id, reports.build_monthly_report)

@@ -1,14 +1,28 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from analytics import views
 
 app_name = "analytics"
 urlpatterns = [
-    path("", views.overview, name="overview"),
+    path("", RedirectView.as_view(pattern_name="analytics:coverage"), name="index"),
+    path("overview/", views.overview, name="overview"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("coverage/towns/<int:pk>/", views.coverage_town, name="coverage_town"),
+    path("coverage/cadres/<int:pk>/", views.coverage_cadre, name="coverage_cadre"),
+    path("issues/", views.issues, name="issues"),
+    path("problems/", views.problems, name="problems"),
+    path("problems/recompute/", views.problems_recompute, name="problems_recompute"),
+    path("problems/<int:pk>/", views.problem, name="problem"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("ranking/", views.ranking, name="ranking"),
+    path("reports/", views.reports, name="reports"),
+    path("tasks/<int:pk>/", views.task, name="task"),
+    path("tasks/<int:pk>/status/", views.task_status, name="task_status"),
+    path("tasks/<int:pk>/download/", views.task_download, name="task_download"),
     path("record/", views.my_record, name="my_record"),
     path("cadres/<int:pk>/", views.cadre_record, name="cadre_record"),
     path("cadres/", views.cadre_records, name="cadre_records"),
-    path("ranking/", views.ranking, name="ranking"),
     path("jobs/", views.job_list, name="jobs"),
     path("jobs/<slug:name>/run/", views.job_run_now, name="job_run_now"),
 ]

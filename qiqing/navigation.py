@@ -3,6 +3,10 @@
 An app declares ``NAV = [NavItem(...)]`` and optionally ``HOME = {role: url_name}`` in its own
 ``nav.py``; this module discovers them through the app registry (as the admin autodiscovers
 ``admin.py``), so qiqing imports no app and each app owns its menu entries.
+
+Items that name the same ``group`` are shown as one dropdown (统计分析 ▾) placed where its first
+item would be, so a role with many pages keeps a navbar that fits; items without a group are
+plain links, as before.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ class NavItem:
     roles: tuple[str, ...]
     icon: str = "circle"
     order: int = 100
+    # Label of the dropdown this item belongs to (lazy translation); "" = a top-level link.
+    group: str = ""
+    group_icon: str = "grid"
 
 
 @cache
@@ -46,18 +53,32 @@ def _discover() -> tuple[tuple[NavItem, ...], dict[str, tuple[int, str]]]:
 
 
 def nav_for(user, current_path: str = "") -> list[dict]:
+    """Menu entries: {"label", "url", "icon", "active"}; a group is {"label", "icon", "active",
+    "children": [entries]} in the place of its first item."""
     access = access_for(user)
-    entries = []
+    leaves = []
     for item in _discover()[0]:
         if not access.has_role(*item.roles):
             continue
         url = reverse(item.url_name)
         matches = current_path == url or (url != "/" and current_path.startswith(url))
-        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": matches})
+        leaves.append((item, {"label": item.label, "url": url, "icon": item.icon, "active": matches}))
     # Only the most specific match is active (/requests/inbox/ is not also /requests/).
-    longest = max((len(entry["url"]) for entry in entries if entry["active"]), default=0)
-    for entry in entries:
+    longest = max((len(entry["url"]) for _, entry in leaves if entry["active"]), default=0)
+    for _, entry in leaves:
         entry["active"] = entry["active"] and len(entry["url"]) == longest
+    entries: list[dict] = []
+    groups: dict[str, dict] = {}
+    for item, entry in leaves:
+        if not item.group:
+            entries.append(entry)
+            continue
+        key = str(item.group)
+        if key not in groups:
+            groups[key] = {"label": item.group, "icon": item.group_icon, "active": False, "children": []}
+            entries.append(groups[key])
+        groups[key]["children"].append(entry)
+        groups[key]["active"] = groups[key]["active"] or entry["active"]
     return entries
 
 

@@ -379,3 +379,11 @@ QIQING_BEAT_EVERY_SECONDS = env_int("QIQING_BEAT_EVERY_SECONDS", 0, minimum=0)
 if QIQING_BEAT_EVERY_SECONDS:
     for _entry in CELERY_BEAT_SCHEDULE.values():
         _entry["schedule"] = timedelta(seconds=QIQING_BEAT_EVERY_SECONDS)
+
+# --- dashboards (issue 6) -------------------------------------------------------------------
+# Common problems (共性问题) are clustered from the requests of this many days, nightly.
+QIQING_CLUSTER_DAYS = env_int("QIQING_CLUSTER_DAYS", 365, minimum=7, maximum=3660)
+CELERY_BEAT_SCHEDULE["cluster_problems"] = {
+    "task": "analytics.tasks.cluster_problems",
+    "schedule": crontab(minute=30, hour=1),
+}

@@ -31,8 +31,8 @@ def test_static_vendor_assets_reference_nothing_external():
 @pytest.mark.parametrize(
     "persona,landing",
     [
-        ("admin", "analytics:overview"),
-        ("supervisor", "analytics:overview"),
+        ("admin", "analytics:coverage"),
+        ("supervisor", "analytics:coverage"),
         ("handler", "requests_tracker:inbox"),
         ("cadre", "visits:my_enterprises"),
         ("contact", "requests_tracker:portal"),

@@ -17,7 +17,7 @@ from qiqing.models import JobRun
 
 pytestmark = pytest.mark.django_db
 
-ANALYTICS_JOBS = ("compute_snapshots", "rank_towns", "remind_unvisited")
+ANALYTICS_JOBS = ("compute_snapshots", "rank_towns", "remind_unvisited", "cluster_problems")
 LIFECYCLE_TASKS = {
     "flag_overdue": "requests_tracker.tasks.flag_overdue",
     "auto_close": "requests_tracker.tasks.auto_close",
@@ -40,6 +40,7 @@ def test_beat_schedule_names_every_job_and_task():
         ("compute_snapshots", {30}, {0}, set(range(7)), "每天 00:30"),
         ("rank_towns", {0}, {7}, {1}, "每周一 07:00"),
         ("remind_unvisited", {30}, {8}, {1}, "每周一 08:30"),
+        ("cluster_problems", {30}, {1}, set(range(7)), "每天 01:30"),
         ("flag_overdue", set(range(0, 60, 15)), set(range(24)), set(range(7)), "每 15 分钟"),
         ("auto_close", {0}, {1}, set(range(7)), "每天 01:00"),
         ("drain_outbox", set(range(0, 60, 5)), set(range(24)), set(range(7)), "每 5 分钟"),

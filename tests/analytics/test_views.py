@@ -261,5 +261,7 @@ def test_a_record_opened_from_the_list_highlights_the_list_in_the_menu(login, wo
         .get(reverse("analytics:cadre_record", args=[world.cadre.pk]))
         .content.decode()
     )
-    active = re.findall(r'class="nav-link active" href="([^"]+)"', body)
+    # 干部履职 sits in the 统计分析 dropdown: the item and its dropdown are highlighted.
+    active = re.findall(r'class="(?:nav-link|dropdown-item) active" href="([^"]+)"', body)
     assert active == [reverse("analytics:cadre_records")]
+    assert 'class="nav-link dropdown-toggle active"' in body

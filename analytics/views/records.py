@@ -4,17 +4,18 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from analytics import jobs, selectors
+from analytics.dashboards import rankings
 from analytics.filters import CadreRecordFilter
 from analytics.periods import QUARTER, to_date
-from analytics.ranking import INDICATORS
+from analytics.views.common import export_query, wants_xlsx, xlsx
 from cadres.models import Cadre
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Town
 from qiqing import broker
 from qiqing.access import ADMIN, CADRE, SUPERVISOR, access_for
 from qiqing.permissions import get_visible_or_404, role_required
@@ -94,7 +95,7 @@ def cadre_records(request):
 
 @role_required(ADMIN, SUPERVISOR)
 def ranking(request):
-    """擂台比武: a week's town ranking with its red and black lists."""
+    """擂台比武: a week's town ranking with its red and black lists and a town's rank over weeks."""
     week = request.GET.get("week")
     try:
         week_start = dt.date.fromisoformat(week) if week else None
@@ -103,19 +104,22 @@ def ranking(request):
     current, entries, weeks = selectors.ranking_for(week_start)
     if week_start and current is None:
         raise Http404("这一周还没有排名。")
-    codes = [item["code"] for item in current.indicators] if current else []
-    for entry in entries:
-        entry.cells = [(entry.values.get(code) or {}).get("value") for code in codes]
+    code = request.GET.get("town")
+    if code:
+        town = get_object_or_404(Town, code=code)
+    else:
+        mine = sorted(access_for(request.user).supervised_town_ids)
+        town = next((e.town for e in entries if e.town_id in mine), entries[0].town if entries else None)
+    page = rankings.ranking_page(current, entries, weeks, town)
+    if wants_xlsx(request) and current is not None:
+        name = _("擂台比武_%(week)s.xlsx") % {"week": f"{current.week_start:%Y%m%d}"}
+        return xlsx(name, page.tables)
     context = {
+        "page": page,
         "ranking": current,
-        "entries": entries,
         "weeks": weeks,
-        "indicators": [
-            (INDICATORS[code].label, INDICATORS[code].unit) if code in INDICATORS else (code, "")
-            for code in codes
-        ],
-        "red": [e for e in entries if e.board == "red"],
-        "black": [e for e in entries if e.board == "black"],
+        "towns": [e.town for e in entries],
+        "export_query": export_query(request),
     }
     return render(request, "analytics/ranking.html", context)
 

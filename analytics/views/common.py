@@ -1,0 +1,64 @@
+"""Helpers shared by the dashboard views: the period window, the xlsx export of a page's tables,
+and the towns a user may open."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from analytics import windows
+from analytics.tables import to_sheets
+from enterprises.models import Town
+from qiqing.access import access_for
+from qiqing.xlsx import xlsx_response
+
+STAFF_PARAMS_DROPPED = ("page", "cpage", "format")
+
+
+def wants_xlsx(request) -> bool:
+    return request.GET.get("format") == "xlsx"
+
+
+def xlsx(filename: str, tables) -> object:
+    return xlsx_response(filename, to_sheets(tables))
+
+
+def with_period(query, default: str = windows.DEFAULT_PERIOD):
+    data = query.copy()
+    if not data.get("period"):
+        data["period"] = default
+    return data
+
+
+def window_from(dashboard_filter, today: dt.date) -> windows.Window:
+    """The window the filter asks for; a custom range that failed validation (its errors show
+    on the form) falls back to the default period."""
+    choice = dashboard_filter.choice("period") or windows.DEFAULT_PERIOD
+    if choice == "custom":
+        start, end = dashboard_filter.choice("start"), dashboard_filter.choice("end")
+        if not (start and end) or dashboard_filter.form.errors:
+            choice = windows.DEFAULT_PERIOD
+        else:
+            return windows.resolve(choice, today, start, end)
+    return windows.resolve(choice, today)
+
+
+def export_query(request) -> str:
+    """The page's query string without paging, for the export link."""
+    query = request.GET.copy()
+    for name in STAFF_PARAMS_DROPPED:
+        query.pop(name, None)
+    query["format"] = "xlsx"
+    return query.urlencode()
+
+
+def towns_visible_to(user):
+    access = access_for(user)
+    if access.sees_everything:
+        return Town.objects.all()
+    return Town.objects.filter(pk__in=access.supervised_town_ids)
+
+
+def stamp() -> str:
+    return f"{timezone.localdate():%Y%m%d}"

@@ -1,0 +1,64 @@
+"""共性问题: the clusters in scope, one cluster's requests, and recomputing them on demand."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from analytics import services
+from analytics.dashboards import problems as dash
+from analytics.filters import ProblemFilter
+from analytics.views.common import export_query, stamp, wants_xlsx, xlsx
+from qiqing.access import ADMIN, SUPERVISOR, access_for
+from qiqing.permissions import role_required
+
+
+@role_required(ADMIN, SUPERVISOR)
+def problems(request):
+    problem_filter = ProblemFilter(request.GET, queryset=dash.clusters_for(request.user), request=request)
+    export = wants_xlsx(request)
+    page = dash.problems_page(request.user, problem_filter.qs, request.GET.get("page"), paged=not export)
+    if export:
+        return xlsx(_("共性问题_%(day)s.xlsx") % {"day": stamp()}, page.tables)
+    context = {
+        "filter": problem_filter,
+        "page": page,
+        "page_obj": page.page_obj,
+        "can_recompute": access_for(request.user).sees_everything,
+        "export_query": export_query(request),
+    }
+    return render(request, "analytics/problems.html", context)
+
+
+@role_required(ADMIN, SUPERVISOR)
+def problem(request, pk):
+    """One common problem: its requests the user may open (404 when there are none)."""
+    cluster = dash.clusters_for(request.user).filter(pk=pk).first()
+    if cluster is None:
+        raise Http404("没有这个共性问题，或其中没有您可查看的诉求。")
+    export = wants_xlsx(request)
+    page = dash.cluster_page(request.user, cluster, request.GET.get("page"), paged=not export)
+    if export:
+        return xlsx(
+            _("共性问题_%(label)s_%(day)s.xlsx") % {"label": cluster.label, "day": stamp()}, page.tables
+        )
+    return render(
+        request,
+        "analytics/problem.html",
+        {"page": page, "cluster": cluster, "page_obj": page.page_obj, "export_query": export_query(request)},
+    )
+
+
+@require_POST
+@role_required(ADMIN, SUPERVISOR)
+def problems_recompute(request):
+    """Recompute the clusters now: county-wide staff only (the clusters are county-wide)."""
+    if not access_for(request.user).sees_everything:
+        raise PermissionDenied("只有全县范围的服务企业办人员和管理员可以重新计算共性问题。")
+    job = services.problem_clusters_request(actor=request.user)
+    messages.info(request, _("已开始重新计算共性问题。"))
+    return redirect("analytics:task", pk=job.pk)

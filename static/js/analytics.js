@@ -1,0 +1,98 @@
+// 企情在线 — the dashboards (统计分析). No inline scripts (CSP): behaviour hangs on data-* hooks.
+// Loaded before static/js/charts.js so that phone layouts are applied before the charts draw.
+(function () {
+  "use strict";
+
+  var PHONE = "(max-width: 575.98px)";
+
+  // Set a dotted path ("xaxis.nticks") inside an object, creating the branches on the way.
+  function setPath(target, path, value) {
+    var keys = path.split(".");
+    var node = target;
+    for (var i = 0; i < keys.length - 1; i++) {
+      if (typeof node[keys[i]] !== "object" || node[keys[i]] === null) { node[keys[i]] = {}; }
+      node = node[keys[i]];
+    }
+    node[keys[keys.length - 1]] = value;
+  }
+
+  // Charts carry their phone variant in layout.meta.phone = {layout: {path: value}, traces: {attr: value}}
+  // (fewer ticks, taller plots, no text inside heat-map cells); rewrite the JSON before drawing.
+  function phoneLayouts() {
+    if (!window.matchMedia || !window.matchMedia(PHONE).matches) { return; }
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-chart"));
+      if (!source) { return; }
+      var spec = JSON.parse(source.textContent);
+      var layout = spec.layout || {};
+      var phone = layout.meta && layout.meta.phone;
+      // Every chart on a phone: small legend below, tight margins.
+      setPath(layout, "legend.font.size", 10);
+      setPath(layout, "margin.r", 8);
+      if (phone) {
+        Object.keys(phone.layout || {}).forEach(function (path) { setPath(layout, path, phone.layout[path]); });
+        (spec.data || []).forEach(function (trace) {
+          Object.keys(phone.traces || {}).forEach(function (attr) { trace[attr] = phone.traces[attr]; });
+        });
+      }
+      spec.layout = layout;
+      source.textContent = JSON.stringify(spec);
+    });
+  }
+
+  // The start/end dates of a filter form only matter for 自定义 (custom): show them then.
+  function customPeriod() {
+    document.querySelectorAll("form select[name=period]").forEach(function (select) {
+      var form = select.form;
+      function sync() {
+        ["start", "end"].forEach(function (name) {
+          var input = form.querySelector("[name=" + name + "]");
+          if (!input) { return; }
+          var box = input.closest("[class*=col-]") || input.parentNode;
+          var custom = select.value === "custom";
+          box.hidden = !custom;
+          input.disabled = !custom; // not sent, so the URL stays short
+        });
+      }
+      select.addEventListener("change", sync);
+      sync();
+    });
+  }
+
+  // Progress page of a background job: poll its JSON until it is done or failed.
+  function pollJob() {
+    var box = document.querySelector("[data-job-poll]");
+    if (!box) { return; }
+    var url = box.getAttribute("data-job-poll");
+    var bar = box.querySelector("[data-job-bar]");
+    var message = box.querySelector("[data-job-message]");
+    var status = box.querySelector("[data-job-status]");
+    function show(job) {
+      bar.style.width = job.percent + "%";
+      bar.setAttribute("aria-valuenow", job.percent);
+      bar.textContent = job.percent + "%";
+      if (message) { message.textContent = job.message || ""; }
+      if (status) { status.textContent = job.status_label; }
+      if (job.status === "done" || job.status === "failed") {
+        // The page itself shows the download link or the error.
+        window.location.reload();
+        return true;
+      }
+      return false;
+    }
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (job) { if (!show(job)) { window.setTimeout(tick, 1500); } })
+        .catch(function () { window.setTimeout(tick, 5000); });
+    }
+    window.setTimeout(tick, 800);
+  }
+
+  function init() {
+    phoneLayouts();
+    customPeriod();
+    pollJob();
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
