@@ -25,6 +25,7 @@ from analytics.periods import Period
 from analytics.ranking import INDICATORS, ranking_window, score_towns
 from cadres.models import Assignment
 from enterprises.models import Town
+from qiqing.broker import publish_job_on_commit
 from qiqing.models import BackgroundJob, Notification
 from requests_tracker.models import Request
 from visits import rhythm
@@ -253,7 +254,7 @@ def monthly_report_request(*, actor, month: dt.date, town: Town | None) -> Backg
     )
     job.full_clean()
     job.save()
-    transaction.on_commit(lambda: tasks.monthly_report.delay(job.pk))
+    publish_job_on_commit(job, tasks.monthly_report)
     return job
 
 
@@ -265,5 +266,5 @@ def problem_clusters_request(*, actor) -> BackgroundJob:
     job = BackgroundJob(kind=background.CLUSTER_PROBLEMS, title="共性问题重新计算", created_by=actor)
     job.full_clean()
     job.save()
-    transaction.on_commit(lambda: tasks.cluster_problems_job.delay(job.pk))
+    publish_job_on_commit(job, tasks.cluster_problems_job)
     return job

@@ -53,6 +53,7 @@ from cadres.tasks import JOB_KIND, ledger_import
 from enterprises.models import Enterprise
 from qiqing import ledger
 from qiqing.access import ADMIN, CADRE, SUPERVISOR, access_for
+from qiqing.broker import publish_job_on_commit
 from qiqing.models import BackgroundJob
 from qiqing.permissions import get_visible_or_404, role_required
 
@@ -417,7 +418,7 @@ def _start_import(request, form) -> BackgroundJob:
             params={"kind": kind.name, "path": path, "file_name": upload.name, "dry_run": dry_run},
             message=_("排队中，等待后台处理…"),
         )
-        transaction.on_commit(lambda: ledger_import.delay(job.pk))
+        publish_job_on_commit(job, ledger_import)
     return job
 
 

@@ -51,3 +51,23 @@ def resume() -> None:
     """Try the broker again on the next publish (tests; an operator's shell)."""
     global _paused_until
     _paused_until = 0.0
+
+
+def publish_job_on_commit(job, task) -> None:
+    """Queue ``task(job.pk)`` once the transaction commits; with no broker, fail the job visibly.
+
+    The page that started a background job (an import, a report) then shows "failed: the task
+    queue is unavailable, try again" instead of a job that waits for ever.
+    """
+    from django.db import transaction
+
+    from qiqing.models import BackgroundJob
+
+    def queue():
+        if not publish(task, job.pk):
+            BackgroundJob.objects.filter(pk=job.pk, status=BackgroundJob.Status.PENDING).update(
+                status=BackgroundJob.Status.FAILED,
+                error="任务队列暂时不可用，未能开始处理。请稍后重试；如持续失败请联系系统管理员。",
+            )
+
+    transaction.on_commit(queue)
