@@ -83,6 +83,14 @@ def _restore_reference_data():
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """A test that saw the broker fail must not leave the publisher paused for the next test."""
+    from qiqing import broker
+
+    broker.resume()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     marker = request.node.get_closest_marker("django_db")
     if marker is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.urls import reverse
 
-from analytics import views
+from analytics.views import records as views
 from tests import factories as f
 
 
