@@ -127,3 +127,23 @@ def test_no_two_visits_share_the_ledger_key(county):
         Visit.objects.values("enterprise", "cadre", "date", "mode").annotate(n=Count("pk")).filter(n__gt=1)
     )
     assert not duplicates.exists()
+
+
+def test_a_fresh_demo_opens_on_twelve_weeks_of_rankings_and_common_problems(county):
+    from analytics.models import ProblemCluster, TownRanking
+    from analytics.services import last_complete_week
+
+    weeks = list(TownRanking.objects.order_by("week_start").values_list("week_start", flat=True))
+    last = last_complete_week(UNTIL)
+    assert weeks == [last - dt.timedelta(days=7 * back) for back in range(11, -1, -1)]
+    newest = TownRanking.objects.get(week_start=last)
+    assert newest.entries.count() == 9
+    assert sorted(newest.entries.values_list("rank", flat=True)) == list(range(1, 10))
+    # The second week onwards knows the previous week's rank.
+    assert newest.entries.filter(previous_rank__isnull=True).count() == 0
+    assert ProblemCluster.objects.count() >= 10
+
+
+def test_rejects_a_bad_ranking_history():
+    with pytest.raises(CommandError, match="--ranking-weeks=-1"):
+        call_command("seed_demo", ranking_weeks=-1, force=True, verbosity=0)

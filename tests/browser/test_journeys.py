@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from analytics.demo import DEMO_PASSWORD
 from cadres.models import Cadre
@@ -220,4 +221,86 @@ def test_journeys_3_and_4_a_request_from_the_portal_to_close_out(
         "rate",
         "close",
     ]
+    assert external_requests == []
+
+
+DASHBOARDS = {
+    "走访覆盖": ("/analytics/coverage/", ["chart-towns", "chart-units"]),
+    "问题分布": ("/analytics/issues/", ["chart-months", "chart-festival", "chart-shares", "chart-heat"]),
+    "共性问题": ("/analytics/problems/", ["chart-sizes"]),
+    "擂台比武": ("/analytics/ranking/", ["chart-history"]),
+    "超期督办": ("/analytics/overdue/", ["chart-overdue-units"]),
+    "干部履职": ("/analytics/cadres/", []),
+    "工作总览": ("/analytics/overview/", []),
+}
+
+
+def _board(page, colour):
+    """The towns on the ranking page's red or black list, in rank order."""
+    items = page.locator(f'[data-board="{colour}"] li').all_inner_texts()
+    return [item.split(". ", 1)[1].split()[0] for item in items]
+
+
+def test_journey_5_supervisor_reads_every_dashboard_and_the_monthly_report(
+    page, live_server, county, tmp_path, external_requests
+):
+    from openpyxl import load_workbook
+
+    _as(page, live_server, "supervisor")
+    assert page.url.endswith("/analytics/coverage/")
+    failed = []
+    page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+    for label, (path, charts) in DASHBOARDS.items():
+        page.locator("#qq-nav .dropdown-toggle", has_text="统计分析").click()
+        page.locator(".dropdown-menu.show a", has_text=label).click()
+        page.wait_for_load_state("networkidle")
+        assert page.url.split("?")[0].endswith(path), label
+        for chart in charts:
+            page.wait_for_selector(f'[data-chart="{chart}"][data-drawn] svg.main-svg', state="attached")
+        assert page.locator("h1").first.is_visible()
+        assert failed == [], label
+        if path == "/analytics/coverage/":
+            assert page.locator('[data-card="coverage_rate"] [data-value]').inner_text().endswith("%")
+        if path == "/analytics/problems/":
+            # A class of problems opens on its requests.
+            page.locator('[data-table="clusters"] tbody a').first.click()
+            page.wait_for_load_state("networkidle")
+            size = int(page.locator('[data-value="size"]').inner_text())
+            assert size >= 3 and page.locator('[data-table="requests"] tbody tr').count() >= min(size, 3)
+        if path == "/analytics/overdue/":
+            total = int(page.locator("[data-total]").get_attribute("data-total"))
+            assert total > 0 and page.locator('[data-table="board"] tbody tr').count() == min(total, 50)
+        if path == "/analytics/ranking/":
+            red, black = _board(page, "red"), _board(page, "black")
+            assert len(red) == 3 and len(black) == 3 and not set(red) & set(black)
+
+    # The monthly report for last month (the form's default) ...
+    page.locator("#qq-nav .dropdown-toggle", has_text="统计分析").click()
+    page.locator(".dropdown-menu.show a", has_text="月报").click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("button", name="生成月报").click()
+    page.wait_for_load_state("networkidle")
+    with page.expect_download() as download:
+        page.locator("[data-download]").click()
+    assert download.value.suggested_filename.startswith("企情在线月报")
+    saved = tmp_path / "report.xlsx"
+    download.value.save_as(saved)
+    book = load_workbook(saved, read_only=True)
+    assert book.sheetnames[:2] == ["说明", "主要指标"]
+    rows = list(book["红黑榜"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    town, board = header.index("镇街"), header.index("榜单")
+    in_report = {
+        colour: [row[town] for row in body if row[board] == label]
+        for colour, label in (("red", "红榜"), ("black", "黑榜"))
+    }
+
+    # ... carries the red and black lists of the month's last complete week, as the ranking page
+    # shows them for that week.
+    today = timezone.localdate()
+    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    week = month_end - dt.timedelta(days=6)
+    week -= dt.timedelta(days=week.weekday())
+    page.goto(f"{live_server.url}/analytics/ranking/?week={week.isoformat()}")
+    assert in_report == {"red": _board(page, "red"), "black": _board(page, "black")}
     assert external_requests == []
