@@ -107,6 +107,20 @@ INDICATORS: dict[str, Indicator] = {
     "yellow_cards": Indicator(_("黄牌督办"), False, _cards("yellow"), unit="张"),
 }
 
+# The contest's starting indicators: (code, weight, active). Migration 0003 installed a copy.
+DEFAULT_WEIGHTS = [
+    ("coverage_rate", 20, True),
+    ("visits_per_enterprise", 5, True),
+    ("closure_rate", 15, True),
+    ("on_time_rate", 15, True),
+    ("feedback_rate", 10, True),
+    ("satisfaction_rate", 15, True),
+    ("overdue", 10, True),
+    ("reopened", 0, False),
+    ("red_cards", 10, True),
+    ("yellow_cards", 0, False),
+]
+
 WINDOWS = ("week", "month", "quarter", "year")
 
 

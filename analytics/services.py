@@ -22,7 +22,7 @@ from analytics.models import (
     TownRankingEntry,
 )
 from analytics.periods import Period
-from analytics.ranking import INDICATORS, ranking_window, score_towns
+from analytics.ranking import DEFAULT_WEIGHTS, INDICATORS, ranking_window, score_towns
 from cadres.models import Assignment
 from enterprises.models import Town
 from qiqing.broker import publish_job_on_commit
@@ -46,6 +46,19 @@ def ranking_weights() -> list[tuple[str, object]]:
     if not weights:
         raise ValidationError("擂台比武没有启用且权重大于 0 的指标：请在系统管理中设置指标权重。")
     return weights
+
+
+def ensure_ranking_indicators() -> int:
+    """Install the default contest indicators when the table is empty (a database whose data
+    migration rows were wiped); an admin's own indicators are never touched. Returns how many
+    were created."""
+    if RankingIndicator.objects.exists():
+        return 0
+    RankingIndicator.objects.bulk_create(
+        RankingIndicator(code=code, weight=weight, active=active, order=order)
+        for order, (code, weight, active) in enumerate(DEFAULT_WEIGHTS, start=1)
+    )
+    return len(DEFAULT_WEIGHTS)
 
 
 @transaction.atomic

@@ -69,14 +69,15 @@ def _required_service_missing(request):
 def _restore_reference_data():
     """Rows installed by data migrations (categories, ranking weights), put back when a
     transactional test on the same worker flushed them."""
+    from analytics.models import RankingIndicator
     from requests_tracker.models import Category
 
-    if Category.objects.exists():
-        return
-    for module in (
-        "requests_tracker.migrations.0002_default_categories",
-        "analytics.migrations.0003_default_ranking_indicators",
+    for model, module in (
+        (Category, "requests_tracker.migrations.0002_default_categories"),
+        (RankingIndicator, "analytics.migrations.0003_default_ranking_indicators"),
     ):
+        if model.objects.exists():
+            continue
         migration = importlib.import_module(module)
         installer = getattr(migration, "create_categories", None) or migration.install
         installer(global_apps, None)

@@ -203,3 +203,23 @@ def test_the_job_ranks_last_complete_week_and_logs_it(towns):
     assert run.counts["red"] == ["甲镇"] and run.counts["black"] == ["丙镇"]
     assert services.last_complete_week(D(2025, 11, 3)) == D(2025, 10, 27)  # a Monday
     assert services.last_complete_week(D(2025, 11, 9)) == D(2025, 10, 27)  # a Sunday: week not over
+
+
+def test_the_default_indicators_match_the_data_migration_and_refill_an_empty_table(db):
+    import importlib
+
+    from analytics.models import RankingIndicator
+    from analytics.ranking import DEFAULT_WEIGHTS, INDICATORS
+    from analytics.services import ensure_ranking_indicators
+
+    migration = importlib.import_module("analytics.migrations.0003_default_ranking_indicators")
+    assert migration.DEFAULTS == DEFAULT_WEIGHTS
+    assert {code for code, _, _ in DEFAULT_WEIGHTS} <= set(INDICATORS)
+    RankingIndicator.objects.filter(code="overdue").update(weight=3)
+    assert ensure_ranking_indicators() == 0  # an admin's table is left alone
+    assert RankingIndicator.objects.get(code="overdue").weight == 3
+    RankingIndicator.objects.all().delete()
+    assert ensure_ranking_indicators() == len(DEFAULT_WEIGHTS)
+    assert list(RankingIndicator.objects.values_list("code", "weight", "active")) == [
+        (code, weight, active) for code, weight, active in DEFAULT_WEIGHTS
+    ]

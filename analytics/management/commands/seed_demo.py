@@ -3,7 +3,6 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from analytics import services
@@ -83,10 +82,10 @@ class Command(BaseCommand):
         )
         result = county.build()
         # What the beat jobs would have written by now, so a fresh demo opens on full dashboards.
+        services.ensure_ranking_indicators()
         last = services.last_complete_week(county.until)
         for back in range(max(ranking_weeks, 0) - 1, -1, -1):
-            with transaction.atomic():
-                services.ranking_compute(week_start=last - dt.timedelta(days=7 * back), today=county.until)
+            services.ranking_compute(week_start=last - dt.timedelta(days=7 * back), today=county.until)
         if ranking_weeks > 0:
             progress(f"擂台比武 {ranking_weeks} 周")
         if not no_clusters and scale <= CLUSTER_MAX_SCALE:
