@@ -22,6 +22,8 @@ import copy
 import json
 from functools import cache
 
+from django.conf import settings
+
 FONT = '"PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
 
 
@@ -54,10 +56,49 @@ def _merge(into: dict, update: dict) -> dict:
     return into
 
 
+def figure(data: list[dict], **layout) -> dict:
+    """A plain plotly.js figure: traces as dicts with their ``type`` ("bar", "scatter" …)."""
+    return {"data": data, "layout": layout}
+
+
 def chart_payload(fig, *, height: int = 320) -> dict:
     """A JSON-safe {data, layout} dict with the house layout (fonts, margins, legend below)."""
     if isinstance(fig, dict):
         layout = {"template": json.loads(_default_template_json()), **copy.deepcopy(fig.get("layout", {}))}
-        return {"data": fig["data"], "layout": _merge(layout, _house_layout(height))}
+        fast = {"data": fig["data"], "layout": _merge(layout, _house_layout(height))}
+        if getattr(settings, "QIQING_CHECK_CHARTS", False):
+            _check_against_plotly(fig, fast, height)
+        return fast
     fig.update_layout(**_house_layout(height))
     return json.loads(fig.to_json())
+
+
+def _check_against_plotly(fig: dict, fast: dict, height: int) -> None:
+    """In tests: plotly.py validates the plain figure (an unknown property raises) and must
+    serialise it to exactly the JSON the template will embed."""
+    import plotly.graph_objects as go
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    slow = chart_payload(go.Figure(copy.deepcopy(fig)), height=height)
+    embedded = json.loads(json.dumps(fast, cls=DjangoJSONEncoder))
+    difference = _first_difference(embedded, slow)
+    if difference:
+        raise AssertionError(f"chart differs from plotly's own serialisation at {difference}")
+
+
+def _first_difference(a, b, path="") -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{path}.{key}: {a.get(key, '<missing>')!r} vs {b.get(key, '<missing>')!r}"
+            found = _first_difference(a[key], b[key], f"{path}.{key}")
+            if found:
+                return found
+        return ""
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = _first_difference(x, y, f"{path}[{i}]")
+            if found:
+                return found
+        return ""
+    return "" if a == b else f"{path}: {a!r} vs {b!r}"

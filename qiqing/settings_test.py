@@ -19,3 +19,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run inline unless a test starts a real worker against a real broker.
 CELERY_TASK_ALWAYS_EAGER = True
 SECURE_SSL_REDIRECT = False
+# Plain-dict charts (qiqing.charts.figure) are checked against plotly.py's own validation and
+# serialisation on every render in tests.
+QIQING_CHECK_CHARTS = True

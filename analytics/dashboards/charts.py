@@ -4,7 +4,9 @@ static/js/analytics.js applies on narrow screens."""
 
 from __future__ import annotations
 
-from qiqing.charts import chart_payload
+from qiqing.charts import chart_payload, figure
+
+__all__ = ["figure", "payload"]
 
 
 def payload(

@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-import plotly.graph_objects as go
 from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics import metrics, windows
-from analytics.dashboards.charts import payload
+from analytics.dashboards.charts import figure, payload
 from analytics.tables import Card, Column, Row, Table, change, headline_cards
 from analytics.windows import Window
 from cadres.models import Assignment, Cadre, Unit
@@ -172,24 +171,23 @@ def rate_chart(names: list[str], rates: list, *, highlight: set[int] = frozenset
     values = [float(r) if r is not None else None for r in rates]
     top = max((v for v in values if v is not None), default=0)
     # One constructor call: plotly validates each update, and a dashboard draws several charts.
-    fig = go.Figure(
-        data=[
-            go.Bar(
-                x=values,
-                y=names,
-                orientation="h",
-                marker={"color": [RED if i in highlight else BLUE for i in range(len(names))]},
-                text=[f"{r:.2f}%" if r is not None else "—" for r in rates],
-                textposition="auto",
-                hovertemplate="%{y}：%{x:.2f}%<extra></extra>",
-            )
+    fig = figure(
+        [
+            {
+                "type": "bar",
+                "x": values,
+                "y": names,
+                "orientation": "h",
+                "marker": {"color": [RED if i in highlight else BLUE for i in range(len(names))]},
+                "text": [f"{r:.2f}%" if r is not None else "—" for r in rates],
+                "textposition": "auto",
+                "hovertemplate": "%{y}：%{x:.2f}%<extra></extra>",
+            }
         ],
-        layout={
-            "showlegend": False,
-            "bargap": 0.25,
-            "xaxis": {"range": [0, min(100, max(10, top * 1.15))], "ticksuffix": "%", "nticks": 6},
-            "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
-        },
+        showlegend=False,
+        bargap=0.25,
+        xaxis={"range": [0, min(100, max(10, top * 1.15))], "ticksuffix": "%", "nticks": 6},
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
     )
     return payload(fig, height=max(160, 50 + 26 * len(names)), l=8)
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import metrics, windows
-from analytics.dashboards.charts import payload
+from analytics.dashboards.charts import figure, payload
 from analytics.dashboards.coverage import ScopeChoice
 from analytics.periods import MONTH, YEAR, Period, calendar_periods, spring_festival
 from analytics.tables import Column, Row, Table, change
@@ -452,80 +452,77 @@ def _heat_table(page: IssuePage) -> Table:
 
 def _month_chart(page: IssuePage) -> dict:
     labels = [month_label(p) for p, _c in page.months]
-    fig = go.Figure(
+    fig = figure(
         [
-            go.Bar(
-                x=labels,
-                y=[c.get(name) for _p, c in page.months],
-                name=name,
-                marker={"color": PALETTE[i % len(PALETTE)]},
-                hovertemplate=f"%{{x}} {name}：%{{y}} 件<extra></extra>",
-            )
+            {
+                "type": "bar",
+                "x": labels,
+                "y": [c.get(name) for _p, c in page.months],
+                "name": name,
+                "marker": {"color": PALETTE[i % len(PALETTE)]},
+                "hovertemplate": f"%{{x}} {name}：%{{y}} 件<extra></extra>",
+            }
             for i, name in enumerate(page.categories)
         ],
-        layout={
-            "barmode": "stack",
-            "xaxis": {"type": "category", "tickangle": -45, "nticks": 18},
-            "yaxis": {"title": {"text": _("件")}, "rangemode": "tozero"},
-        },
+        barmode="stack",
+        xaxis={"type": "category", "tickangle": -45, "nticks": 18},
+        yaxis={"title": {"text": _("件")}, "rangemode": "tozero"},
     )
     return payload(fig, height=420, phone_layout={"height": 560, "xaxis.nticks": 6})
 
 
 def _festival_chart(page: IssuePage) -> dict:
     offsets = list(range(-WEEKS_BEFORE, WEEKS_AFTER))
-    fig = go.Figure(
+    fig = figure(
         [
-            go.Scatter(
-                x=[week_label(k) for k in offsets],
-                y=[(f.weeks[k].get(page.focus) if f.weeks.get(k) is not None else None) for k in offsets],
-                name=_("%(y)s年（春节 %(d)s）")
+            {
+                "type": "scatter",
+                "x": [week_label(k) for k in offsets],
+                "y": [(f.weeks[k].get(page.focus) if f.weeks.get(k) is not None else None) for k in offsets],
+                "name": _("%(y)s年（春节 %(d)s）")
                 % {"y": f.year, "d": f"{f.festival.month}月{f.festival.day}日"},
-                mode="lines+markers",
-                line={"color": PALETTE[i % len(PALETTE)]},
-                hovertemplate="%{x}：%{y} 件<extra></extra>",
-            )
+                "mode": "lines+markers",
+                "line": {"color": PALETTE[i % len(PALETTE)]},
+                "hovertemplate": "%{x}：%{y} 件<extra></extra>",
+            }
             for i, f in enumerate(page.festivals)
         ],
-        layout={
-            "xaxis": {"type": "category", "tickangle": -45},
-            "yaxis": {"title": {"text": _("件")}, "rangemode": "tozero"},
-            # The festival: a dotted line between the last week before and the first after.
-            "shapes": [
-                {
-                    "type": "line",
-                    "xref": "x",
-                    "yref": "paper",
-                    "x0": WEEKS_BEFORE - 0.5,
-                    "x1": WEEKS_BEFORE - 0.5,
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"dash": "dot", "color": "#c62828"},
-                }
-            ],
-        },
+        xaxis={"type": "category", "tickangle": -45},
+        yaxis={"title": {"text": _("件")}, "rangemode": "tozero"},
+        # The festival: a dotted line between the last week before and the first after.
+        shapes=[
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": WEEKS_BEFORE - 0.5,
+                "x1": WEEKS_BEFORE - 0.5,
+                "y0": 0,
+                "y1": 1,
+                "line": {"dash": "dot", "color": "#c62828"},
+            }
+        ],
     )
     return payload(fig, height=360, phone_layout={"height": 440, "xaxis.nticks": 6})
 
 
 def _share_chart(page: IssuePage) -> dict:
-    fig = go.Figure(
+    fig = figure(
         [
-            go.Bar(
-                y=page.categories,
-                x=[float(c.share(n) or 0) for n in page.categories],
-                name=year_label(p, page.first),
-                orientation="h",
-                marker={"color": PALETTE[i % len(PALETTE)]},
-                hovertemplate="%{y}：%{x:.2f}%<extra></extra>",
-            )
+            {
+                "type": "bar",
+                "y": page.categories,
+                "x": [float(c.share(n) or 0) for n in page.categories],
+                "name": year_label(p, page.first),
+                "orientation": "h",
+                "marker": {"color": PALETTE[i % len(PALETTE)]},
+                "hovertemplate": "%{y}：%{x:.2f}%<extra></extra>",
+            }
             for i, (p, c) in enumerate(page.years)
         ],
-        layout={
-            "barmode": "group",
-            "xaxis": {"ticksuffix": "%", "rangemode": "tozero"},
-            "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
-        },
+        barmode="group",
+        xaxis={"ticksuffix": "%", "rangemode": "tozero"},
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
     )
     return payload(fig, height=max(320, 60 + 18 * len(page.categories) * max(1, len(page.years))), l=8)
 

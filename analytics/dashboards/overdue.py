@@ -11,7 +11,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import plotly.graph_objects as go
 from django.core.paginator import Paginator
 from django.db.models import Case, CharField, Count, Exists, Min, OuterRef, Q, Value, When
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics import metrics
-from analytics.dashboards.charts import payload
+from analytics.dashboards.charts import figure, payload
 from analytics.periods import Period
 from analytics.tables import Column, Row, Table
 from requests_tracker.models import Request, SupervisionNotice
@@ -193,22 +192,21 @@ def overdue_page(queryset, today: dt.date, page_number=None, *, paged: bool = Tr
 
 def _unit_chart(rows: list[Row]) -> dict:
     names = [r.values["unit"] for r in rows]
-    fig = go.Figure(
+    fig = figure(
         [
-            go.Bar(
-                y=names,
-                x=[r.values[level] for r in rows],
-                name=str(LEVEL_LABELS[level]),
-                orientation="h",
-                marker={"color": LEVEL_COLOURS[level]},
-                hovertemplate="%{y}：%{x} 件<extra></extra>",
-            )
+            {
+                "type": "bar",
+                "y": names,
+                "x": [r.values[level] for r in rows],
+                "name": str(LEVEL_LABELS[level]),
+                "orientation": "h",
+                "marker": {"color": LEVEL_COLOURS[level]},
+                "hovertemplate": "%{y}：%{x} 件<extra></extra>",
+            }
             for level in ("red", "yellow", "reminder", "none")
         ],
-        layout={
-            "barmode": "stack",
-            "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
-            "xaxis": {"rangemode": "tozero", "tickformat": "d"},
-        },
+        barmode="stack",
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+        xaxis={"rangemode": "tozero", "tickformat": "d"},
     )
     return payload(fig, height=max(180, 80 + 26 * len(names)), l=8)

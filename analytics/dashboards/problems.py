@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import plotly.graph_objects as go
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics.dashboards.charts import payload
+from analytics.dashboards.charts import figure, payload
 from analytics.models import ProblemCluster, ProblemClusterMember
 from analytics.tables import Column, Row, Table
 from qiqing.access import access_for
@@ -153,21 +152,22 @@ def problems_page(user, queryset, page_number=None, *, paged: bool = True) -> Pr
 
 
 def _size_chart(rows: list[Row]) -> dict:
-    fig = go.Figure(
-        go.Bar(
-            y=[f"{r.values['label']}" for r in rows],
-            x=[r.values["size"] for r in rows],
-            orientation="h",
-            marker={"color": "#0b4f8a"},
-            text=[r.values["size"] for r in rows],
-            textposition="auto",
-            hovertemplate="%{y}：%{x} 件<extra></extra>",
-        ),
-        layout={
-            "showlegend": False,
-            "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
-            "xaxis": {"rangemode": "tozero", "tickformat": "d"},
-        },
+    fig = figure(
+        [
+            {
+                "type": "bar",
+                "y": [f"{r.values['label']}" for r in rows],
+                "x": [r.values["size"] for r in rows],
+                "orientation": "h",
+                "marker": {"color": "#0b4f8a"},
+                "text": [str(r.values["size"]) for r in rows],
+                "textposition": "auto",
+                "hovertemplate": "%{y}：%{x} 件<extra></extra>",
+            }
+        ],
+        showlegend=False,
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+        xaxis={"rangemode": "tozero", "tickformat": "d"},
     )
     return payload(fig, height=max(160, 50 + 26 * len(rows)), l=8)
 

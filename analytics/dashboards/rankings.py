@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics.dashboards.charts import payload
+from analytics.dashboards.charts import figure, payload
 from analytics.models import TownRanking, TownRankingEntry
 from analytics.ranking import INDICATORS
 from analytics.tables import Column, Row, Table
@@ -134,32 +133,33 @@ def ranking_page(ranking: TownRanking | None, entries: list, weeks: list, town) 
 
 def _history_chart(town, history: list, towns: int) -> dict:
     labels = [week_label(e.ranking) for e in history]
-    fig = go.Figure(
-        go.Scatter(
-            x=labels,
-            y=[e.rank for e in history],
-            mode="lines+markers",
-            name=town.name,
-            line={"color": "#0b4f8a"},
-            marker={
-                "color": [
-                    "#c62828" if e.board == "red" else "#212529" if e.board == "black" else "#0b4f8a"
-                    for e in history
-                ],
-                "size": 9,
-            },
-            hovertemplate="%{x}：第 %{y} 名<extra></extra>",
-        ),
-        layout={
-            "showlegend": False,
-            "xaxis": {"type": "category", "tickangle": -45, "nticks": 12},
-            # Rank 1 at the top: the line rises when the town climbs.
-            "yaxis": {
-                "autorange": False,
-                "range": [max(towns, 1) + 0.5, 0.5],
-                "dtick": 1,
-                "title": {"text": _("名次")},
-            },
+    fig = figure(
+        [
+            {
+                "type": "scatter",
+                "x": labels,
+                "y": [e.rank for e in history],
+                "mode": "lines+markers",
+                "name": town.name,
+                "line": {"color": "#0b4f8a"},
+                "marker": {
+                    "color": [
+                        "#c62828" if e.board == "red" else "#212529" if e.board == "black" else "#0b4f8a"
+                        for e in history
+                    ],
+                    "size": 9,
+                },
+                "hovertemplate": "%{x}：第 %{y} 名<extra></extra>",
+            }
+        ],
+        showlegend=False,
+        xaxis={"type": "category", "tickangle": -45, "nticks": 12},
+        # Rank 1 at the top: the line rises when the town climbs.
+        yaxis={
+            "autorange": False,
+            "range": [max(towns, 1) + 0.5, 0.5],
+            "dtick": 1,
+            "title": {"text": _("名次")},
         },
     )
     return payload(fig, height=300, phone_layout={"xaxis.nticks": 5})

@@ -72,7 +72,7 @@ PAGES: list[Page] = [
     Page("visit_log", "登记走访（POST）", "visits:log", "cadre", method="POST"),
     Page("enterprise_file", "企业档案", "visits:enterprise_file", "cadre", arg="enterprise"),
     Page("request", "诉求详情", "requests_tracker:detail", "cadre", arg="request"),
-    Page("supervisor_home", "服务企业办首页（总览）", "@home", "supervisor"),
+    Page("coverage", "走访覆盖看板（服务企业办首页）", "@home", "supervisor"),
     Page("notifications", "通知（仅外框）", "notifications", "cadre"),
 ]
 
