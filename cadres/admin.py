@@ -10,11 +10,25 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
-class AssignmentInline(admin.TabularInline):
+class ReadOnlyPairs:
+    """Pairs are changed only through the pair tools (cadres.services), which enforce the 2–10
+    rule and write the change log; the admin shows them read-only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AssignmentInline(ReadOnlyPairs, admin.TabularInline):
     model = Assignment
     extra = 0
-    autocomplete_fields = ["enterprise"]
     fields = ["enterprise", "start", "end", "is_lead"]
+    verbose_name_plural = "联系企业（在“干部 › 联系企业”页调整，变更留痕）"
 
 
 @admin.register(Cadre)
@@ -27,11 +41,10 @@ class CadreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyPairs, admin.ModelAdmin):
     list_display = ["cadre", "enterprise", "start", "end", "is_lead"]
     list_filter = ["is_lead", "enterprise__town"]
     search_fields = ["cadre__name", "cadre__code", "enterprise__name", "enterprise__uscc"]
-    autocomplete_fields = ["cadre", "enterprise"]
     date_hierarchy = "start"
 
 

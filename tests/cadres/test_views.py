@@ -306,3 +306,29 @@ def test_change_log_is_read_only_in_the_django_admin(login, world):
     client = login(world.users["admin"])
     assert client.get("/sysadmin/cadres/assignmentchange/").status_code == 200
     assert client.get("/sysadmin/cadres/assignmentchange/add/").status_code == 403
+
+
+def test_pairs_are_read_only_in_the_django_admin_so_every_change_is_logged(login, world):
+    """The admin would bypass the 2–10 rule and the change log: it shows pairs, never edits them."""
+    from cadres.models import Assignment, AssignmentChange
+
+    pair = assignment_create(
+        actor=None, cadre=world.cadre, enterprise=world.ent_a3, start=dt.date(2026, 1, 5)
+    )
+    logged = AssignmentChange.objects.count()
+    client = login(world.users["admin"])
+    assert client.get("/sysadmin/cadres/assignment/").status_code == 200
+    assert client.get(f"/sysadmin/cadres/assignment/{pair.pk}/change/").status_code == 200  # view only
+    assert client.get("/sysadmin/cadres/assignment/add/").status_code == 403
+    response = client.post(
+        f"/sysadmin/cadres/assignment/{pair.pk}/change/",
+        {"cadre": world.cadre.pk, "enterprise": world.ent_a3.pk, "start": "2026-01-05", "end": "2026-02-01"},
+    )
+    assert response.status_code == 403
+    assert client.post(f"/sysadmin/cadres/assignment/{pair.pk}/delete/", {"post": "yes"}).status_code == 403
+    pair.refresh_from_db()
+    assert pair.end is None and Assignment.objects.filter(pk=pair.pk).exists()
+    assert AssignmentChange.objects.count() == logged
+    # The cadre's admin page lists the pairs without form fields for them.
+    page = client.get(f"/sysadmin/cadres/cadre/{world.cadre.pk}/change/").content.decode()
+    assert "assignments-0-enterprise" not in page and world.ent_a3.name in page
