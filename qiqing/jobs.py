@@ -22,9 +22,27 @@ from qiqing.models import JobRun
 logger = logging.getLogger("qiqing.jobs")
 
 
+INTERRUPTED = JobRun.INTERRUPTED
+
+
+def _current_task_id() -> str:
+    """The id of the Celery task this code runs in ("" in a management command or shell)."""
+    from celery import current_task
+
+    request = getattr(current_task, "request", None)
+    return (getattr(request, "id", None) or "") if current_task else ""
+
+
 @contextmanager
 def job_run(name: str, *, trigger: str = "beat"):
-    run = JobRun.objects.create(name=name, trigger=trigger)
+    task_id = _current_task_id()
+    if task_id:
+        # This message ran before and its worker died mid-job (acks_late redelivered it): the
+        # earlier run would otherwise stay "running" on the jobs page for ever.
+        JobRun.objects.filter(name=name, task_id=task_id, finished_at__isnull=True).update(
+            ok=False, finished_at=timezone.now(), error=INTERRUPTED
+        )
+    run = JobRun.objects.create(name=name, trigger=trigger, task_id=task_id)
     try:
         yield run
     except Exception as exc:

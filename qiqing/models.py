@@ -129,6 +129,9 @@ class JobRun(models.Model):
     counts = models.JSONField("处理数量", default=dict, blank=True)
     error = models.TextField("错误", blank=True)
     trigger = models.CharField("触发方式", max_length=10, default="beat", help_text="beat / command / manual")
+    # The Celery task id: a message redelivered after its worker died carries the same id, so
+    # the re-run can close the run its predecessor left open.
+    task_id = models.CharField("任务消息编号", max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -136,5 +139,11 @@ class JobRun(models.Model):
         verbose_name_plural = "定时任务记录"
         indexes = [models.Index(fields=["name", "-started_at"])]
 
+    INTERRUPTED = "执行中断：处理该任务的 worker 中途退出，同一任务已重新投递并重跑（见其后的记录）。"
+
     def __str__(self):
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def interrupted(self) -> bool:
+        return self.ok is False and self.error == self.INTERRUPTED

@@ -1,5 +1,6 @@
 """The analytics pages: who may open them, what scope they show, and a fixed number of queries."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -203,6 +204,23 @@ def test_jobs_page_lists_every_scheduled_job_with_its_schedule_in_chinese(login,
     assert "每天 00:30" in body and "每周一 07:00" in body and "每 15 分钟" in body and "每 5 分钟" in body
     assert "数据库连接中断" in body
     assert "周期数：5" in body and "快照行数：65" in body
+
+
+def test_jobs_page_marks_a_run_whose_worker_died_as_interrupted_not_failed(login, world):
+    started = timezone.now() - dt.timedelta(minutes=5)
+    JobRun.objects.create(
+        name="rank_towns",
+        started_at=started,
+        finished_at=started,
+        ok=False,
+        error=JobRun.INTERRUPTED,
+        task_id="m",
+    )
+    JobRun.objects.create(name="rank_towns", ok=True, finished_at=timezone.now(), task_id="m")
+    JobRun.objects.create(name="flag_overdue", ok=False, error="OperationalError", finished_at=timezone.now())
+    body = login(world.users["admin"]).get(reverse("analytics:jobs")).content.decode()
+    assert body.count("中断后重跑") == 1
+    assert ">失败<" in body  # the real failure keeps its badge
 
 
 def test_run_now_needs_a_post(login, world):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from analytics.demo import DemoCounty
 from analytics.models import Snapshot
 from analytics.snapshots import compute_snapshots
+from qiqing.jobs import INTERRUPTED
 from qiqing.models import JobRun
 from tests.drills import support
 from tests.drills.support import PrivateRedis
@@ -65,6 +66,16 @@ def _mid_job() -> bool:
     return bool(run and run.finished_at is None and Snapshot.objects.exists())
 
 
+def _one_interrupted_then_one_clean_run():
+    """The redelivered message (same task id) closed the run its dead worker left open."""
+    runs = list(JobRun.objects.filter(name="compute_snapshots").order_by("started_at"))
+    assert [(r.ok, r.finished_at is None, r.error) for r in runs] == [
+        (False, False, INTERRUPTED),
+        (True, False, ""),
+    ]
+    assert runs[0].task_id and runs[0].task_id == runs[1].task_id
+
+
 def _finished_runs() -> int:
     return JobRun.objects.filter(name="compute_snapshots", ok=True).count()
 
@@ -87,8 +98,7 @@ def test_pool_process_killed_mid_job_the_job_reruns_to_a_clean_state(county, red
         worker.stop()
     assert "WorkerLostError" in worker.log(20000) or "SIGKILL" in worker.log(20000)
     assert _state() == clean
-    runs = JobRun.objects.filter(name="compute_snapshots").order_by("started_at")
-    assert [(r.ok, r.finished_at is None) for r in runs] == [(None, True), (True, False)]
+    _one_interrupted_then_one_clean_run()
 
 
 def test_whole_worker_killed_mid_job_the_next_worker_takes_it_back_after_the_visibility_timeout(
@@ -120,5 +130,4 @@ def test_whole_worker_killed_mid_job_the_next_worker_takes_it_back_after_the_vis
         if successor:
             successor.stop()
     assert _state() == clean
-    runs = JobRun.objects.filter(name="compute_snapshots").order_by("started_at")
-    assert [(r.ok, r.finished_at is None) for r in runs] == [(None, True), (True, False)]
+    _one_interrupted_then_one_clean_run()

@@ -5,6 +5,7 @@ by the next one without doing anything twice."""
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -197,3 +198,26 @@ def test_task_names_are_registered():
         "qiqing.notifications.send_notification_email",
     ):
         assert name in app.tasks
+
+
+@pytest.mark.django_db
+def test_a_redelivered_task_closes_the_run_its_dead_worker_left_open():
+    """acks_late hands a killed worker's message to another worker with the same task id: the
+    re-run marks the abandoned run interrupted instead of leaving it "running" for ever."""
+    from qiqing.jobs import INTERRUPTED
+
+    abandoned = JobRun.objects.create(name="flag_overdue", task_id="msg-1")
+    other = JobRun.objects.create(name="flag_overdue", task_id="msg-2")  # a different message, still running
+    tasks.flag_overdue.apply(task_id="msg-1", kwargs={"trigger": "beat"})
+    abandoned.refresh_from_db()
+    other.refresh_from_db()
+    assert (abandoned.ok, abandoned.error) == (False, INTERRUPTED) and abandoned.finished_at is not None
+    assert (other.ok, other.finished_at) == (None, None)
+    rerun = JobRun.objects.exclude(pk__in=[abandoned.pk, other.pk]).get()
+    assert (rerun.name, rerun.task_id, rerun.ok) == ("flag_overdue", "msg-1", True)
+
+
+@pytest.mark.django_db
+def test_a_job_run_from_the_command_line_carries_no_task_id():
+    call_command("flag_overdue", stdout=StringIO())
+    assert list(JobRun.objects.values_list("name", "task_id", "ok")) == [("flag_overdue", "", True)]
