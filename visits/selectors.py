@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from cadres.models import Assignment
 from enterprises.models import Enterprise
 from qiqing.access import access_for
+from qiqing.i18n import join
 from requests_tracker.models import Request
 from visits.models import Visit
 from visits.rhythm import due_for_visit
@@ -407,7 +408,7 @@ def _export_chunk(chunk, modes, orders, trends) -> Iterator[list]:
             cadre,
             unit,
             modes.get(mode, mode),
-            "、".join(names.get(pk, [])),
+            join(names.get(pk, [])),
             summary,
             orders.get(order, order),
             headcount,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
 from qiqing.access import access_for
-from qiqing.i18n import stored
+from qiqing.i18n import join, stored
 from requests_tracker.models import Category, Request
 from requests_tracker.services import request_submit
 from visits.models import Visit, VisitRevision
@@ -115,7 +115,7 @@ def _clean_participants(participants: Iterable[Cadre], cadre: Cadre) -> list[Cad
     inactive = [p.name for p in unique.values() if not p.active]
     if inactive:
         raise ValidationError(
-            {"participants": _("同行干部已不在岗：%(names)s。") % {"names": "、".join(inactive)}}
+            {"participants": _("同行干部已不在岗：%(names)s。") % {"names": join(inactive)}}
         )
     return list(unique.values())
 

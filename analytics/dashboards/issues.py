@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 from django.db.models import Min
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from analytics import metrics, windows
@@ -22,6 +22,7 @@ from analytics.dashboards.charts import payload
 from analytics.dashboards.coverage import ScopeChoice
 from analytics.periods import MONTH, YEAR, Period, calendar_periods, spring_festival
 from analytics.tables import Column, Row, Table, change
+from qiqing.i18n import join
 from requests_tracker.models import Request
 
 # Weeks shown around Spring Festival: 4 before, the festival week and 11 after.
@@ -233,7 +234,7 @@ def _festival_sentence(page: IssuePage) -> str | None:
             "n": PEAK_WEEKS,
             "how": _("明显集中") if ratio and ratio >= Decimal("1.5") else _("没有明显集中"),
             "year": festival.year,
-            "day": f"{festival.festival.month}月{festival.festival.day}日",
+            "day": dateformat.format(festival.festival, _("n月j日")),
             "after": after,
             "label": year_label(year_period, page.first),
             "total": total,
@@ -396,7 +397,7 @@ def _festival_table(page: IssuePage) -> Table:
         columns,
         rows,
         note=_("每周从春节当天起按 7 天计；各年春节：%(days)s。")
-        % {"days": "、".join(f"{f.year}年{f.festival:%m月%d日}" for f in page.festivals) or "—"},
+        % {"days": join(dateformat.format(f.festival, _("Y年m月d日")) for f in page.festivals) or "—"},
     )
 
 
@@ -459,7 +460,7 @@ def _month_chart(page: IssuePage) -> dict:
                 y=[c.get(name) for _p, c in page.months],
                 name=name,
                 marker={"color": PALETTE[i % len(PALETTE)]},
-                hovertemplate=f"%{{x}} {name}：%{{y}} 件<extra></extra>",
+                hovertemplate=_("%{{x}} {name}：%{{y}} 件<extra></extra>").format(name=name),
             )
             for i, name in enumerate(page.categories)
         ],
@@ -480,10 +481,10 @@ def _festival_chart(page: IssuePage) -> dict:
                 x=[week_label(k) for k in offsets],
                 y=[(f.weeks[k].get(page.focus) if f.weeks.get(k) is not None else None) for k in offsets],
                 name=_("%(y)s年（春节 %(d)s）")
-                % {"y": f.year, "d": f"{f.festival.month}月{f.festival.day}日"},
+                % {"y": f.year, "d": dateformat.format(f.festival, _("n月j日"))},
                 mode="lines+markers",
                 line={"color": PALETTE[i % len(PALETTE)]},
-                hovertemplate="%{x}：%{y} 件<extra></extra>",
+                hovertemplate=_("%{x}：%{y} 件<extra></extra>"),
             )
             for i, f in enumerate(page.festivals)
         ],
@@ -543,7 +544,7 @@ def _heat_chart(page: IssuePage) -> dict:
             texttemplate="%{text}",
             colorscale="Blues",
             colorbar={"ticksuffix": "%", "title": {"text": _("占本镇街")}},
-            hovertemplate="%{y} · %{x}：%{text} 件，占 %{z:.2f}%<extra></extra>",
+            hovertemplate=_("%{y} · %{x}：%{text} 件，占 %{z:.2f}%<extra></extra>"),
         ),
         layout={
             "xaxis": {"type": "category", "tickangle": -45},
