@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from qiqing.access import access_for
 from requests_tracker.models import ExtensionRequest, Request
@@ -86,22 +86,62 @@ def _t(action, label, sources, target, parties, guard=None) -> Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("assign", gettext_lazy("交办"), {S.SUBMITTED}, S.ASSIGNED, {SUPERVISOR}),
-        _t("reject", gettext_lazy("不予受理"), {S.SUBMITTED}, S.REJECTED, {SUPERVISOR}),
-        _t("sign", gettext_lazy("签收"), {S.ASSIGNED, S.REOPENED}, S.IN_PROGRESS, {LEAD}),
-        _t("contact", gettext_lazy("联系企业"), {S.IN_PROGRESS}, None, {LEAD}),
-        _t("note", gettext_lazy("办理进展"), CLOCK, None, {LEAD, SUPERVISOR}),
-        _t("assist", gettext_lazy("协办反馈"), CLOCK, None, {ASSIST}, _assist_open),
-        _t("return", gettext_lazy("退回"), {S.ASSIGNED, S.IN_PROGRESS}, S.SUBMITTED, {LEAD}),
-        _t("extend_ask", gettext_lazy("申请延期"), {S.IN_PROGRESS}, None, {LEAD}, _no_pending_extension),
-        _t("extend_decide", gettext_lazy("审批延期"), CLOCK, None, {SUPERVISOR}, _pending_extension),
-        _t("escalate", gettext_lazy("上报"), {S.IN_PROGRESS}, S.ESCALATED, {SUPERVISOR}),
-        _t("escalate_reply", gettext_lazy("登记上级答复"), {S.ESCALATED}, S.IN_PROGRESS, {SUPERVISOR}),
-        _t("respond", gettext_lazy("答复企业"), {S.IN_PROGRESS}, S.RESPONDED, {LEAD}),
-        _t("rate", gettext_lazy("评价"), {S.RESPONDED}, None, {CONTACT}, _not_rated),
-        _t("close", gettext_lazy("销号"), {S.RESPONDED}, S.CLOSED, {SUPERVISOR}, _rated_acceptable),
-        _t("reopen", gettext_lazy("重新办理"), {S.RESPONDED}, S.REOPENED, {SUPERVISOR}),
-        _t("auto_close", gettext_lazy("自动办结"), {S.RESPONDED}, S.CLOSED, {SYSTEM}, _rating_window_passed),
+        _t("assign", pgettext_lazy("request action", "交办"), {S.SUBMITTED}, S.ASSIGNED, {SUPERVISOR}),
+        _t("reject", pgettext_lazy("request action", "不予受理"), {S.SUBMITTED}, S.REJECTED, {SUPERVISOR}),
+        _t("sign", pgettext_lazy("request action", "签收"), {S.ASSIGNED, S.REOPENED}, S.IN_PROGRESS, {LEAD}),
+        _t("contact", pgettext_lazy("request action", "联系企业"), {S.IN_PROGRESS}, None, {LEAD}),
+        _t("note", pgettext_lazy("request action", "办理进展"), CLOCK, None, {LEAD, SUPERVISOR}),
+        _t("assist", pgettext_lazy("request action", "协办反馈"), CLOCK, None, {ASSIST}, _assist_open),
+        _t(
+            "return",
+            pgettext_lazy("request action", "退回"),
+            {S.ASSIGNED, S.IN_PROGRESS},
+            S.SUBMITTED,
+            {LEAD},
+        ),
+        _t(
+            "extend_ask",
+            pgettext_lazy("request action", "申请延期"),
+            {S.IN_PROGRESS},
+            None,
+            {LEAD},
+            _no_pending_extension,
+        ),
+        _t(
+            "extend_decide",
+            pgettext_lazy("request action", "审批延期"),
+            CLOCK,
+            None,
+            {SUPERVISOR},
+            _pending_extension,
+        ),
+        _t("escalate", pgettext_lazy("request action", "上报"), {S.IN_PROGRESS}, S.ESCALATED, {SUPERVISOR}),
+        _t(
+            "escalate_reply",
+            pgettext_lazy("request action", "登记上级答复"),
+            {S.ESCALATED},
+            S.IN_PROGRESS,
+            {SUPERVISOR},
+        ),
+        _t("respond", pgettext_lazy("request action", "答复企业"), {S.IN_PROGRESS}, S.RESPONDED, {LEAD}),
+        _t("rate", pgettext_lazy("request action", "评价"), {S.RESPONDED}, None, {CONTACT}, _not_rated),
+        _t(
+            "close",
+            pgettext_lazy("request action", "销号"),
+            {S.RESPONDED},
+            S.CLOSED,
+            {SUPERVISOR},
+            _rated_acceptable,
+        ),
+        _t("reopen", pgettext_lazy("request action", "重新办理"), {S.RESPONDED}, S.REOPENED, {SUPERVISOR}),
+        _t(
+            "auto_close",
+            pgettext_lazy("request action", "自动办结"),
+            {S.RESPONDED},
+            S.CLOSED,
+            {SYSTEM},
+            _rating_window_passed,
+        ),
     ]
 }
 

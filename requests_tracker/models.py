@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Assignment, Cadre, Unit
 from enterprises.models import Enterprise, Town
@@ -118,10 +119,10 @@ class Request(models.Model):
         ASSIGNED = "assigned", _("已交办")
         IN_PROGRESS = "in_progress", _("办理中")
         ESCALATED = "escalated", _("已上报")
-        REOPENED = "reopened", _("重新办理")
+        REOPENED = "reopened", pgettext_lazy("request status", "重新办理")
         RESPONDED = "responded", _("已答复")
         CLOSED = "closed", _("已办结")
-        REJECTED = "rejected", _("不予受理")
+        REJECTED = "rejected", pgettext_lazy("request status", "不予受理")
 
     class Source(models.TextChoices):
         VISIT = "visit", _("走访收集")
@@ -633,16 +634,16 @@ class RequestEvent(models.Model):
     """One step in a request's history (流转记录): append-only, written with the change it records."""
 
     class Action(models.TextChoices):
-        SUBMIT = "submit", _("提交诉求")
+        SUBMIT = "submit", pgettext_lazy("request event", "提交诉求")
         ASSIGN = "assign", _("交办")
         REJECT = "reject", _("不予受理")
         SIGN = "sign", _("签收")
-        CONTACT = "contact", _("联系企业")
+        CONTACT = "contact", pgettext_lazy("request event", "联系企业")
         NOTE = "note", _("办理进展")
         ASSIST = "assist", _("协办反馈")
         RETURN = "return", _("退回")
         EXTEND_ASK = "extend_ask", _("申请延期")
-        EXTEND_OK = "extend_ok", _("同意延期")
+        EXTEND_OK = "extend_ok", pgettext_lazy("request event", "同意延期")
         EXTEND_NO = "extend_no", _("不同意延期")
         RESPOND = "respond", _("答复企业")
         RATE = "rate", _("企业评价")

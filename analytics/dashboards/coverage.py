@@ -182,7 +182,7 @@ def rate_chart(names: list[str], rates: list, *, highlight: set[int] = frozenset
                 marker={"color": [RED if i in highlight else BLUE for i in range(len(names))]},
                 text=[f"{r:.2f}%" if r is not None else "—" for r in rates],
                 textposition="auto",
-                hovertemplate="%{y}：%{x:.2f}%<extra></extra>",
+                hovertemplate=_("%{y}：%{x:.2f}%<extra></extra>"),
             )
         ],
         layout={

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from django.db.models import Min
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from analytics import metrics, windows
 from analytics.dashboards.charts import payload
@@ -186,7 +187,10 @@ def year_label(period: Period, first: dt.date | None = None) -> str:
         notes.append(_("%(m)s月%(d)s日起") % {"m": start.month, "d": start.day})
     if period.end != dt.date(period.end.year, 12, 31):
         notes.append(_("截至%(m)s月%(d)s日") % {"m": period.end.month, "d": period.end.day})
-    return f"{label}（{'，'.join(notes)}）" if notes else label
+    if not notes:
+        return label
+    # Translators: a year with a note on the part of it the data cover, e.g. 2026年（截至11月21日）.
+    return _("%(year)s（%(notes)s）") % {"year": label, "notes": _("，").join(notes)}
 
 
 def _pct(value: Decimal | None) -> str:
@@ -314,7 +318,7 @@ def _shift_sentence(page: IssuePage) -> str | None:
         "dir": _("降至") if after < before else _("升至"),
         "y1": year_label(p1, page.first),
         "b": _pct(after),
-        "word": _("下降") if after < before else _("上升"),
+        "word": pgettext("share change", "下降") if after < before else pgettext("share change", "上升"),
         "pp": f"{size:.2f}",
     }
 
@@ -518,7 +522,7 @@ def _share_chart(page: IssuePage) -> dict:
                 name=year_label(p, page.first),
                 orientation="h",
                 marker={"color": PALETTE[i % len(PALETTE)]},
-                hovertemplate="%{y}：%{x:.2f}%<extra></extra>",
+                hovertemplate=_("%{y}：%{x:.2f}%<extra></extra>"),
             )
             for i, (p, c) in enumerate(page.years)
         ],
