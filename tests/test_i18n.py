@@ -34,6 +34,7 @@ from requests_tracker.models import (
     RequestEvent,
 )
 from requests_tracker.services import request_assign
+from tests.analytics.test_reports import LAST_MONTH, history  # noqa: F401 - history is a fixture
 from visits.models import Visit, VisitRevision
 
 LOCALE = Path(settings.BASE_DIR) / "qiqing" / "locale" / "en" / "LC_MESSAGES"
@@ -467,50 +468,20 @@ def test_an_english_admin_gets_the_ledger_report_in_english(
     assert not chinese_left(html, headers | cells), chinese_left(html, headers | cells)
 
 
-@pytest.fixture
-def activity(world):
-    """Last month's visits, a closed and an overdue request, a town ranking: dashboards with data."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from analytics import services
-    from analytics.periods import Period
-    from tests import factories as f
-
-    today = timezone.localdate()
-    last_month = Period.containing("month", today.replace(day=1) - dt.timedelta(days=1))
-    day = last_month.start + dt.timedelta(days=3)
-    f.VisitFactory(enterprise=world.ent_a2, cadre=world.cadre, date=day, orders="ample", headcount=120)
-    f.VisitFactory(enterprise=world.ent_b1, cadre=world.other_cadre, date=day)
-    at = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
-    f.RequestFactory(
-        enterprise=world.ent_a2, lead_unit=world.unit_hr, status="closed", submitted_at=at, assigned_at=at,
-        response_due=day + dt.timedelta(days=5), responded_at=at + dt.timedelta(days=2), satisfaction="satisfied",
-        rated_at=at + dt.timedelta(days=3), closed_at=at + dt.timedelta(days=3),
-    )  # fmt: skip
-    f.RequestFactory(
-        enterprise=world.ent_b1, lead_unit=world.unit_edu, status="in_progress", submitted_at=at,
-        assigned_at=at, response_due=day + dt.timedelta(days=2), is_overdue=True,
-        category=f.CategoryFactory(name="子女就学"),
-    )  # fmt: skip
-    week = last_month.end - dt.timedelta(days=last_month.end.weekday())
-    if week + dt.timedelta(days=6) > last_month.end:
-        week -= dt.timedelta(days=7)
-    services.ranking_compute(week_start=week)
-    world.last_month = last_month
-    return world
-
-
 @pytest.mark.django_db
+@pytest.mark.usefixtures("history")
 def test_dashboards_with_data_and_the_monthly_report_are_english(
-    english, activity, django_capture_on_commit_callbacks
+    english, world, django_capture_on_commit_callbacks
 ):
+    """Last month's activity (visits, a closed and an overdue request, a town ranking) on the
+    dashboards, in the charts' data and in the monthly report workbook."""
     from openpyxl import load_workbook
 
     from qiqing.models import BackgroundJob
 
-    client = english(activity.users["supervisor"])
+    Visit.objects.filter(enterprise=world.ent_a2).update(orders="ample", headcount=120)
+    Request.objects.filter(status="in_progress").update(is_overdue=True)
+    client = english(world.users["supervisor"])
     failures = []
     for name, params in (
         ("analytics:coverage", {"period": "month"}),
@@ -528,7 +499,7 @@ def test_dashboards_with_data_and_the_monthly_report_are_english(
     assert not failures, "\n".join(failures)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("analytics:reports"), {"month": f"{activity.last_month.start:%Y-%m}"})
+        response = client.post(reverse("analytics:reports"), {"month": f"{LAST_MONTH.start:%Y-%m}"})
     job = BackgroundJob.objects.get()
     assert job.title.startswith("Monthly report ") and job.params["language"] == "en"
     page = client.get(response.url).content.decode()
