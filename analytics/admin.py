@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from analytics.models import (
     ProblemCluster,
@@ -37,7 +39,7 @@ class RankingIndicatorAdmin(admin.ModelAdmin):
     list_editable = ["weight", "active", "order"]
     list_display_links = ["label"]
 
-    @admin.display(description="指标名称")
+    @admin.display(description=gettext_lazy("指标名称"))
     def label(self, obj):
         return obj.label
 
@@ -46,7 +48,7 @@ class RankingIndicatorAdmin(admin.ModelAdmin):
             from django import forms
 
             return forms.ChoiceField(
-                label="指标", choices=[(code, f"{i.label}（{code}）") for code, i in INDICATORS.items()]
+                label=_("指标"), choices=[(code, f"{i.label}（{code}）") for code, i in INDICATORS.items()]
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 

@@ -4,6 +4,9 @@ page polls, moved through pending → running → done / failed by ``run``.
 Who may see a job: its creator, and staff whose scope covers the job's scope (``params["town"]``:
 a town's code, or absent for the whole county) — a county report is for county-wide staff, a
 town's report also for that town's supervisors. Anyone else gets a 404.
+
+A job runs in the language of the page that started it (``params["language"]``), like its title:
+an English reader gets an English report.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import logging
 import traceback
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qiqing.access import access_for
 from qiqing.models import BackgroundJob
@@ -52,7 +56,8 @@ def run(job_id: int, work: Callable[[BackgroundJob], dict]) -> None:
         status=BackgroundJob.Status.RUNNING, started_at=timezone.now()
     )
     try:
-        result = work(job)
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            result = work(job)
     except Exception as exc:
         logger.exception("background job %s (%s) failed", job.pk, job.kind)
         BackgroundJob.objects.filter(pk=job.pk).update(

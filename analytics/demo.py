@@ -29,6 +29,7 @@ from analytics.periods import spring_festival
 from cadres.models import Assignment, Cadre, Level, StaffRole, Unit
 from enterprises.models import Enterprise, EnterpriseContact, Tag, Town
 from enterprises.validators import org_code_check_char, uscc_check_char
+from qiqing.i18n import stored
 from requests_tracker.categories import DEFAULT_CATEGORIES
 from requests_tracker.models import Category, Request, RequestAssist, RequestEvent
 from requests_tracker.workdays import add_workdays, is_workday
@@ -955,7 +956,13 @@ class DemoCounty:
             request.last_rating, request.last_rated_at = satisfaction, rated_at
             if satisfaction != "unsatisfied":
                 request.satisfaction, request.rated_at, request.rating_due = satisfaction, rated_at, None
-                event(A.RATE, rated_at, S.RESPONDED, S.RESPONDED, Request.Satisfaction(satisfaction).label)
+                event(
+                    A.RATE,
+                    rated_at,
+                    S.RESPONDED,
+                    S.RESPONDED,
+                    stored(Request.Satisfaction(satisfaction).label),
+                )
                 closed_at = _at(_next_working(rated_at.astimezone(TZ).date(), rng.choice([0, 0, 1])), rng)
                 closed_at = max(closed_at, rated_at + dt.timedelta(minutes=10))
                 if closed_at > now:

@@ -1,7 +1,12 @@
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from analytics import metrics, windows
 from analytics.models import ProblemCluster, ProblemClusterMember, Snapshot
@@ -18,16 +23,16 @@ class CadreRecordFilter(django_filters.FilterSet):
     """Filters of the cadre records list (干部履职); ``period`` picks the figures' period only."""
 
     period = django_filters.ChoiceFilter(
-        label="统计周期", choices=[(k, v) for k, v in RECORD_PERIODS], empty_label=None, method="keep"
+        label=_("统计周期"), choices=[(k, v) for k, v in RECORD_PERIODS], empty_label=None, method="keep"
     )
-    q = django_filters.CharFilter(label="姓名/编号", method="search")
-    unit = django_filters.ModelChoiceFilter(label="单位", queryset=Unit.objects.all())
+    q = django_filters.CharFilter(label=_("姓名/编号"), method="search")
+    unit = django_filters.ModelChoiceFilter(label=_("单位"), queryset=Unit.objects.all())
     town = django_filters.ModelChoiceFilter(
-        label="镇街", field_name="unit__town", queryset=Town.objects.all()
+        label=_("镇街"), field_name="unit__town", queryset=Town.objects.all()
     )
-    level = django_filters.ChoiceFilter(label="层级", choices=Level.choices)
+    level = django_filters.ChoiceFilter(label=_("层级"), choices=Level.choices)
     no_visit = django_filters.BooleanFilter(
-        label="本季度未走访", method="filter_no_visit", widget=forms.CheckboxInput
+        label=_("本季度未走访"), method="filter_no_visit", widget=forms.CheckboxInput
     )
 
     class Meta:
@@ -62,16 +67,24 @@ class DashboardForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         today = timezone.localdate()
         if not start:
-            self.add_error("start", "选择“自定义”时请填写开始日期。")
+            self.add_error("start", _("选择“自定义”时请填写开始日期。"))
         if not end:
-            self.add_error("end", "选择“自定义”时请填写截止日期。")
+            self.add_error("end", _("选择“自定义”时请填写截止日期。"))
         if start and end:
             if start > end:
-                self.add_error("end", f"截止日期 {end:%Y-%m-%d} 早于开始日期 {start:%Y-%m-%d}。")
+                self.add_error(
+                    "end",
+                    _("截止日期 %(end)s 早于开始日期 %(start)s。")
+                    % {"end": f"{end:%Y-%m-%d}", "start": f"{start:%Y-%m-%d}"},
+                )
             elif end > today:
-                self.add_error("end", f"截止日期不能晚于今天（{today:%Y-%m-%d}）。")
+                self.add_error(
+                    "end", _("截止日期不能晚于今天（%(today)s）。") % {"today": f"{today:%Y-%m-%d}"}
+                )
             elif (end - start).days + 1 > windows.MAX_CUSTOM_DAYS:
-                self.add_error("start", f"自定义区间最长 {windows.MAX_CUSTOM_DAYS} 天，请缩短。")
+                self.add_error(
+                    "start", _("自定义区间最长 %(days)s 天，请缩短。") % {"days": windows.MAX_CUSTOM_DAYS}
+                )
         return data
 
 
@@ -115,11 +128,11 @@ def industry_choices():
 class ScopeFilterSet(StyledFilterSet):
     """Town / industry / scale / tag on an Enterprise queryset; the towns offered are the user's."""
 
-    town = django_filters.ModelChoiceFilter(label="镇街", queryset=Town.objects.all(), empty_label=ALL)
-    industry = django_filters.ChoiceFilter(label="行业", choices=industry_choices, empty_label=ALL)
-    scale = django_filters.ChoiceFilter(label="规模", choices=Enterprise.Scale.choices, empty_label=ALL)
+    town = django_filters.ModelChoiceFilter(label=_("镇街"), queryset=Town.objects.all(), empty_label=ALL)
+    industry = django_filters.ChoiceFilter(label=_("行业"), choices=industry_choices, empty_label=ALL)
+    scale = django_filters.ChoiceFilter(label=_("规模"), choices=Enterprise.Scale.choices, empty_label=ALL)
     tag = django_filters.ModelChoiceFilter(
-        label="企业标签", queryset=Tag.objects.all(), empty_label=ALL, method="by_tag"
+        label=_("企业标签"), queryset=Tag.objects.all(), empty_label=ALL, method="by_tag"
     )
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
@@ -148,12 +161,12 @@ class CoverageFilter(ScopeFilterSet):
     """走访覆盖 filters: the period, then who and which enterprises."""
 
     period = django_filters.ChoiceFilter(
-        label="统计周期", choices=windows.PERIOD_CHOICES, empty_label=None, method="keep"
+        label=_("统计周期"), choices=windows.PERIOD_CHOICES, empty_label=None, method="keep"
     )
-    start = _date_filter("开始日期")
-    end = _date_filter("截止日期")
+    start = _date_filter(_("开始日期"))
+    end = _date_filter(_("截止日期"))
     unit = django_filters.ModelChoiceFilter(
-        label="单位", queryset=Unit.objects.filter(active=True), empty_label=ALL, method="keep"
+        label=_("单位"), queryset=Unit.objects.filter(active=True), empty_label=ALL, method="keep"
     )
 
     class Meta:
@@ -175,12 +188,12 @@ class IssueFilter(ScopeFilterSet):
     """问题分布 filters: where, and which category the Spring Festival chart follows."""
 
     category = django_filters.ModelChoiceFilter(
-        label="春节对齐类别", queryset=Category.objects.all(), empty_label=None, method="keep"
+        label=_("春节对齐类别"), queryset=Category.objects.all(), empty_label=None, method="keep"
     )
     years = django_filters.ChoiceFilter(
-        label="年数",
-        choices=[(str(n), f"近{n}年") for n in (2, 3, 5)],
-        empty_label="全部",
+        label=_("年数"),
+        choices=[(str(n), format_lazy(_("近{n}年"), n=n)) for n in (2, 3, 5)],
+        empty_label=_("全部"),
         method="keep",
     )
 
@@ -190,10 +203,10 @@ class IssueFilter(ScopeFilterSet):
 
 
 NOTICE_LEVELS = [
-    ("none", "未督办"),
-    (SupervisionNotice.Level.REMINDER, "催办"),
-    (SupervisionNotice.Level.YELLOW, "黄牌"),
-    (SupervisionNotice.Level.RED, "红牌"),
+    ("none", _("未督办")),
+    (SupervisionNotice.Level.REMINDER, _("催办")),
+    (SupervisionNotice.Level.YELLOW, _("黄牌")),
+    (SupervisionNotice.Level.RED, _("红牌")),
 ]
 
 
@@ -201,16 +214,16 @@ class OverdueFilter(StyledFilterSet):
     """超期督办 filters: the lead unit, the highest notice issued for the current deadline, town."""
 
     unit = django_filters.ModelChoiceFilter(
-        label="牵头单位", field_name="lead_unit", queryset=Unit.objects.all(), empty_label=ALL
+        label=_("牵头单位"), field_name="lead_unit", queryset=Unit.objects.all(), empty_label=ALL
     )
     level = django_filters.ChoiceFilter(
-        label="督办等级", choices=NOTICE_LEVELS, empty_label=ALL, method="by_level"
+        label=_("督办等级"), choices=NOTICE_LEVELS, empty_label=ALL, method="by_level"
     )
     town = django_filters.ModelChoiceFilter(
-        label="属地", field_name="enterprise__town", queryset=Town.objects.all(), empty_label=ALL
+        label=_("属地"), field_name="enterprise__town", queryset=Town.objects.all(), empty_label=ALL
     )
     category = django_filters.ModelChoiceFilter(
-        label="类别", queryset=Category.objects.all(), empty_label=ALL
+        label=_("类别"), queryset=Category.objects.all(), empty_label=ALL
     )
 
     class Meta:
@@ -233,12 +246,12 @@ class ProblemFilter(StyledFilterSet):
     """共性问题 filters: category, a town the problem reaches, a keyword."""
 
     category = django_filters.ModelChoiceFilter(
-        label="类别", queryset=Category.objects.all(), empty_label=ALL
+        label=_("类别"), queryset=Category.objects.all(), empty_label=ALL
     )
     town = django_filters.ModelChoiceFilter(
-        label="涉及镇街", queryset=Town.objects.all(), empty_label=ALL, method="by_town"
+        label=_("涉及镇街"), queryset=Town.objects.all(), empty_label=ALL, method="by_town"
     )
-    q = django_filters.CharFilter(label="关键词", method="search")
+    q = django_filters.CharFilter(label=_("关键词"), method="search")
 
     class Meta:
         model = ProblemCluster
@@ -265,9 +278,9 @@ class ProblemFilter(StyledFilterSet):
 class ReportForm(forms.Form):
     """月报: which month and, for county-wide staff, the county or one town."""
 
-    month = forms.ChoiceField(label="月份")
+    month = forms.ChoiceField(label=_("月份"))
     town = forms.ModelChoiceField(
-        label="范围", queryset=Town.objects.none(), required=False, empty_label="全县"
+        label=_("范围"), queryset=Town.objects.none(), required=False, empty_label=_("全县")
     )
 
     def __init__(self, *args, user, today, **kwargs):
@@ -276,7 +289,9 @@ class ReportForm(forms.Form):
         first = today.replace(day=1)
         for back in range(24):
             index = first.year * 12 + first.month - 1 - back
-            months.append((f"{index // 12}-{index % 12 + 1:02d}", f"{index // 12}年{index % 12 + 1}月"))
+            year, month = index // 12, index % 12 + 1
+            # 2026年3月 in Chinese, "March 2026" in English.
+            months.append((f"{year}-{month:02d}", date_format(dt.date(year, month, 1), "YEAR_MONTH_FORMAT")))
         self.fields["month"].choices = months
         self.fields["month"].initial = months[1][0]  # last month: the usual report
         access = access_for(user)
@@ -288,7 +303,5 @@ class ReportForm(forms.Form):
             self.fields["town"].empty_label = None
 
     def clean_month(self):
-        import datetime as dt
-
         value = self.cleaned_data["month"]
         return dt.date.fromisoformat(f"{value}-01")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from analytics import services, snapshots
 from qiqing.jobs import job_run
+from requests_tracker.workdays import WEEKDAY_LABELS
 
 
 @dataclass(frozen=True)
@@ -50,22 +51,23 @@ JOB_INFO = {
     "drain_outbox": JobInfo(gettext_lazy("邮件补发"), gettext_lazy("发送尚未发出的通知邮件。")),
 }
 
+# Crontab day-of-week → Monday-first index into the weekday names (周一 … 周日).
 WEEKDAYS = {
-    "0": "日",
-    "7": "日",
-    "sun": "日",
-    "1": "一",
-    "mon": "一",
-    "2": "二",
-    "tue": "二",
-    "3": "三",
-    "wed": "三",
-    "4": "四",
-    "thu": "四",
-    "5": "五",
-    "fri": "五",
-    "6": "六",
-    "sat": "六",
+    "0": 6,
+    "7": 6,
+    "sun": 6,
+    "1": 0,
+    "mon": 0,
+    "2": 1,
+    "tue": 1,
+    "3": 2,
+    "wed": 2,
+    "4": 3,
+    "thu": 3,
+    "5": 4,
+    "fri": 4,
+    "6": 5,
+    "sat": 5,
 }
 
 
@@ -79,7 +81,7 @@ def _every(seconds: float) -> str:
 
 
 def describe_schedule(value) -> str:
-    """A beat schedule in Chinese: "每天 00:30", "每周一 07:00", "每 15 分钟" (Beijing time)."""
+    """A beat schedule in words: "每天 00:30", "每周一 07:00", "每 15 分钟" (Beijing time)."""
     if isinstance(value, timedelta | int | float):
         return _every(value.total_seconds() if isinstance(value, timedelta) else value)
     if isinstance(value, crontab):
@@ -97,7 +99,8 @@ def describe_schedule(value) -> str:
                 if dow == "*":
                     return _("每天 %(clock)s") % {"clock": clock}
                 if dow.lower() in WEEKDAYS:
-                    return _("每周%(day)s %(clock)s") % {"day": WEEKDAYS[dow.lower()], "clock": clock}
+                    weekday = WEEKDAY_LABELS[WEEKDAYS[dow.lower()]]
+                    return _("每%(weekday)s %(clock)s") % {"weekday": weekday, "clock": clock}
         return _("定时（分 %(minute)s，时 %(hour)s，周 %(dow)s，日 %(dom)s，月 %(moy)s）") % {
             "minute": minute,
             "hour": hour,

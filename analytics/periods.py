@@ -15,10 +15,17 @@ from dataclasses import dataclass
 import lunardate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 DAY, WEEK, MONTH, QUARTER, YEAR = "day", "week", "month", "quarter", "year"
 KINDS = (DAY, WEEK, MONTH, QUARTER, YEAR)
-KIND_LABELS = {DAY: "日", WEEK: "周", MONTH: "月", QUARTER: "季度", YEAR: "年"}
+KIND_LABELS = {
+    DAY: gettext_lazy("日"),
+    WEEK: gettext_lazy("周"),
+    MONTH: gettext_lazy("月"),
+    QUARTER: gettext_lazy("季度"),
+    YEAR: gettext_lazy("年"),
+}
 
 
 def local_midnight(day: dt.date) -> dt.datetime:

@@ -33,6 +33,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from analytics import metrics
 from analytics.periods import Period
@@ -47,7 +48,20 @@ class Indicator:
     label: object  # lazy translation
     higher_is_better: bool
     values: Callable[[Period, dict[str, metrics.Metrics]], Values]
-    unit: str = "%"
+    unit: str = "%"  # also the key of UNIT_LABELS
+
+    @property
+    def unit_label(self):
+        return UNIT_LABELS.get(self.unit, self.unit)
+
+
+# How an indicator's unit reads in a column heading (per enterprise / cases / notices).
+UNIT_LABELS = {
+    "%": "%",
+    "次": pgettext_lazy("unit", "次"),
+    "件": pgettext_lazy("unit", "件"),
+    "张": pgettext_lazy("unit", "张"),
+}
 
 
 def _ratio(numerator: str, denominator: str, percent: bool = True):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from analytics import metrics, windows
 from analytics.dashboards import coverage, rankings
@@ -25,18 +26,18 @@ from qiqing.xlsx import Sheet, write_workbook
 
 HEADLINE = [
     # key, label, kind
-    ("enterprises_active", "在册企业", "int"),
-    ("enterprises_visited", "已走访企业", "int"),
-    ("coverage_rate", "走访覆盖率", "pct"),
-    ("visits", "走访次数", "int"),
-    ("requests", "收集诉求", "int"),
-    ("closed", "已办结", "int"),
-    ("closure_rate", "办结率", "pct"),
-    ("closed_on_time", "按期办结", "int"),
-    ("on_time_rate", "按期办结率", "pct"),
-    ("feedback_rate", "反馈率", "pct"),
-    ("satisfaction_rate", "满意率", "pct"),
-    ("overdue", "月末超期件", "int"),
+    ("enterprises_active", gettext_lazy("在册企业"), "int"),
+    ("enterprises_visited", gettext_lazy("已走访企业"), "int"),
+    ("coverage_rate", gettext_lazy("走访覆盖率"), "pct"),
+    ("visits", gettext_lazy("走访次数"), "int"),
+    ("requests", gettext_lazy("收集诉求"), "int"),
+    ("closed", gettext_lazy("已办结"), "int"),
+    ("closure_rate", gettext_lazy("办结率"), "pct"),
+    ("closed_on_time", gettext_lazy("按期办结"), "int"),
+    ("on_time_rate", gettext_lazy("按期办结率"), "pct"),
+    ("feedback_rate", gettext_lazy("反馈率"), "pct"),
+    ("satisfaction_rate", gettext_lazy("满意率"), "pct"),
+    ("overdue", gettext_lazy("月末超期件"), "int"),
 ]
 
 

@@ -13,6 +13,7 @@ from analytics import metrics
 from analytics.models import TownRanking
 from analytics.periods import MONTH, QUARTER, YEAR, Period, to_date
 from cadres.models import Cadre
+from qiqing.i18n import join
 from qiqing.models import JobRun
 from visits import rhythm
 from visits.models import Visit
@@ -94,7 +95,7 @@ TRIGGER_LABELS = {"beat": _("定时"), "command": _("命令"), "manual": _("手�
 
 def _count_text(value) -> str:
     if isinstance(value, list | tuple):
-        return "、".join(str(v) for v in value) or "—"
+        return join(value) or "—"
     return str(value)
 
 

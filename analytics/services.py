@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from analytics import clustering
 from analytics.models import (
@@ -26,6 +28,7 @@ from analytics.ranking import DEFAULT_WEIGHTS, INDICATORS, ranking_window, score
 from cadres.models import Assignment
 from enterprises.models import Town
 from qiqing.broker import publish_job_on_commit
+from qiqing.i18n import stored
 from qiqing.models import BackgroundJob, Notification
 from requests_tracker.models import Request
 from visits import rhythm
@@ -44,7 +47,7 @@ def ranking_weights() -> list[tuple[str, object]]:
         if row.code in INDICATORS
     ]
     if not weights:
-        raise ValidationError("擂台比武没有启用且权重大于 0 的指标：请在系统管理中设置指标权重。")
+        raise ValidationError(_("擂台比武没有启用且权重大于 0 的指标：请在系统管理中设置指标权重。"))
     return weights
 
 
@@ -66,11 +69,13 @@ def ranking_compute(*, week_start: dt.date, today: dt.date | None = None) -> Tow
     """Score and rank every town for the week starting ``week_start`` (a Monday); a re-run for
     the same week replaces that week's table."""
     if week_start.weekday() != 0:
-        raise ValidationError({"week_start": f"{week_start} 不是周一：排名按周一至周日计算。"})
+        raise ValidationError(
+            {"week_start": _("%(day)s 不是周一：排名按周一至周日计算。") % {"day": week_start}}
+        )
     weights = ranking_weights()
     window = ranking_window(week_start)
     rows = score_towns(window, weights, today=today)
-    ranking, _ = TownRanking.objects.select_for_update().get_or_create(
+    ranking, _created = TownRanking.objects.select_for_update().get_or_create(
         week_start=week_start, defaults={"period_start": window.start, "period_end": window.end}
     )
     ranking.period_start, ranking.period_end = window.start, window.end
@@ -107,7 +112,7 @@ def _write_entry(ranking: TownRanking, town_id: int, row, previous_rank: int | N
 
 
 def _week_key(today: dt.date) -> str:
-    year, week, _ = today.isocalendar()
+    year, week, _weekday = today.isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -168,7 +173,7 @@ def remind_unvisited(*, today: dt.date | None = None) -> dict:
                 recipient_id=user_id,
                 kind="visit_due",
                 title=f"{period_name}还有 {len(enterprises)} 家联系企业待走访",
-                body=f"按照{rhythm.LABELS[rhythm.current_rhythm()]}走访一次的要求，以下企业{period_name}尚未走访：\n"
+                body=f"按照{stored(rhythm.LABELS[rhythm.current_rhythm()])}走访一次的要求，以下企业{period_name}尚未走访：\n"
                 + "\n".join(lines),
                 url=url,
                 dedupe_key=key,
@@ -257,12 +262,17 @@ def monthly_report_request(*, actor, month: dt.date, town: Town | None) -> Backg
     caller has checked the scope. The task starts once this transaction commits."""
     from analytics import background, tasks
 
-    scope = town.name if town else "全县"
+    scope = town.name if town else _("全县")
     job = BackgroundJob(
         kind=background.MONTHLY_REPORT,
-        title=f"月报 {month.year}年{month.month}月 {scope}",
+        title=_("月报 %(month)s %(scope)s")
+        % {"month": date_format(month, "YEAR_MONTH_FORMAT"), "scope": scope},
         created_by=actor,
-        params={"month": f"{month:%Y-%m}", **({"town": town.code} if town else {})},
+        params={
+            "month": f"{month:%Y-%m}",
+            **({"town": town.code} if town else {}),
+            "language": translation.get_language(),
+        },
         total=5,
     )
     job.full_clean()
@@ -276,7 +286,12 @@ def problem_clusters_request(*, actor) -> BackgroundJob:
     """Queue a recomputation of the common problems now (the nightly job, on demand)."""
     from analytics import background, tasks
 
-    job = BackgroundJob(kind=background.CLUSTER_PROBLEMS, title="共性问题重新计算", created_by=actor)
+    job = BackgroundJob(
+        kind=background.CLUSTER_PROBLEMS,
+        title=_("共性问题重新计算"),
+        created_by=actor,
+        params={"language": translation.get_language()},
+    )
     job.full_clean()
     job.save()
     publish_job_on_commit(job, tasks.cluster_problems_job)

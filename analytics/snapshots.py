@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics import metrics
 from analytics.models import Snapshot
@@ -169,7 +170,10 @@ def compute_snapshots(
     last = min(last or yesterday, yesterday)
     first = first or last
     if first > last:
-        raise ValueError(f"开始日期 {first} 晚于截止日期 {last}（快照只算到昨天为止的完整日）。")
+        raise ValueError(
+            _("开始日期 %(first)s 晚于截止日期 %(last)s（快照只算到昨天为止的完整日）。")
+            % {"first": first, "last": last}
+        )
     stamp = timezone.now()
     # Code lookups are loaded once for the whole run, not once per period.
     key_maps = {kind: metrics.KeyMap(kind) for kind in metrics.SCOPE_KINDS}

@@ -11,6 +11,7 @@ import datetime as dt
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
 
 from analytics import background, jobs, reports
 
@@ -55,7 +56,9 @@ def cluster_problems_job(job_id: int) -> None:
 
     def work(job):
         def progress(done, total):
-            job.report_progress(done, total, f"已完成 {done}/{total} 个问题类别")
+            job.report_progress(
+                done, total, _("已完成 %(done)s/%(total)s 个问题类别") % {"done": done, "total": total}
+            )
 
         return jobs.run_cluster_problems(trigger="manual", progress=progress)
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CadresConfig(AppConfig):
     name = "cadres"
-    verbose_name = "干部与联系关系"
+    verbose_name = _("干部与联系关系")

@@ -8,13 +8,13 @@ from qiqing.filters import ALL, yes_no_filter
 
 
 class CadreFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="姓名/编号", method="search")
-    unit = django_filters.ModelChoiceFilter(empty_label=ALL, label="单位", queryset=Unit.objects.all())
+    q = django_filters.CharFilter(label=_("姓名/编号"), method="search")
+    unit = django_filters.ModelChoiceFilter(empty_label=ALL, label=_("单位"), queryset=Unit.objects.all())
     town = django_filters.ModelChoiceFilter(
-        empty_label=ALL, label="镇街", field_name="unit__town", queryset=Town.objects.all()
+        empty_label=ALL, label=_("镇街"), field_name="unit__town", queryset=Town.objects.all()
     )
-    level = django_filters.ChoiceFilter(empty_label=ALL, label="层级", choices=Level.choices)
-    active = yes_no_filter("在岗")
+    level = django_filters.ChoiceFilter(empty_label=ALL, label=_("层级"), choices=Level.choices)
+    active = yes_no_filter(_("在岗"))
 
     class Meta:
         model = Cadre
@@ -29,10 +29,10 @@ class AttentionFilter(django_filters.FilterSet):
     """Filters for the needs-attention lists (cadres under 2, enterprises with no liaison)."""
 
     town = django_filters.ModelChoiceFilter(
-        empty_label=ALL, label="镇街", queryset=Town.objects.all(), method="filter_town"
+        empty_label=ALL, label=_("镇街"), queryset=Town.objects.all(), method="filter_town"
     )
     unit = django_filters.ModelChoiceFilter(
-        empty_label=ALL, label="单位", queryset=Unit.objects.all(), method="filter_unit"
+        empty_label=ALL, label=_("单位"), queryset=Unit.objects.all(), method="filter_unit"
     )
 
     class Meta:
@@ -53,10 +53,10 @@ class UnassignedEnterpriseFilter(django_filters.FilterSet):
     """
 
     town = django_filters.ModelChoiceFilter(
-        empty_label=_("全部"), label="镇街", queryset=Town.objects.all(), field_name="town"
+        empty_label=_("全部"), label=_("镇街"), queryset=Town.objects.all(), field_name="town"
     )
     unit = django_filters.ModelChoiceFilter(
-        empty_label=_("全部"), label="单位", queryset=Unit.objects.all(), method="filter_unit"
+        empty_label=_("全部"), label=_("单位"), queryset=Unit.objects.all(), method="filter_unit"
     )
 
     class Meta:

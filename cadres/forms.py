@@ -101,7 +101,10 @@ class LedgerUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(kind.name, f"{kind.title}（{kind.name}）") for kind in kinds()]
+        self.fields["kind"].choices = [
+            (kind.name, _("%(title)s（%(name)s）") % {"title": kind.title, "name": kind.name})
+            for kind in kinds()
+        ]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -6,6 +6,8 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cadres.models import Assignment, AssignmentChange, Cadre, Level, Unit
 from enterprises.ledger import USCC_COLUMN, town_lookup
@@ -46,7 +48,7 @@ def lookup(cache: dict, keys, fetch) -> None:
 # --- units ----------------------------------------------------------------------------------
 class UnitsKind(LedgerKind):
     name = "units"
-    title = "单位"
+    title = pgettext_lazy("ledger", "单位")
     order = 10
     columns = (
         Column("code", "单位编码", required=True, max_length=_max_length(Unit, "code")),
@@ -56,7 +58,7 @@ class UnitsKind(LedgerKind):
         Column(
             "town_code",
             "所属镇街编码",
-            help=(
+            help=gettext_lazy(
                 "镇级部门必填：所属镇街单位的编码；镇街单位一般留空（属地编码与单位编码相同），"
                 "属地编码与单位编码不同时在此填写属地编码；县级部门留空"
             ),
@@ -65,15 +67,19 @@ class UnitsKind(LedgerKind):
             "town_name",
             "镇街名称",
             max_length=_max_length(Town, "name"),
-            help="只有镇街单位填写，如“西塘镇”；留空时取单位名称去掉“人民政府”“办事处”",
+            help=gettext_lazy("只有镇街单位填写，如“西塘镇”；留空时取单位名称去掉“人民政府”“办事处”"),
         ),
     )
     key_columns = ("code",)
     notes = (
-        "镇街单位（类型为镇街）导入时同时建立同编码的镇街（属地），企业台账的“属地编码”就填这个编码；"
-        "若属地编码与单位编码不同，在“所属镇街编码”中填写属地编码，两者在企业台账中都可以使用。",
-        "镇级部门（类型为部门、层级为镇级）须在“所属镇街编码”中填写所属镇街单位的编码，可以是本文件中的镇街。",
-        "县级部门的“所属镇街编码”“镇街名称”留空。",
+        gettext_lazy(
+            "镇街单位（类型为镇街）导入时同时建立同编码的镇街（属地），企业台账的“属地编码”就填这个编码；"
+            "若属地编码与单位编码不同，在“所属镇街编码”中填写属地编码，两者在企业台账中都可以使用。"
+        ),
+        gettext_lazy(
+            "镇级部门（类型为部门、层级为镇级）须在“所属镇街编码”中填写所属镇街单位的编码，可以是本文件中的镇街。"
+        ),
+        gettext_lazy("县级部门的“所属镇街编码”“镇街名称”留空。"),
     )
     # Towns first, so that town-level departments later in the file can point at them.
     write_phases = 2
@@ -109,31 +115,40 @@ class UnitsKind(LedgerKind):
                 continue
             if kind == Unit.Kind.TOWN:
                 if level == Level.COUNTY:
-                    ctx.error(row, "level", "镇街单位的层级应为“镇级”。")
+                    ctx.error(row, "level", _("镇街单位的层级应为“镇级”。"))
                 if code is None or row.get("name") is None:
                     continue
                 town_name = row.get("town_name") or town_name_from_unit(row.get("name"))
                 first = state["file_town_names"].setdefault(town_name, row.number)
                 if first != row.number:
-                    ctx.error(row, "town_name", f"镇街名称“{town_name}”与第 {first} 行重复。", town_name)
+                    ctx.error(
+                        row,
+                        "town_name",
+                        _("镇街名称“%(name)s”与第 %(row)s 行重复。") % {"name": town_name, "row": first},
+                        town_name,
+                    )
                     continue
                 town = self._town_for(row, town_name, ctx)
                 holder = state["town_names"].get(town_name)
                 if holder is not None and (town is None or holder != town.code):
                     ctx.error(
-                        row, "town_name", f"镇街名称“{town_name}”已被编码为 {holder} 的镇街使用。", town_name
+                        row,
+                        "town_name",
+                        _("镇街名称“%(name)s”已被编码为 %(code)s 的镇街使用。")
+                        % {"name": town_name, "code": holder},
+                        town_name,
                     )
                 state["file_towns"].update({code, town_code or code})
             elif level == Level.TOWN:
                 if not town_code:
-                    ctx.error(row, "town_code", "镇级部门须填写所属镇街编码。", "")
+                    ctx.error(row, "town_code", _("镇级部门须填写所属镇街编码。"), "")
                 elif town_code not in state["towns"]:
                     # May be a town defined further down this file: decided after the last row.
                     state["pending"].append((row.number, town_code))
             elif level == Level.COUNTY and town_code:
-                ctx.error(row, "town_code", "县级部门不属于镇街，所属镇街编码请留空。")
+                ctx.error(row, "town_code", _("县级部门不属于镇街，所属镇街编码请留空。"))
             if kind == Unit.Kind.DEPARTMENT and row.get("town_name"):
-                ctx.error(row, "town_name", "只有镇街单位填写镇街名称，部门请留空。")
+                ctx.error(row, "town_name", _("只有镇街单位填写镇街名称，部门请留空。"))
 
     def end_check(self, ctx: ImportContext) -> None:
         for number, town_code in ctx.state["pending"]:
@@ -141,7 +156,7 @@ class UnitsKind(LedgerKind):
                 ctx.error(
                     number,
                     "town_code",
-                    "找不到这个镇街编码：应为已有镇街或本文件中某个镇街单位的编码。",
+                    _("找不到这个镇街编码：应为已有镇街或本文件中某个镇街单位的编码。"),
                     town_code,
                 )
 
@@ -216,16 +231,20 @@ class UnitsKind(LedgerKind):
 # --- cadres ---------------------------------------------------------------------------------
 class CadresKind(LedgerKind):
     name = "cadres"
-    title = "干部"
+    title = pgettext_lazy("ledger", "干部")
     order = 20
     columns = (
         Column("code", "干部编号", required=True, max_length=_max_length(Cadre, "code")),
         Column("name", "姓名", required=True, max_length=_max_length(Cadre, "name")),
-        Column("unit_code", "单位编码", required=True, help="干部所在单位的编码（见单位台账）"),
+        Column("unit_code", "单位编码", required=True, help=gettext_lazy("干部所在单位的编码（见单位台账）")),
         Column("phone", "手机号码", type="phone"),
     )
     key_columns = ("code",)
-    notes = ("干部的层级（县级/镇级）取所在单位的层级；登录账号、职务与在岗状态不在台账中，导入时保持不变。",)
+    notes = (
+        gettext_lazy(
+            "干部的层级（县级/镇级）取所在单位的层级；登录账号、职务与在岗状态不在台账中，导入时保持不变。"
+        ),
+    )
 
     def begin(self, ctx: ImportContext) -> None:
         ctx.state["units"] = {
@@ -236,7 +255,7 @@ class CadresKind(LedgerKind):
         for row in rows:
             code = row.get("unit_code")
             if code is not None and code not in ctx.state["units"]:
-                ctx.error(row, "unit_code", "找不到这个单位编码：请先导入单位台账。")
+                ctx.error(row, "unit_code", _("找不到这个单位编码：请先导入单位台账。"))
 
     def write(self, rows: list[Row], ctx: ImportContext, phase: int) -> None:
         units = ctx.state["units"]
@@ -289,19 +308,24 @@ def enterprises_by_uscc(codes):
 
 class AssignmentsKind(LedgerKind):
     name = "assignments"
-    title = "联系关系"
+    title = pgettext_lazy("ledger", "联系关系")
     order = 40
     columns = (
         Column("cadre_code", "干部编号", required=True),
         USCC_COLUMN,
         Column("start", "开始日期", type="date", required=True),
-        Column("end", "结束日期", type="date", help="联系关系的最后一天；仍在联系的留空"),
+        Column("end", "结束日期", type="date", help=gettext_lazy("联系关系的最后一天；仍在联系的留空")),
     )
     key_columns = ("cadre_code", "uscc", "start")
-    notes = (
-        "按“干部编号 + 统一社会信用代码 + 开始日期”识别同一条联系关系；再次导入时可补填结束日期。",
-        f"每名在岗干部未结束的联系企业不能超过 {settings.QIQING_MAX_ASSIGNMENTS} 家（系统中已有的加上本文件的）。",
-    )
+
+    @property
+    def notes(self):
+        return (
+            _("按“干部编号 + 统一社会信用代码 + 开始日期”识别同一条联系关系；再次导入时可补填结束日期。"),
+            _("每名在岗干部未结束的联系企业不能超过 %(limit)s 家（系统中已有的加上本文件的）。")
+            % {"limit": settings.QIQING_MAX_ASSIGNMENTS},
+        )
+
     # Pairs that end first, then new pairs: a file may end an old pair and restart it.
     write_phases = 2
 
@@ -326,11 +350,11 @@ class AssignmentsKind(LedgerKind):
             enterprise = state["enterprises"].get(row.get("uscc"))
             start, end = row.get("start"), row.get("end")
             if row.get("cadre_code") is not None and cadre is None:
-                ctx.error(row, "cadre_code", "找不到这个干部编号：请先导入干部台账。")
+                ctx.error(row, "cadre_code", _("找不到这个干部编号：请先导入干部台账。"))
             if row.get("uscc") is not None and enterprise is None:
-                ctx.error(row, "uscc", "找不到这家企业：请先导入企业台账。")
+                ctx.error(row, "uscc", _("找不到这家企业：请先导入企业台账。"))
             if start and end and end < start:
-                ctx.error(row, "end", f"结束日期不能早于开始日期 {start:%Y-%m-%d}。")
+                ctx.error(row, "end", _("结束日期不能早于开始日期 %(date)s。") % {"date": start.isoformat()})
             if cadre is None or enterprise is None or start is None:
                 continue
             state["keys"].add((cadre[0], enterprise[0], start))
@@ -338,14 +362,23 @@ class AssignmentsKind(LedgerKind):
                 continue
             if not cadre[1]:
                 ctx.error(
-                    row, "end", f"干部“{cadre[2]}”已不在岗，不能有未结束的联系关系：请填写结束日期。", ""
+                    row,
+                    "end",
+                    _("干部“%(name)s”已不在岗，不能有未结束的联系关系：请填写结束日期。")
+                    % {"name": cadre[2]},
+                    "",
                 )
             if not enterprise[1]:
-                ctx.error(row, "end", "企业已不在册，不能有未结束的联系关系：请填写结束日期。", "")
+                ctx.error(row, "end", _("企业已不在册，不能有未结束的联系关系：请填写结束日期。"), "")
             pair = (cadre[0], enterprise[0])
             if pair in state["active_pairs"]:
                 other = state["active_pairs"][pair][0]
-                ctx.error(row, "end", f"同一干部与企业已有一条未结束的联系关系（第 {other} 行）。", "")
+                ctx.error(
+                    row,
+                    "end",
+                    _("同一干部与企业已有一条未结束的联系关系（第 %(row)s 行）。") % {"row": other},
+                    "",
+                )
                 continue
             state["active_pairs"][pair] = (row.number, start)
             state["active_rows"][cadre[0]].append(row.number)
@@ -372,7 +405,10 @@ class AssignmentsKind(LedgerKind):
                     ctx.error(
                         clash[0],
                         "start",
-                        f"该干部已在联系这家企业（自 {started:%Y-%m-%d} 起，尚未结束）：请在文件中为那条联系关系填写结束日期，或删除本行。",
+                        _(
+                            "该干部已在联系这家企业（自 %(date)s 起，尚未结束）：请在文件中为那条联系关系填写结束日期，或删除本行。"
+                        )
+                        % {"date": started.isoformat()},
                         clash[1].isoformat(),
                     )
         few = 0
@@ -384,14 +420,27 @@ class AssignmentsKind(LedgerKind):
                 ctx.error(
                     first_over,
                     "cadre_code",
-                    f"干部“{name}”导入后将联系 {total} 家企业（系统中保留 {kept[cadre_id]} 家，"
-                    f"本文件中未结束的 {len(numbers)} 家），超过上限 {limit} 家。",
+                    _(
+                        "干部“%(name)s”导入后将联系 %(total)s 家企业（系统中保留 %(kept)s 家，"
+                        "本文件中未结束的 %(in_file)s 家），超过上限 %(limit)s 家。"
+                    )
+                    % {
+                        "name": name,
+                        "total": total,
+                        "kept": kept[cadre_id],
+                        "in_file": len(numbers),
+                        "limit": limit,
+                    },
                     code,
                 )
             elif total < minimum:
                 few += 1
         if few:
-            ctx.warn(f"导入后有 {{n}} 名干部联系企业少于 {minimum} 家，请在“待关注”中补充。", few)
+            ctx.warn(
+                _("导入后有 {n} 名干部联系企业少于 %(minimum)s 家，请在“待关注”中补充。")
+                % {"minimum": minimum},
+                few,
+            )
 
     def end_write(self, ctx: ImportContext) -> None:
         # Pairs added by someone else between the check and the write must not slip a cadre
@@ -413,7 +462,10 @@ class AssignmentsKind(LedgerKind):
                 ctx.error(
                     0,
                     "cadre_code",
-                    f"干部“{name}”写入时已有 {row['n']} 家联系企业，超过上限 {limit} 家（导入期间有人改动了联系关系），请重新导入。",
+                    _(
+                        "干部“%(name)s”写入时已有 %(n)s 家联系企业，超过上限 %(limit)s 家（导入期间有人改动了联系关系），请重新导入。"
+                    )
+                    % {"name": name, "n": row["n"], "limit": limit},
                     code,
                 )
 
@@ -443,7 +495,7 @@ class AssignmentsKind(LedgerKind):
                 .values_list("enterprise_id", flat=True)
             )
         for row in rows:
-            cadre_id, _, cadre_name = cadres[row.get("cadre_code")]
+            cadre_id, _active, cadre_name = cadres[row.get("cadre_code")]
             enterprise_id = enterprises[row.get("uscc")][0]
             key = (cadre_id, enterprise_id, row.get("start"))
             assignment = existing.get(key)
@@ -488,7 +540,7 @@ class AssignmentsKind(LedgerKind):
                 enterprise_id=assignment.enterprise_id,
                 before=before,
                 after=self._state(assignment, *code_of[assignment.cadre_id]),
-                note="台账导入",
+                note="台账导入",  # a record: Chinese, like every stored note
             )
             for assignment, before in logs
         )

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Town
 from qiqing.access import HANDLER, SUPERVISOR, access_for
@@ -10,8 +11,8 @@ from qiqing.validators import validate_phone
 
 
 class Level(models.TextChoices):
-    COUNTY = "county", "县级"
-    TOWN = "town", "镇级"
+    COUNTY = "county", _("县级")
+    TOWN = "town", _("镇级")
 
 
 class UnitQuerySet(models.QuerySet):
@@ -29,30 +30,30 @@ class Unit(models.Model):
     """A unit (单位): a county department (机关部门) or a town/street government (镇/街道)."""
 
     class Kind(models.TextChoices):
-        DEPARTMENT = "department", "部门"
-        TOWN = "town", "镇街"
+        DEPARTMENT = "department", _("部门")
+        TOWN = "town", _("镇街")
 
-    code = models.CharField("单位编码", max_length=20, unique=True)
-    name = models.CharField("单位名称", max_length=100)
-    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
-    level = models.CharField("层级", max_length=8, choices=Level.choices)
+    code = models.CharField(_("单位编码"), max_length=20, unique=True)
+    name = models.CharField(_("单位名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    level = models.CharField(_("层级"), max_length=8, choices=Level.choices)
     town = models.ForeignKey(
         Town,
-        verbose_name="所属镇街",
+        verbose_name=_("所属镇街"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="units",
-        help_text="镇街本身及镇级部门填写所属镇街；县级部门留空。",
+        help_text=_("镇街本身及镇级部门填写所属镇街；县级部门留空。"),
     )
-    active = models.BooleanField("启用", default=True)
+    active = models.BooleanField(_("启用"), default=True)
 
     objects = UnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["level", "kind", "code"]
-        verbose_name = "单位"
-        verbose_name_plural = "单位"
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
         constraints = [
             # A town government and every town-level unit belong to a town.
             models.CheckConstraint(
@@ -99,27 +100,27 @@ class Cadre(models.Model):
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
-        verbose_name="登录账号",
+        verbose_name=_("登录账号"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="cadre",
     )
-    code = models.CharField("干部编号", max_length=20, unique=True)
-    name = models.CharField("姓名", max_length=50)
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="cadres")
-    level = models.CharField("层级", max_length=8, choices=Level.choices)
-    title = models.CharField("职务", max_length=50, blank=True)
-    phone = models.CharField("手机号码", max_length=20, blank=True, validators=[validate_phone])
-    active = models.BooleanField("在岗", default=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    code = models.CharField(_("干部编号"), max_length=20, unique=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="cadres")
+    level = models.CharField(_("层级"), max_length=8, choices=Level.choices)
+    title = models.CharField(_("职务"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True, validators=[validate_phone])
+    active = models.BooleanField(_("在岗"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = CadreQuerySet.as_manager()
 
     class Meta:
         ordering = ["unit__code", "code"]
-        verbose_name = "干部"
-        verbose_name_plural = "干部"
+        verbose_name = _("干部")
+        verbose_name_plural = _("干部")
 
     def __str__(self):
         return f"{self.name}（{self.unit}）"
@@ -145,30 +146,32 @@ class Assignment(models.Model):
     """A cadre–enterprise pairing (联系关系) with dates, so history survives reassignment."""
 
     cadre = models.ForeignKey(
-        Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="assignments"
+        Cadre, verbose_name=_("干部"), on_delete=models.PROTECT, related_name="assignments"
     )
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="assignments"
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="assignments"
     )
-    start = models.DateField("开始日期")
-    end = models.DateField("结束日期", null=True, blank=True, help_text="联系关系的最后一天；在岗联系留空。")
-    is_lead = models.BooleanField("主联系人", default=True)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(
+        _("结束日期"), null=True, blank=True, help_text=_("联系关系的最后一天；在岗联系留空。")
+    )
+    is_lead = models.BooleanField(_("主联系人"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="创建人",
+        verbose_name=_("创建人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start", "pk"]
-        verbose_name = "联系关系"
-        verbose_name_plural = "联系关系"
+        verbose_name = _("联系关系")
+        verbose_name_plural = _("联系关系")
         constraints = [
             models.UniqueConstraint(
                 fields=["cadre", "enterprise"],
@@ -194,16 +197,15 @@ class Assignment(models.Model):
     def clean(self):
         errors = {}
         if self.end and self.start and self.end < self.start:
-            errors["end"] = "结束日期不能早于开始日期。"
+            errors["end"] = _("结束日期不能早于开始日期。")
         if self.end is None and self.cadre_id and self.enterprise_id:
             others = Assignment.objects.active().filter(cadre_id=self.cadre_id).exclude(pk=self.pk)
             if others.filter(enterprise_id=self.enterprise_id).exists():
-                errors["enterprise"] = "该干部已在联系这家企业，不能重复添加。"
+                errors["enterprise"] = _("该干部已在联系这家企业，不能重复添加。")
             elif others.count() >= settings.QIQING_MAX_ASSIGNMENTS:
-                errors["cadre"] = (
-                    f"该干部已联系 {settings.QIQING_MAX_ASSIGNMENTS} 家企业，达到上限，"
-                    "请先结束一个联系关系或改派其他干部。"
-                )
+                errors["cadre"] = _(
+                    "该干部已联系 %(limit)s 家企业，达到上限，请先结束一个联系关系或改派其他干部。"
+                ) % {"limit": settings.QIQING_MAX_ASSIGNMENTS}
         if errors:
             raise ValidationError(errors)
 
@@ -222,56 +224,56 @@ def pair_state(assignment: Assignment) -> dict:
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ValidationError("联系关系变更记录只能追加，不能修改。")
+        raise ValidationError(_("联系关系变更记录只能追加，不能修改。"))
 
     def delete(self):
-        raise ValidationError("联系关系变更记录只能追加，不能删除。")
+        raise ValidationError(_("联系关系变更记录只能追加，不能删除。"))
 
 
 class AssignmentChange(models.Model):
     """One change to a cadre–enterprise pair (联系关系变更记录): who, when, before → after; append-only."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "新增联系"
-        END = "end", "结束联系"
-        TRANSFER = "transfer", "批量移交"
-        SUGGEST = "suggest", "采纳自动建议"
-        IMPORT = "import", "台账导入"
+        CREATE = "create", _("新增联系")
+        END = "end", _("结束联系")
+        TRANSFER = "transfer", _("批量移交")
+        SUGGEST = "suggest", _("采纳自动建议")
+        IMPORT = "import", _("台账导入")
 
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
+        verbose_name=_("操作人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
     assignment = models.ForeignKey(
         Assignment,
-        verbose_name="联系关系",
+        verbose_name=_("联系关系"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="changes",
     )
     cadre = models.ForeignKey(
-        Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="pair_changes"
+        Cadre, verbose_name=_("干部"), on_delete=models.PROTECT, related_name="pair_changes"
     )
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="pair_changes"
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="pair_changes"
     )
-    before = models.JSONField("变更前", default=dict, blank=True)
-    after = models.JSONField("变更后", default=dict, blank=True)
-    note = models.CharField("说明", max_length=200, blank=True)
+    before = models.JSONField(_("变更前"), default=dict, blank=True)
+    after = models.JSONField(_("变更后"), default=dict, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
-        verbose_name = "联系关系变更记录"
-        verbose_name_plural = "联系关系变更记录"
+        verbose_name = _("联系关系变更记录")
+        verbose_name_plural = _("联系关系变更记录")
         indexes = [
             models.Index(fields=["cadre", "at"]),
             models.Index(fields=["enterprise", "at"]),
@@ -282,19 +284,28 @@ class AssignmentChange(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise ValidationError("联系关系变更记录只能追加，不能修改。")
+            raise ValidationError(_("联系关系变更记录只能追加，不能修改。"))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError("联系关系变更记录只能追加，不能删除。")
+        raise ValidationError(_("联系关系变更记录只能追加，不能删除。"))
 
     @staticmethod
     def describe(state: dict) -> str:
         if not state:
             return "—"
-        period = f"{state.get('start') or '?'} 至 {state.get('end') or '今'}"
-        lead = "，主联系人" if state.get("is_lead") else ""
-        return f"{state.get('cadre', '')}（{state.get('cadre_code', '')}）{period}{lead}"
+        period = _("%(start)s 至 %(end)s") % {
+            "start": state.get("start") or "?",
+            "end": state.get("end") or _("今"),
+        }
+        text = _("%(cadre)s（%(code)s）%(period)s") % {
+            "cadre": state.get("cadre", ""),
+            "code": state.get("cadre_code", ""),
+            "period": period,
+        }
+        if state.get("is_lead"):
+            text += str(_("，主联系人"))
+        return text
 
     @property
     def before_text(self) -> str:
@@ -309,40 +320,40 @@ class StaffRole(models.Model):
     """A staff role held by a login: supervisor (服务企业办, county-wide or one town) or handler (部门经办人)."""
 
     class Role(models.TextChoices):
-        SUPERVISOR = SUPERVISOR, "服务企业办"
-        HANDLER = HANDLER, "部门经办人"
+        SUPERVISOR = SUPERVISOR, _("服务企业办")
+        HANDLER = HANDLER, _("部门经办人")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="登录账号",
+        verbose_name=_("登录账号"),
         on_delete=models.CASCADE,
         related_name="staff_roles",
     )
-    role = models.CharField("角色", max_length=12, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
     unit = models.ForeignKey(
         Unit,
-        verbose_name="经办单位",
+        verbose_name=_("经办单位"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="staff_roles",
-        help_text="部门经办人必填：只处理交办给本单位的诉求。",
+        help_text=_("部门经办人必填：只处理交办给本单位的诉求。"),
     )
     town = models.ForeignKey(
         Town,
-        verbose_name="督办范围",
+        verbose_name=_("督办范围"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="staff_roles",
-        help_text="服务企业办：留空为全县，选择镇街则只管该镇街。",
+        help_text=_("服务企业办：留空为全县，选择镇街则只管该镇街。"),
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["user", "role"]
-        verbose_name = "岗位角色"
-        verbose_name_plural = "岗位角色"
+        verbose_name = _("岗位角色")
+        verbose_name_plural = _("岗位角色")
         constraints = [
             models.CheckConstraint(
                 condition=Q(role=SUPERVISOR, unit__isnull=True)
@@ -352,13 +363,13 @@ class StaffRole(models.Model):
         ]
 
     def __str__(self):
-        scope = self.unit or self.town or "全县"
+        scope = self.unit or self.town or _("全县")
         return f"{self.user} · {self.get_role_display()} · {scope}"
 
     def clean(self):
         if self.role == HANDLER and not self.unit_id:
-            raise ValidationError({"unit": "部门经办人必须指定经办单位。"})
+            raise ValidationError({"unit": _("部门经办人必须指定经办单位。")})
         if self.role == HANDLER and self.town_id:
-            raise ValidationError({"town": "部门经办人不设督办范围，请留空。"})
+            raise ValidationError({"town": _("部门经办人不设督办范围，请留空。")})
         if self.role == SUPERVISOR and self.unit_id:
-            raise ValidationError({"unit": "服务企业办角色不设经办单位，请留空。"})
+            raise ValidationError({"unit": _("服务企业办角色不设经办单位，请留空。")})

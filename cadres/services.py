@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cadres.models import Assignment, AssignmentChange, Cadre, pair_state
 from enterprises.models import Enterprise
+from qiqing.i18n import join
 
 
 def _actor(actor):
@@ -51,11 +53,26 @@ def _active_counts(cadre_ids) -> dict[int, int]:
     return counts
 
 
-def _over_limit_message(cadre: Cadre, current: int, adding: int, verb: str = "新增") -> str:
-    limit = settings.QIQING_MAX_ASSIGNMENTS
+def _over_limit_message(cadre: Cadre, current: int, adding: int, moving_in: bool = False) -> str:
+    params = {
+        "name": cadre.name,
+        "current": current,
+        "adding": adding,
+        "total": current + adding,
+        "limit": settings.QIQING_MAX_ASSIGNMENTS,
+    }
+    if moving_in:
+        return (
+            _(
+                "干部“%(name)s”现联系 %(current)s 家企业，移入 %(adding)s 家后将达 %(total)s 家，超过上限 %(limit)s 家。"
+            )
+            % params
+        )
     return (
-        f"干部“{cadre.name}”现联系 {current} 家企业，{verb} {adding} 家后将达 {current + adding} 家，"
-        f"超过上限 {limit} 家。"
+        _(
+            "干部“%(name)s”现联系 %(current)s 家企业，新增 %(adding)s 家后将达 %(total)s 家，超过上限 %(limit)s 家。"
+        )
+        % params
     )
 
 
@@ -67,9 +84,13 @@ def _create(
     *, actor, cadre: Cadre, enterprise: Enterprise, start: dt.date, is_lead: bool, action: str, note: str
 ):
     if not cadre.active:
-        raise ValidationError({"cadre": f"干部“{cadre.name}”已不在岗，不能新增联系企业。"})
+        raise ValidationError(
+            {"cadre": _("干部“%(name)s”已不在岗，不能新增联系企业。") % {"name": cadre.name}}
+        )
     if not enterprise.active:
-        raise ValidationError({"enterprise": f"企业“{enterprise.name}”已不在册，不能新增联系干部。"})
+        raise ValidationError(
+            {"enterprise": _("企业“%(name)s”已不在册，不能新增联系干部。") % {"name": enterprise.name}}
+        )
     assignment = Assignment(
         cadre=cadre, enterprise=enterprise, start=start, is_lead=is_lead, created_by=_actor(actor)
     )
@@ -107,7 +128,9 @@ def assignment_end(*, actor, assignment: Assignment, end: dt.date, note: str = "
     """End a pairing; the row stays as history with its last day."""
     assignment = Assignment.objects.select_for_update().select_related("cadre").get(pk=assignment.pk)
     if assignment.end is not None:
-        raise ValidationError({"end": f"该联系关系已于 {assignment.end:%Y-%m-%d} 结束。"})
+        raise ValidationError(
+            {"end": _("该联系关系已于 %(date)s 结束。") % {"date": f"{assignment.end:%Y-%m-%d}"}}
+        )
     before = pair_state(assignment)
     assignment.end = end
     assignment.full_clean()
@@ -123,7 +146,7 @@ def assignments_add(
     """Pair one cadre with several enterprises at once: all of them, or none if the cadre would pass 10."""
     enterprises = list(enterprises)
     if not enterprises:
-        raise ValidationError({"enterprises": "请至少勾选一家企业。"})
+        raise ValidationError({"enterprises": _("请至少勾选一家企业。")})
     cadre = _lock_cadres([cadre])[cadre.pk]
     current = _active_counts([cadre.pk])[cadre.pk]
     if current + len(enterprises) > settings.QIQING_MAX_ASSIGNMENTS:
@@ -158,13 +181,15 @@ def assignments_transfer(
     """
     enterprises = list(enterprises)
     if not enterprises:
-        raise ValidationError({"enterprises": "请至少勾选一家要移交的企业。"})
+        raise ValidationError({"enterprises": _("请至少勾选一家要移交的企业。")})
     if from_cadre.pk == to_cadre.pk:
-        raise ValidationError({"to_cadre": "移交对象不能是原干部本人。"})
+        raise ValidationError({"to_cadre": _("移交对象不能是原干部本人。")})
     locked = _lock_cadres([from_cadre, to_cadre])
     from_cadre, to_cadre = locked[from_cadre.pk], locked[to_cadre.pk]
     if not to_cadre.active:
-        raise ValidationError({"to_cadre": f"干部“{to_cadre.name}”已不在岗，不能接收企业。"})
+        raise ValidationError(
+            {"to_cadre": _("干部“%(name)s”已不在岗，不能接收企业。") % {"name": to_cadre.name}}
+        )
     enterprise_ids = [e.pk for e in enterprises]
     old = {
         a.enterprise_id: a
@@ -176,7 +201,10 @@ def assignments_transfer(
     missing = [e.name for e in enterprises if e.pk not in old]
     if missing:
         raise ValidationError(
-            {"enterprises": f"干部“{from_cadre.name}”目前没有联系这些企业：{'、'.join(missing)}。"}
+            {
+                "enterprises": _("干部“%(name)s”目前没有联系这些企业：%(names)s。")
+                % {"name": from_cadre.name, "names": join(missing)}
+            }
         )
     already = set(
         Assignment.objects.active()
@@ -185,19 +213,22 @@ def assignments_transfer(
     )
     if already:
         raise ValidationError(
-            {"enterprises": f"干部“{to_cadre.name}”已在联系：{'、'.join(sorted(already))}，请取消勾选。"}
+            {
+                "enterprises": _("干部“%(name)s”已在联系：%(names)s，请取消勾选。")
+                % {"name": to_cadre.name, "names": join(sorted(already))}
+            }
         )
     current = _active_counts([to_cadre.pk])[to_cadre.pk]
     if current + len(enterprises) > settings.QIQING_MAX_ASSIGNMENTS:
         raise ValidationError(
             {
-                "to_cadre": _over_limit_message(to_cadre, current, len(enterprises), "移入")
-                + "本次未做任何调整。"
+                "to_cadre": _over_limit_message(to_cadre, current, len(enterprises), moving_in=True)
+                + _("本次未做任何调整。")
             }
         )
     late = [f"{a.enterprise.name}（{a.start:%Y-%m-%d}）" for a in old.values() if a.start > on]
     if late:
-        raise ValidationError({"on": f"移交日期不能早于联系开始日期：{'、'.join(late)}。"})
+        raise ValidationError({"on": _("移交日期不能早于联系开始日期：%(names)s。") % {"names": join(late)}})
 
     created = []
     for enterprise_id in enterprise_ids:
@@ -241,16 +272,19 @@ def assignments_accept_suggestions(
     """Create the auto-suggested pairs the admin kept: all of them, or none (with every reason)."""
     pairs = list(pairs)
     if not pairs:
-        raise ValidationError({"pairs": "请至少勾选一条建议。"})
+        raise ValidationError({"pairs": _("请至少勾选一条建议。")})
     problems = []
     seen: dict[int, str] = {}
     for cadre, enterprise in pairs:
         if enterprise.pk in seen:
-            problems.append(f"企业“{enterprise.name}”被同时建议给 {seen[enterprise.pk]} 和 {cadre.name}。")
+            problems.append(
+                _("企业“%(enterprise)s”被同时建议给 %(first)s 和 %(second)s。")
+                % {"enterprise": enterprise.name, "first": seen[enterprise.pk], "second": cadre.name}
+            )
         seen[enterprise.pk] = cadre.name
-    locked = _lock_cadres(cadre for cadre, _ in pairs)
+    locked = _lock_cadres(cadre for cadre, _enterprise in pairs)
     adding = defaultdict(int)
-    for cadre, _ in pairs:
+    for cadre, _enterprise in pairs:
         adding[cadre.pk] += 1
     counts = _active_counts(list(adding))
     for cadre_id, count in adding.items():
@@ -258,14 +292,16 @@ def assignments_accept_suggestions(
         if counts[cadre_id] + count > settings.QIQING_MAX_ASSIGNMENTS:
             problems.append(_over_limit_message(cadre, counts[cadre_id], count))
         if not cadre.active:
-            problems.append(f"干部“{cadre.name}”已不在岗。")
+            problems.append(_("干部“%(name)s”已不在岗。") % {"name": cadre.name})
     taken = set(
         Assignment.objects.active()
-        .filter(enterprise_id__in=[e.pk for _, e in pairs])
+        .filter(enterprise_id__in=[e.pk for _cadre, e in pairs])
         .values_list("enterprise__name", flat=True)
     )
     if taken:
-        problems.append(f"这些企业已经有了联企干部，请刷新建议：{'、'.join(sorted(taken))}。")
+        problems.append(
+            _("这些企业已经有了联企干部，请刷新建议：%(names)s。") % {"names": join(sorted(taken))}
+        )
     if problems:
         raise ValidationError({"pairs": problems})
     return [

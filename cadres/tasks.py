@@ -7,9 +7,11 @@ import tempfile
 from pathlib import Path
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from qiqing.ledger import JobProgress, LedgerFileError, import_ledger, write_errors
 from qiqing.models import BackgroundJob
@@ -33,6 +35,13 @@ def ledger_import(job_id: int) -> None:
     BackgroundJob.objects.filter(pk=job.pk).update(
         status=BackgroundJob.Status.RUNNING, started_at=timezone.now()
     )
+    # Progress, summary and reasons read in the language of the admin who uploaded the file;
+    # what the import writes into records stays Chinese (qiqing.i18n.stored).
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        _run(job)
+
+
+def _run(job: BackgroundJob) -> None:
     params = job.params
     progress = JobProgress(job)
     try:
@@ -49,7 +58,11 @@ def ledger_import(job_id: int) -> None:
         return
     except Exception as exc:
         logger.exception("ledger import job %s failed", job.pk)
-        _fail(job, f"导入过程中出现意外错误，未写入任何数据（{exc.__class__.__name__}）。请联系系统管理员。")
+        _fail(
+            job,
+            _("导入过程中出现意外错误，未写入任何数据（%(error)s）。请联系系统管理员。")
+            % {"error": exc.__class__.__name__},
+        )
         raise
     finally:
         progress.close()
@@ -60,7 +73,7 @@ def ledger_import(job_id: int) -> None:
             path = Path(folder) / "errors.xlsx"
             write_errors(path, report.errors)
             with open(path, "rb") as handle:
-                job.result_file.save(f"台账错误-{job.pk}.xlsx", File(handle), save=False)
+                job.result_file.save(_("台账错误-%(pk)s.xlsx") % {"pk": job.pk}, File(handle), save=False)
     job.result = report.to_dict(max_errors=ERRORS_ON_PAGE)
     job.status = BackgroundJob.Status.DONE
     job.done = job.total = max(report.rows, 1)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -415,7 +415,14 @@ def _start_import(request, form) -> BackgroundJob:
                 % {"kind": kind.title, "file": upload.name}
             )[:200],
             created_by=request.user,
-            params={"kind": kind.name, "path": path, "file_name": upload.name, "dry_run": dry_run},
+            params={
+                "kind": kind.name,
+                "path": path,
+                "file_name": upload.name,
+                "dry_run": dry_run,
+                # The report (summary, reasons) is written in the language of who started it.
+                "language": translation.get_language(),
+            },
             message=_("排队中，等待后台处理…"),
         )
         publish_job_on_commit(job, ledger_import)
@@ -450,7 +457,7 @@ def ledger_job_errors(request, pk):
     job = get_object_or_404(_ledger_jobs(), pk=pk)
     if not job.result_file:
         raise Http404(_("这次导入没有错误清单。"))
-    name = f"{job.result.get('title', '')}台账错误清单-{job.pk}.xlsx"
+    name = _("%(title)s台账错误清单-%(pk)s.xlsx") % {"title": job.result.get("title", ""), "pk": job.pk}
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
 
 
@@ -466,7 +473,9 @@ def _file_response(write, filename: str, fmt: str) -> FileResponse:
 def ledger_template(request, kind, fmt):
     found = _kind_or_404(kind)
     return _file_response(
-        lambda target, f: ledger.write_template(found.name, target, f), f"{found.title}台账模板.{fmt}", fmt
+        lambda target, f: ledger.write_template(found.name, target, f),
+        _("%(title)s台账模板.%(fmt)s") % {"title": found.title, "fmt": fmt},
+        fmt,
     )
 
 
@@ -475,7 +484,9 @@ def ledger_export(request, kind, fmt):
     found = _kind_or_404(kind)
     stamp = timezone.localdate().strftime("%Y%m%d")
     return _file_response(
-        lambda target, f: ledger.export_ledger(found.name, target, f), f"{found.title}台账-{stamp}.{fmt}", fmt
+        lambda target, f: ledger.export_ledger(found.name, target, f),
+        _("%(title)s台账-%(day)s.%(fmt)s") % {"title": found.title, "day": stamp, "fmt": fmt},
+        fmt,
     )
 
 

@@ -1,21 +1,22 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Tag, Town
 from qiqing.filters import ALL, yes_no_filter
 
 
 class EnterpriseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="名称/信用代码", method="search")
-    town = django_filters.ModelChoiceFilter(empty_label=ALL, label="属地", queryset=Town.objects.all())
+    q = django_filters.CharFilter(label=_("名称/信用代码"), method="search")
+    town = django_filters.ModelChoiceFilter(empty_label=ALL, label=_("属地"), queryset=Town.objects.all())
     industry = django_filters.ChoiceFilter(
-        empty_label=ALL, label="行业", choices=[], method="filter_industry"
+        empty_label=ALL, label=_("行业"), choices=[], method="filter_industry"
     )
-    scale = django_filters.ChoiceFilter(empty_label=ALL, label="规模", choices=Enterprise.Scale.choices)
+    scale = django_filters.ChoiceFilter(empty_label=ALL, label=_("规模"), choices=Enterprise.Scale.choices)
     tag = django_filters.ModelChoiceFilter(
-        empty_label=ALL, label="标签", field_name="tags", queryset=Tag.objects.all()
+        empty_label=ALL, label=_("标签"), field_name="tags", queryset=Tag.objects.all()
     )
-    active = yes_no_filter("在册")
+    active = yes_no_filter(_("在册"))
 
     class Meta:
         model = Enterprise

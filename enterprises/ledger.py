@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from enterprises.models import Enterprise, Town
 from enterprises.validators import normalize_uscc, uscc_error
@@ -18,7 +20,9 @@ def clean_uscc(text: str) -> str:
     return normalize_uscc(text)
 
 
-USCC_COLUMN = Column("uscc", "统一社会信用代码", required=True, clean=clean_uscc, help="校验位须正确")
+USCC_COLUMN = Column(
+    "uscc", "统一社会信用代码", required=True, clean=clean_uscc, help=gettext_lazy("校验位须正确")
+)
 
 
 def town_lookup() -> dict[str, int]:
@@ -41,19 +45,19 @@ def _field(name):
 
 class EnterprisesKind(LedgerKind):
     name = "enterprises"
-    title = "企业"
+    title = pgettext_lazy("ledger", "企业")
     order = 30
     columns = (
         USCC_COLUMN,
         Column("name", "企业名称", required=True, max_length=_field("name").max_length),
-        Column("town_code", "属地编码", required=True, help="镇街单位的单位编码（见单位台账）"),
+        Column("town_code", "属地编码", required=True, help=gettext_lazy("镇街单位的单位编码（见单位台账）")),
         Column("industry", "行业", max_length=_field("industry").max_length),
         Column(
             "scale",
             "规模",
             type="choice",
             choices=(Choice("above", "规上", ("规模以上",)), Choice("below", "规下", ("规模以下",))),
-            help="留空时新企业按规下，已有企业保持不变",
+            help=gettext_lazy("留空时新企业按规下，已有企业保持不变"),
         ),
         Column("annual_output", "年产值(万元)", type="decimal"),
         Column("employees", "员工数", type="int"),
@@ -62,8 +66,10 @@ class EnterprisesKind(LedgerKind):
     )
     key_columns = ("uscc",)
     notes = (
-        "属地编码填镇街单位的编码（先导入单位台账）；标签与“在册”状态不在台账中，导入时保持不变。",
-        "年产值、员工数、行业、地址、法定代表人留空表示清空该项。",
+        gettext_lazy(
+            "属地编码填镇街单位的编码（先导入单位台账）；标签与“在册”状态不在台账中，导入时保持不变。"
+        ),
+        gettext_lazy("年产值、员工数、行业、地址、法定代表人留空表示清空该项。"),
     )
 
     def begin(self, ctx: ImportContext) -> None:
@@ -74,7 +80,7 @@ class EnterprisesKind(LedgerKind):
         for row in rows:
             code = row.get("town_code")
             if code is not None and code not in towns:
-                ctx.error(row, "town_code", "找不到这个属地编码：请先在单位台账中导入该镇街。")
+                ctx.error(row, "town_code", _("找不到这个属地编码：请先在单位台账中导入该镇街。"))
 
     def write(self, rows: list[Row], ctx: ImportContext, phase: int) -> None:
         towns = ctx.state["towns"]

@@ -2,6 +2,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.validators import USCC_REGEX, normalize_uscc, validate_uscc
 from qiqing.access import access_for
@@ -10,17 +11,17 @@ from qiqing.access import access_for
 class Town(models.Model):
     """A town or street (镇/街道): the territory (属地) an enterprise belongs to."""
 
-    code = models.CharField("属地编码", max_length=20, unique=True)
-    name = models.CharField("名称", max_length=50, unique=True)
+    code = models.CharField(_("属地编码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
     kind = models.CharField(
-        "类型", max_length=10, choices=[("town", "镇"), ("street", "街道")], default="town"
+        _("类型"), max_length=10, choices=[("town", _("镇")), ("street", _("街道"))], default="town"
     )
-    order = models.PositiveSmallIntegerField("排序", default=0)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
         ordering = ["order", "code"]
-        verbose_name = "镇街"
-        verbose_name_plural = "镇街"
+        verbose_name = _("镇街")
+        verbose_name_plural = _("镇街")
 
     def __str__(self):
         return self.name
@@ -29,12 +30,12 @@ class Town(models.Model):
 class Tag(models.Model):
     """A label on enterprises (重点企业, 在建项目, 在审批项目 …) used to filter lists and dashboards."""
 
-    name = models.CharField("标签", max_length=30, unique=True)
+    name = models.CharField(_("标签"), max_length=30, unique=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "企业标签"
-        verbose_name_plural = "企业标签"
+        verbose_name = _("企业标签")
+        verbose_name_plural = _("企业标签")
 
     def __str__(self):
         return self.name
@@ -76,31 +77,33 @@ class Enterprise(models.Model):
     """An enterprise in the programme (企业); one enterprise, one file (一企一档)."""
 
     class Scale(models.TextChoices):
-        ABOVE = "above", "规上"
-        BELOW = "below", "规下"
+        ABOVE = "above", _("规上")
+        BELOW = "below", _("规下")
 
-    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc])
-    name = models.CharField("企业名称", max_length=200)
-    town = models.ForeignKey(Town, verbose_name="属地", on_delete=models.PROTECT, related_name="enterprises")
-    industry = models.CharField("行业", max_length=50, blank=True, db_index=True)
-    scale = models.CharField("规模", max_length=10, choices=Scale.choices, default=Scale.BELOW)
-    annual_output = models.DecimalField(
-        "年产值(万元)", max_digits=14, decimal_places=2, null=True, blank=True
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
+    name = models.CharField(_("企业名称"), max_length=200)
+    town = models.ForeignKey(
+        Town, verbose_name=_("属地"), on_delete=models.PROTECT, related_name="enterprises"
     )
-    employees = models.PositiveIntegerField("员工数", null=True, blank=True)
-    address = models.CharField("地址", max_length=200, blank=True)
-    legal_rep = models.CharField("法定代表人", max_length=50, blank=True)
-    tags = models.ManyToManyField(Tag, verbose_name="标签", blank=True, related_name="enterprises")
-    active = models.BooleanField("在册", default=True, help_text="注销、迁出的企业不再计入覆盖率分母。")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    industry = models.CharField(_("行业"), max_length=50, blank=True, db_index=True)
+    scale = models.CharField(_("规模"), max_length=10, choices=Scale.choices, default=Scale.BELOW)
+    annual_output = models.DecimalField(
+        _("年产值(万元)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    employees = models.PositiveIntegerField(_("员工数"), null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    legal_rep = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="enterprises")
+    active = models.BooleanField(_("在册"), default=True, help_text=_("注销、迁出的企业不再计入覆盖率分母。"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
         ordering = ["town__order", "name"]
-        verbose_name = "企业"
-        verbose_name_plural = "企业"
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
         constraints = [
             models.CheckConstraint(condition=Q(uscc__regex=USCC_REGEX), name="enterprise_uscc_format"),
         ]
@@ -119,22 +122,22 @@ class EnterpriseContact(models.Model):
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
-        verbose_name="登录账号",
+        verbose_name=_("登录账号"),
         on_delete=models.CASCADE,
         related_name="enterprise_contact",
     )
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="contacts"
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="contacts"
     )
-    name = models.CharField("姓名", max_length=50)
-    title = models.CharField("职务", max_length=50, blank=True, help_text="如：工会主席、办公室主任")
-    phone = models.CharField("手机号码", max_length=20, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    title = models.CharField(_("职务"), max_length=50, blank=True, help_text=_("如：工会主席、办公室主任"))
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["enterprise", "name"]
-        verbose_name = "企业联络人"
-        verbose_name_plural = "企业联络人"
+        verbose_name = _("企业联络人")
+        verbose_name_plural = _("企业联络人")
 
     def __str__(self):
         return f"{self.name}（{self.enterprise}）"

@@ -5,6 +5,7 @@ the 18th is a check character computed from the first 17 with weights 3^(i-1) mo
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -23,20 +24,30 @@ def uscc_check_char(first17: str) -> str:
 
 
 def uscc_error(value: str) -> str | None:
-    """The reason ``value`` is not a valid USCC, in Chinese, or None when it is valid."""
+    """The reason ``value`` is not a valid USCC (in the active language), or None when it is valid."""
     code = normalize_uscc(value)
     if len(code) != 18:
-        return f"统一社会信用代码应为 18 位，当前为 {len(code)} 位。"
+        return _("统一社会信用代码应为 18 位，当前为 %(length)s 位。") % {"length": len(code)}
     for position, ch in enumerate(code, start=1):
         if ch not in _VALUES:
             if ch in "IOSVZ":
-                return (
-                    f"统一社会信用代码第 {position} 位“{ch}”不是允许的字符（代码不使用字母 I、O、S、V、Z）。"
-                )
-            return f"统一社会信用代码第 {position} 位“{ch}”不是允许的字符（只能是数字和大写字母）。"
+                return _(
+                    "统一社会信用代码第 %(position)s 位“%(char)s”不是允许的字符（代码不使用字母 I、O、S、V、Z）。"
+                ) % {"position": position, "char": ch}
+            return _(
+                "统一社会信用代码第 %(position)s 位“%(char)s”不是允许的字符（只能是数字和大写字母）。"
+            ) % {
+                "position": position,
+                "char": ch,
+            }
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        return f"统一社会信用代码校验位错误：按前 17 位计算，第 18 位应为“{expected}”，实际为“{code[17]}”。"
+        return _(
+            "统一社会信用代码校验位错误：按前 17 位计算，第 18 位应为“%(expected)s”，实际为“%(actual)s”。"
+        ) % {
+            "expected": expected,
+            "actual": code[17],
+        }
     return None
 
 

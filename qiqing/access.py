@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.utils.translation import gettext_lazy as _
 
 ADMIN = "admin"
 SUPERVISOR = "supervisor"
@@ -19,11 +20,11 @@ CADRE = "cadre"
 CONTACT = "contact"
 
 ROLE_LABELS = {
-    ADMIN: "系统管理员",
-    SUPERVISOR: "服务企业办",
-    HANDLER: "部门经办人",
-    CADRE: "联企干部",
-    CONTACT: "企业联络人",
+    ADMIN: _("系统管理员"),
+    SUPERVISOR: _("服务企业办"),
+    HANDLER: _("部门经办人"),
+    CADRE: _("联企干部"),
+    CONTACT: _("企业联络人"),
 }
 # Order of precedence when one page must be chosen for a user with several roles.
 ROLE_ORDER = (ADMIN, SUPERVISOR, HANDLER, CADRE, CONTACT)

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class QiqingConfig(AppConfig):
     name = "qiqing"
-    verbose_name = "企情在线"
+    verbose_name = _("企情在线")

@@ -60,6 +60,7 @@ def publish_job_on_commit(job, task) -> None:
     queue is unavailable, try again" instead of a job that waits for ever.
     """
     from django.db import transaction
+    from django.utils.translation import gettext as _
 
     from qiqing.models import BackgroundJob
 
@@ -67,7 +68,8 @@ def publish_job_on_commit(job, task) -> None:
         if not publish(task, job.pk):
             BackgroundJob.objects.filter(pk=job.pk, status=BackgroundJob.Status.PENDING).update(
                 status=BackgroundJob.Status.FAILED,
-                error="任务队列暂时不可用，未能开始处理。请稍后重试；如持续失败请联系系统管理员。",
+                # In the language of the page that started the job, like the job's title.
+                error=_("任务队列暂时不可用，未能开始处理。请稍后重试；如持续失败请联系系统管理员。"),
             )
 
     transaction.on_commit(queue)

@@ -2,9 +2,10 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-ALL = "全部"
-YES_NO = [("", ALL), ("true", "是"), ("false", "否")]
+ALL = _("全部")
+YES_NO = [("", ALL), ("true", _("是")), ("false", _("否"))]
 
 
 def yes_no_filter(label: str, **kwargs) -> django_filters.BooleanFilter:

@@ -41,7 +41,9 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from qiqing.i18n import join
 from qiqing.validators import validate_phone
 from qiqing.xlsx import Sheet, neutralize, unneutralize, write_workbook
 
@@ -111,18 +113,19 @@ class Column:
         if self.type == "choice":
             parts.append(" / ".join(f"{c.label}（{c.value}）" for c in self.choices))
         elif self.type == "date":
-            parts.append("日期，格式 YYYY-MM-DD 或 YYYY/M/D，也可以是 Excel 日期单元格")
+            parts.append(_("日期，格式 YYYY-MM-DD 或 YYYY/M/D，也可以是 Excel 日期单元格"))
         elif self.type == "int":
-            parts.append("整数")
+            parts.append(_("整数"))
         elif self.type == "decimal":
-            parts.append("数字，最多两位小数")
+            parts.append(_("数字，最多两位小数"))
         elif self.type == "phone":
-            parts.append("11 位手机号码或带区号的固定电话")
+            parts.append(_("11 位手机号码或带区号的固定电话"))
         if self.max_length:
-            parts.append(f"不超过 {self.max_length} 个字")
+            parts.append(_("不超过 %(n)s 个字") % {"n": self.max_length})
         if self.help:
-            parts.append(self.help)
-        return "；".join(parts)
+            parts.append(str(self.help))
+        # Translators: the separator between the parts of a column's description (Chinese semicolon).
+        return _("；").join(parts)
 
 
 class Row:
@@ -166,7 +169,7 @@ class ImportContext:
 
     def warn(self, message: str, count: int = 1) -> None:
         """Add to a warning; ``{n}`` in the message becomes the total count in the report."""
-        self.warnings[message] += count
+        self.warnings[str(message)] += count
 
 
 class LedgerKind:
@@ -191,6 +194,7 @@ class LedgerKind:
         raise KeyError(key)
 
     def label_of(self, key: str) -> str:
+        """The column's header as written in the file (Chinese: the headers are the file format)."""
         try:
             return self.column(key).label
         except KeyError:
@@ -246,11 +250,30 @@ class ImportReport:
 
     def summary(self) -> str:
         if self.errors:
-            return f"{self.title}台账有 {len(self.errors)} 处错误，未写入任何数据。"
-        verb = "校验通过（试运行，未写入）" if self.dry_run else "导入完成"
+            return _("%(title)s台账有 %(n)s 处错误，未写入任何数据。") % {
+                "title": self.title,
+                "n": len(self.errors),
+            }
+        counts = {
+            "title": self.title,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+        if self.dry_run:
+            return (
+                _(
+                    "%(title)s台账校验通过（试运行，未写入）：共 %(rows)s 行，新增 %(created)s，"
+                    "更新 %(updated)s，未变 %(unchanged)s。"
+                )
+                % counts
+            )
         return (
-            f"{self.title}台账{verb}：共 {self.rows} 行，新增 {self.created}，"
-            f"更新 {self.updated}，未变 {self.unchanged}。"
+            _(
+                "%(title)s台账导入完成：共 %(rows)s 行，新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s。"
+            )
+            % counts
         )
 
     def to_dict(self, max_errors: int | None = None) -> dict:
@@ -301,8 +324,9 @@ def get_kind(name: str) -> LedgerKind:
     try:
         return _discover()[name]
     except KeyError:
-        names = "、".join(_discover())
-        raise LedgerFileError(f"未知的台账类型“{name}”，应为：{names}。") from None
+        raise LedgerFileError(
+            _("未知的台账类型“%(name)s”，应为：%(names)s。") % {"name": name, "names": join(_discover())}
+        ) from None
 
 
 # --- cells -----------------------------------------------------------------------------------
@@ -346,56 +370,56 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, int | float):
-        raise CellError("日期应写成 YYYY-MM-DD 或 YYYY/M/D，或使用 Excel 日期单元格。")
+        raise CellError(_("日期应写成 YYYY-MM-DD 或 YYYY/M/D，或使用 Excel 日期单元格。"))
     text = cell_text(value)
     midnight = _MIDNIGHT_RE.match(text)
     if midnight:
         text = midnight.group(1)
     match = _DATE_RE.match(text)
     if not match:
-        raise CellError("日期应写成 YYYY-MM-DD 或 YYYY/M/D，或使用 Excel 日期单元格。")
+        raise CellError(_("日期应写成 YYYY-MM-DD 或 YYYY/M/D，或使用 Excel 日期单元格。"))
     try:
         return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
-        raise CellError("不是有效的日期（月份或日期超出范围）。") from None
+        raise CellError(_("不是有效的日期（月份或日期超出范围）。")) from None
 
 
 def parse_int(value: Any) -> int:
     if isinstance(value, bool):
-        raise CellError("应为整数。")
+        raise CellError(_("应为整数。"))
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise CellError("应为整数，不能有小数。")
+            raise CellError(_("应为整数，不能有小数。"))
         number = int(value)
     else:
         text = cell_text(value).replace(",", "").replace("，", "")
         if not _INT_RE.match(text):
-            raise CellError("应为整数。")
+            raise CellError(_("应为整数。"))
         number = int(text)
     if number < 0:
-        raise CellError("不能为负数。")
+        raise CellError(_("不能为负数。"))
     if number > 2_147_483_647:
-        raise CellError("数值过大。")
+        raise CellError(_("数值过大。"))
     return number
 
 
 def parse_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise CellError("应为数字。")
+        raise CellError(_("应为数字。"))
     text = repr(value) if isinstance(value, float) else cell_text(value).replace(",", "").replace("，", "")
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise CellError("应为数字（最多两位小数）。") from None
+        raise CellError(_("应为数字（最多两位小数）。")) from None
     if not number.is_finite():
-        raise CellError("应为数字（最多两位小数）。")
+        raise CellError(_("应为数字（最多两位小数）。"))
     if number < 0:
-        raise CellError("不能为负数。")
+        raise CellError(_("不能为负数。"))
     number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if number >= Decimal(10) ** 12:
-        raise CellError("数值过大（整数部分最多 12 位）。")
+        raise CellError(_("数值过大（整数部分最多 12 位）。"))
     return number
 
 
@@ -405,16 +429,16 @@ def _parse_choice(column: Column, value: Any) -> str:
     for choice in column.choices:
         if lowered in (choice.value.lower(), choice.label.lower(), *(a.lower() for a in choice.aliases)):
             return choice.value
-    allowed = "、".join(f"{c.label}（{c.value}）" for c in column.choices)
-    raise CellError(f"应为以下之一：{allowed}。")
+    allowed = join(f"{c.label}（{c.value}）" for c in column.choices)
+    raise CellError(_("应为以下之一：%(allowed)s。") % {"allowed": allowed})
 
 
 def parse_cell(column: Column, value: Any) -> Any:
-    """The parsed value, None for a blank optional cell; raises CellError with a Chinese reason."""
+    """The parsed value, None for a blank optional cell; raises CellError with the reason."""
     text = cell_text(value) if value is None or isinstance(value, str) else None
     if text == "":
         if column.required:
-            raise CellError("必填，不能为空。")
+            raise CellError(_("必填，不能为空。"))
         return None
     kind = column.type
     if kind == "date":
@@ -435,7 +459,10 @@ def parse_cell(column: Column, value: Any) -> Any:
         except ValidationError as exc:
             raise CellError(exc.messages[0]) from None
     if column.max_length and len(text) > column.max_length:
-        raise CellError(f"不能超过 {column.max_length} 个字，当前 {len(text)} 个字。")
+        raise CellError(
+            _("不能超过 %(max)s 个字，当前 %(length)s 个字。")
+            % {"max": column.max_length, "length": len(text)}
+        )
     return text
 
 
@@ -455,7 +482,9 @@ class LedgerSource:
         self.name = name or self.path.name
         suffix = Path(self.name).suffix.lower() or self.path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):
-            raise LedgerFileError(f"只能导入 .csv 或 .xlsx 文件，收到的是“{self.name}”。")
+            raise LedgerFileError(
+                _("只能导入 .csv 或 .xlsx 文件，收到的是“%(name)s”。") % {"name": self.name}
+            )
         self.format = suffix[1:]
 
     def rows(self) -> Iterator[tuple[int, tuple]]:
@@ -496,10 +525,12 @@ class LedgerSource:
                     yield number, tuple(cells)
         except UnicodeDecodeError:
             raise LedgerFileError(
-                "CSV 文件不是 UTF-8 编码。请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”，或直接上传 .xlsx 文件。"
+                _(
+                    "CSV 文件不是 UTF-8 编码。请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”，或直接上传 .xlsx 文件。"
+                )
             ) from None
         except csv.Error as exc:
-            raise LedgerFileError(f"CSV 文件格式有误：{exc}") from None
+            raise LedgerFileError(_("CSV 文件格式有误：%(error)s") % {"error": exc}) from None
 
     def _open_workbook(self):
         from openpyxl import load_workbook
@@ -508,7 +539,10 @@ class LedgerSource:
             return load_workbook(self.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise LedgerFileError(
-                f"无法读取 Excel 文件“{self.name}”：请确认是 .xlsx 格式（旧的 .xls 请先另存为 .xlsx）。（{exc.__class__.__name__}）"
+                _(
+                    "无法读取 Excel 文件“%(name)s”：请确认是 .xlsx 格式（旧的 .xls 请先另存为 .xlsx）。（%(error)s）"
+                )
+                % {"name": self.name, "error": exc.__class__.__name__}
             ) from None
 
     def _xlsx_rows(self):
@@ -556,16 +590,23 @@ def _read_layout(kind: LedgerKind, source: LedgerSource, ctx: ImportContext) -> 
             if column is None:
                 ignored.append(cell_text(cells[index]))
             elif column.key in positions:
-                ctx.error(number, column.key, "表头中出现了两次。", cell_text(cells[index]))
+                ctx.error(number, column.key, _("表头中出现了两次。"), cell_text(cells[index]))
             else:
                 positions[column.key] = index
         for column in kind.columns:
             if column.required and column.key not in positions:
-                ctx.error(number, column.key, f"缺少必填列“{column.label}”（或英文列名 {column.key}）。", "")
+                ctx.error(
+                    number,
+                    column.key,
+                    _("缺少必填列“%(label)s”（或英文列名 %(key)s）。")
+                    % {"label": column.label, "key": column.key},
+                    "",
+                )
         return _Layout(number, positions, ignored)
-    expected = "、".join(c.label for c in kind.columns if c.required)
+    expected = join(c.label for c in kind.columns if c.required)
     raise LedgerFileError(
-        f"没有找到{kind.title}台账的表头：前 {HEADER_SEARCH_ROWS} 行中应有一行列名，如 {expected}。"
+        _("没有找到%(title)s台账的表头：前 %(rows)s 行中应有一行列名，如 %(expected)s。")
+        % {"title": kind.title, "rows": HEADER_SEARCH_ROWS, "expected": expected}
     )
 
 
@@ -618,19 +659,19 @@ def import_ledger(
     kind = get_kind(kind_name)
     source = LedgerSource(path, file_name)
     ctx = ImportContext(kind=kind, actor=actor, dry_run=dry_run)
-    report = ImportReport(kind=kind.name, title=kind.title, file_name=source.name, dry_run=dry_run)
+    report = ImportReport(kind=kind.name, title=str(kind.title), file_name=source.name, dry_run=dry_run)
     progress = progress or (lambda done, total, message: None)
 
     layout = _read_layout(kind, source, ctx)
     report.ignored_columns = layout.ignored
     if layout.ignored:
-        ctx.warn(f"已忽略无法识别的列：{'、'.join(layout.ignored)}")
+        ctx.warn(_("已忽略无法识别的列：%(columns)s") % {"columns": join(layout.ignored)})
     if ctx.errors:
         return _finish(report, ctx, started)
 
     estimate = max(source.estimate_rows() - layout.header_row, 1)
     total = estimate * (1 + kind.write_phases)
-    progress(0, total, "正在校验…")
+    progress(0, total, _("正在校验…"))
 
     with _Replay(kind, source, layout) as replay:
         return _import(kind, ctx, report, replay, total, progress, chunk_size, started)
@@ -695,16 +736,16 @@ def _import(
                 continue
             first = seen.setdefault(key, row.number)
             if first != row.number:
-                label = "、".join(kind.label_of(k) for k in kind.key_columns)
+                label = join(kind.label_of(k) for k in kind.key_columns)
                 ctx.error(
                     row,
                     kind.key_columns[0],
-                    f"与第 {first} 行重复（{label}相同）。",
+                    _("与第 %(row)s 行重复（%(columns)s相同）。") % {"row": first, "columns": label},
                     " / ".join(display(row.raw.get(k)) for k in kind.key_columns),
                 )
         rows += len(chunk)
         total = max(total, rows * (1 + kind.write_phases))  # the estimate may fall short
-        progress(rows, total, f"正在校验：第 {rows} 行")
+        progress(rows, total, _("正在校验：第 %(row)s 行") % {"row": rows})
     report.rows = rows
     total = rows * (1 + kind.write_phases)
     kind.end_check(ctx)
@@ -712,7 +753,7 @@ def _import(
         return _finish(report, ctx, started)
 
     done = rows
-    progress(done, total, "校验通过，正在写入…")
+    progress(done, total, _("校验通过，正在写入…"))
     try:
         with transaction.atomic():
             for phase in range(kind.write_phases):
@@ -721,13 +762,18 @@ def _import(
                         _parse(kind, row, None)
                     kind.write(chunk, ctx, phase)
                     done += len(chunk)
-                    progress(done, total, f"正在写入：{done - rows} / {rows * kind.write_phases}")
+                    progress(
+                        done,
+                        total,
+                        _("正在写入：%(done)s / %(total)s")
+                        % {"done": done - rows, "total": rows * kind.write_phases},
+                    )
             kind.end_write(ctx)
             if ctx.errors or ctx.dry_run:
                 # A dry run reports exact counts from real writes, then commits nothing.
                 transaction.set_rollback(True)
     except (DatabaseError, ValidationError) as exc:
-        ctx.error(0, "", f"写入数据库时出错，已全部撤销，未写入任何数据：{exc}", "")
+        ctx.error(0, "", _("写入数据库时出错，已全部撤销，未写入任何数据：%(error)s") % {"error": exc}, "")
     if ctx.errors:
         ctx.created = ctx.updated = ctx.unchanged = 0
     return _finish(report, ctx, started)
@@ -823,7 +869,7 @@ def _write_table(target, fmt: str, title: str, headers: list[str], rows: Iterabl
         write_workbook(target, [Sheet(title, headers, rows)])
         return
     if fmt != "csv":
-        raise LedgerFileError(f"不支持的格式“{fmt}”，应为 xlsx 或 csv。")
+        raise LedgerFileError(_("不支持的格式“%(format)s”，应为 xlsx 或 csv。") % {"format": fmt})
     if isinstance(target, str | Path):
         with open(target, "w", encoding="utf-8-sig", newline="") as handle:
             _write_csv(handle, headers, rows)
@@ -852,7 +898,9 @@ def export_ledger(kind_name: str, target, fmt: str = "xlsx") -> int:
             counter["rows"] += 1
             yield [column.export_value(record.get(column.key)) for column in kind.columns]
 
-    _write_table(target, fmt, f"{kind.title}台账", [c.label for c in kind.columns], rows())
+    _write_table(
+        target, fmt, _("%(title)s台账") % {"title": kind.title}, [c.label for c in kind.columns], rows()
+    )
     return counter["rows"]
 
 
@@ -861,16 +909,21 @@ def write_template(kind_name: str, target, fmt: str = "xlsx") -> None:
     kind = get_kind(kind_name)
     headers = [c.label for c in kind.columns]
     if fmt == "csv":
-        _write_table(target, "csv", kind.title, headers, [])
+        _write_table(target, "csv", str(kind.title), headers, [])
         return
-    notes = [[c.label, c.key, "必填" if c.required else "选填", c.describe()] for c in kind.columns]
+    notes = [[c.label, c.key, _("必填") if c.required else _("选填"), c.describe()] for c in kind.columns]
     notes.append(["", "", "", ""])
-    notes.extend(["说明", "", "", line] for line in _general_notes(kind))
+    notes.extend([_("说明"), "", "", line] for line in _general_notes(kind))
     write_workbook(
         target,
         [
-            Sheet(f"{kind.title}台账", headers, []),
-            Sheet("填写说明", ["列名", "英文列名", "是否必填", "格式与取值"], notes, widths=[18, 16, 10, 90]),
+            Sheet(_("%(title)s台账") % {"title": kind.title}, headers, []),
+            Sheet(
+                _("填写说明"),
+                [_("列名"), _("英文列名"), _("是否必填"), _("格式与取值")],
+                notes,
+                widths=[18, 16, 10, 90],
+            ),
         ],
     )
 
@@ -878,10 +931,11 @@ def write_template(kind_name: str, target, fmt: str = "xlsx") -> None:
 def _general_notes(kind: LedgerKind) -> list[str]:
     keys = " + ".join(kind.label_of(k) for k in kind.key_columns)
     return [
-        *kind.notes,
-        "只导入第一个工作表；表头可以用中文列名或英文列名，列的顺序不限，无法识别的列会被忽略。",
-        f"按“{keys}”识别同一条记录：已有的更新，没有的新增；同一文件重复导入不会产生重复数据。",
-        "整个文件全部校验通过才会写入；只要有一行出错，就一行也不写入，并列出每一处错误。",
+        *(str(note) for note in kind.notes),
+        _("只导入第一个工作表；表头可以用中文列名或英文列名，列的顺序不限，无法识别的列会被忽略。"),
+        _("按“%(keys)s”识别同一条记录：已有的更新，没有的新增；同一文件重复导入不会产生重复数据。")
+        % {"keys": keys},
+        _("整个文件全部校验通过才会写入；只要有一行出错，就一行也不写入，并列出每一处错误。"),
     ]
 
 
@@ -889,5 +943,12 @@ def write_errors(target, errors: Iterable[LedgerError]) -> None:
     """The error table as .xlsx: row, column, value, reason."""
     write_workbook(
         target,
-        [Sheet("错误", ["行号", "列", "值", "原因"], (e.as_list() for e in errors), widths=[8, 18, 30, 80])],
+        [
+            Sheet(
+                _("错误"),
+                [_("行号"), _("列"), _("值"), _("原因")],
+                (e.as_list() for e in errors),
+                widths=[8, 18, 30, 80],
+            )
+        ],
     )

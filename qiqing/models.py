@@ -4,6 +4,7 @@ with progress, and the run log of scheduled jobs."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -24,30 +25,30 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="接收人",
+        verbose_name=_("接收人"),
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    kind = models.CharField("类型", max_length=40, db_index=True)
-    title = models.CharField("标题", max_length=200)
-    body = models.TextField("内容", blank=True)
-    url = models.CharField("链接", max_length=300, blank=True)
+    kind = models.CharField(_("类型"), max_length=40, db_index=True)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
     # Deduplication key: the same (recipient, key) is only ever notified once (e.g. a reminder
     # per request and deadline), which keeps periodic jobs idempotent.
-    dedupe_key = models.CharField("去重键", max_length=120, blank=True)
-    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    email_wanted = models.BooleanField("需发邮件", default=True)
-    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField("邮件尝试次数", default=0)
-    email_error = models.CharField("邮件错误", max_length=300, blank=True)
+    dedupe_key = models.CharField(_("去重键"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    email_wanted = models.BooleanField(_("需发邮件"), default=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("邮件尝试次数"), default=0)
+    email_error = models.CharField(_("邮件错误"), max_length=300, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "站内通知"
-        verbose_name_plural = "站内通知"
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"],
@@ -68,37 +69,37 @@ class BackgroundJob(models.Model):
     """A long task started from a page (import, export, monthly report) with progress to poll."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "排队中"
-        RUNNING = "running", "进行中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
 
-    kind = models.CharField("任务类型", max_length=40, db_index=True)
-    title = models.CharField("名称", max_length=200)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    kind = models.CharField(_("任务类型"), max_length=40, db_index=True)
+    title = models.CharField(_("名称"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="发起人",
+        verbose_name=_("发起人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    params = models.JSONField("参数", default=dict, blank=True)
-    done = models.PositiveIntegerField("已处理", default=0)
-    total = models.PositiveIntegerField("总数", default=0)
-    message = models.CharField("进度说明", max_length=300, blank=True)
-    result = models.JSONField("结果", default=dict, blank=True)
-    result_file = models.FileField("结果文件", upload_to="jobs/%Y/%m/", blank=True)
-    error = models.TextField("错误", blank=True)
-    created_at = models.DateTimeField("创建时间", default=timezone.now)
-    started_at = models.DateTimeField("开始时间", null=True, blank=True)
-    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    message = models.CharField(_("进度说明"), max_length=300, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    result_file = models.FileField(_("结果文件"), upload_to="jobs/%Y/%m/", blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "后台任务"
-        verbose_name_plural = "后台任务"
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
 
     def __str__(self):
         return f"{self.title}（{self.get_status_display()}）"
@@ -122,21 +123,23 @@ class BackgroundJob(models.Model):
 class JobRun(models.Model):
     """One run of a scheduled job (定时任务): when, how long, what it did, or why it failed."""
 
-    name = models.CharField("任务", max_length=60, db_index=True)
-    started_at = models.DateTimeField("开始时间", default=timezone.now)
-    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
-    ok = models.BooleanField("成功", null=True)
-    counts = models.JSONField("处理数量", default=dict, blank=True)
-    error = models.TextField("错误", blank=True)
-    trigger = models.CharField("触发方式", max_length=10, default="beat", help_text="beat / command / manual")
+    name = models.CharField(_("任务"), max_length=60, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ok = models.BooleanField(_("成功"), null=True)
+    counts = models.JSONField(_("处理数量"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    trigger = models.CharField(
+        _("触发方式"), max_length=10, default="beat", help_text="beat / command / manual"
+    )
     # The Celery task id: a message redelivered after its worker died carries the same id, so
     # the re-run can close the run its predecessor left open.
-    task_id = models.CharField("任务消息编号", max_length=64, blank=True, db_index=True)
+    task_id = models.CharField(_("任务消息编号"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-started_at"]
-        verbose_name = "定时任务记录"
-        verbose_name_plural = "定时任务记录"
+        verbose_name = _("定时任务记录")
+        verbose_name_plural = _("定时任务记录")
         indexes = [models.Index(fields=["name", "-started_at"])]
 
     INTERRUPTED = "执行中断：处理该任务的 worker 中途退出，同一任务已重新投递并重跑（见其后的记录）。"

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from qiqing.access import access_for
 
@@ -20,7 +21,7 @@ def role_required(*roles: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not access_for(request.user).has_role(*roles):
-                raise PermissionDenied("您的角色不能访问此页面。")
+                raise PermissionDenied(_("您的角色不能访问此页面。"))
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -35,7 +36,7 @@ class RoleRequiredMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if self.roles and not access_for(request.user).has_role(*self.roles):
-            raise PermissionDenied("您的角色不能访问此页面。")
+            raise PermissionDenied(_("您的角色不能访问此页面。"))
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from qiqing.i18n import join
 from requests_tracker import workdays
 from requests_tracker.models import (
     Category,
@@ -134,19 +137,21 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
     search_fields = ["name", "note"]
     fields = ["date", "is_workday", "name", "source", "note"]
 
-    @admin.display(description="星期")
+    @admin.display(description=gettext_lazy("星期"))
     def weekday(self, obj):
-        return f"周{workdays.WEEKDAYS[obj.date.weekday()]}"
+        return workdays.WEEKDAY_LABELS[obj.date.weekday()]
 
     def changelist_view(self, request, extra_context=None):
         today = timezone.localdate()
         missing = uncovered_years(range(today.year, today.year + 2))
         if missing:
-            years = "、".join(str(year) for year in missing)
             self.message_user(
                 request,
-                f"{years} 年的国务院放假安排尚未录入：相关期限暂按周一至周五估算。"
-                "请逐日录入放假日（不勾选“当天上班”）和调休上班日（勾选），依据选“国务院放假安排”。",
+                _(
+                    "%(years)s 年的国务院放假安排尚未录入：相关期限暂按周一至周五估算。"
+                    "请逐日录入放假日（不勾选“当天上班”）和调休上班日（勾选），依据选“国务院放假安排”。"
+                )
+                % {"years": join(missing)},
                 messages.WARNING,
             )
         return super().changelist_view(request, extra_context)

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RequestsTrackerConfig(AppConfig):
     name = "requests_tracker"
-    verbose_name = "诉求办理"
+    verbose_name = _("诉求办理")

@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Unit
 from enterprises.models import Town
@@ -8,19 +9,19 @@ from requests_tracker.models import Category, Request, SupervisionNotice
 
 
 class RequestFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="编号/企业/内容", method="search")
-    status = django_filters.ChoiceFilter(empty_label=ALL, label="状态", choices=Request.Status.choices)
+    q = django_filters.CharFilter(label=_("编号/企业/内容"), method="search")
+    status = django_filters.ChoiceFilter(empty_label=ALL, label=_("状态"), choices=Request.Status.choices)
     category = django_filters.ModelChoiceFilter(
-        empty_label=ALL, label="类别", queryset=Category.objects.all()
+        empty_label=ALL, label=_("类别"), queryset=Category.objects.all()
     )
-    source = django_filters.ChoiceFilter(empty_label=ALL, label="来源", choices=Request.Source.choices)
+    source = django_filters.ChoiceFilter(empty_label=ALL, label=_("来源"), choices=Request.Source.choices)
     town = django_filters.ModelChoiceFilter(
-        empty_label=ALL, label="属地", field_name="enterprise__town", queryset=Town.objects.all()
+        empty_label=ALL, label=_("属地"), field_name="enterprise__town", queryset=Town.objects.all()
     )
     lead_unit = django_filters.ModelChoiceFilter(
-        empty_label=ALL, label="牵头单位", queryset=Unit.objects.all()
+        empty_label=ALL, label=_("牵头单位"), queryset=Unit.objects.all()
     )
-    overdue = yes_no_filter("已超期", field_name="is_overdue")
+    overdue = yes_no_filter(_("已超期"), field_name="is_overdue")
 
     class Meta:
         model = Request
@@ -38,7 +39,7 @@ class RequestFilter(django_filters.FilterSet):
 class PortalFilter(django_filters.FilterSet):
     """The enterprise contact's own list: by status only."""
 
-    status = django_filters.ChoiceFilter(empty_label=ALL, label="状态", choices=Request.Status.choices)
+    status = django_filters.ChoiceFilter(empty_label=ALL, label=_("状态"), choices=Request.Status.choices)
 
     class Meta:
         model = Request
@@ -46,14 +47,14 @@ class PortalFilter(django_filters.FilterSet):
 
 
 class InboxFilter(django_filters.FilterSet):
-    ROLE_CHOICES = [("lead", "主办"), ("assist", "协办")]
+    ROLE_CHOICES = [("lead", _("主办")), ("assist", _("协办"))]
 
-    q = django_filters.CharFilter(label="编号/企业/内容", method="search")
-    status = django_filters.ChoiceFilter(empty_label=ALL, label="状态", choices=Request.Status.choices)
+    q = django_filters.CharFilter(label=_("编号/企业/内容"), method="search")
+    status = django_filters.ChoiceFilter(empty_label=ALL, label=_("状态"), choices=Request.Status.choices)
     role = django_filters.ChoiceFilter(
-        empty_label=ALL, label="承办角色", choices=ROLE_CHOICES, method="by_role"
+        empty_label=ALL, label=_("承办角色"), choices=ROLE_CHOICES, method="by_role"
     )
-    overdue = yes_no_filter("已超期", field_name="is_overdue")
+    overdue = yes_no_filter(_("已超期"), field_name="is_overdue")
 
     class Meta:
         model = Request
@@ -71,11 +72,13 @@ class InboxFilter(django_filters.FilterSet):
 
 class NoticeFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(
-        empty_label=ALL, label="等级", choices=SupervisionNotice.Level.choices
+        empty_label=ALL, label=_("等级"), choices=SupervisionNotice.Level.choices
     )
-    unit = django_filters.ModelChoiceFilter(empty_label=ALL, label="被督办单位", queryset=Unit.objects.all())
-    town = django_filters.ModelChoiceFilter(empty_label=ALL, label="属地", queryset=Town.objects.all())
-    year = django_filters.NumberFilter(label="年份")
+    unit = django_filters.ModelChoiceFilter(
+        empty_label=ALL, label=_("被督办单位"), queryset=Unit.objects.all()
+    )
+    town = django_filters.ModelChoiceFilter(empty_label=ALL, label=_("属地"), queryset=Town.objects.all())
+    year = django_filters.NumberFilter(label=_("年份"))
 
     class Meta:
         model = SupervisionNotice

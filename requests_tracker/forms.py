@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Unit
 from enterprises.models import Enterprise
@@ -135,8 +136,6 @@ class AssignForm(ActionForm):
         queryset=Unit.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("可多选（按住 Ctrl 或在手机上逐个点选）；协办单位在 %(n)s 个工作日内向牵头单位反馈。")
-        % {"n": settings.QIQING_ASSIST_DAYS},
     )
     note = forms.CharField(label=_("交办说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -145,6 +144,10 @@ class AssignForm(ActionForm):
         units = Unit.objects.filter(active=True).select_related("town")
         self.fields["lead_unit"].queryset = units
         self.fields["assist_units"].queryset = units
+        # Formatted here, not in the class body: a lazy text formatted at import would freeze in Chinese.
+        self.fields["assist_units"].help_text = _(
+            "可多选（按住 Ctrl 或在手机上逐个点选）；协办单位在 %(n)s 个工作日内向牵头单位反馈。"
+        ) % {"n": settings.QIQING_ASSIST_DAYS}
         self.fields["category"].queryset = _categories()
         if self.request_obj is not None and not self.is_bound:
             self.initial.setdefault("category", self.request_obj.category_id)
@@ -216,7 +219,10 @@ class ExtendAskForm(ActionForm):
 class ExtendDecideForm(ActionForm):
     decision = forms.ChoiceField(
         label=_("审批意见"),
-        choices=[("approve", _("同意延期")), ("refuse", _("不同意"))],
+        choices=[
+            ("approve", pgettext_lazy("decision", "同意延期")),
+            ("refuse", pgettext_lazy("decision", "不同意")),
+        ],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

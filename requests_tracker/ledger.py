@@ -13,10 +13,13 @@ import re
 from collections import defaultdict
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cadres.ledger import cadres_by_code, enterprises_by_uscc, lookup
 from cadres.models import Unit
 from enterprises.ledger import USCC_COLUMN
+from qiqing.i18n import join, stored
 from qiqing.ledger import Choice, Column, ImportContext, LedgerKind, Row
 from requests_tracker.models import Category, Request, RequestEvent, RequestSequence
 from requests_tracker.workdays import add_workdays
@@ -86,18 +89,23 @@ def implied_status(*, closed, responded, lead_unit) -> str:
 
 class RequestsKind(LedgerKind):
     name = "requests"
-    title = "诉求"
+    title = pgettext_lazy("ledger", "诉求")
     order = 60
     columns = (
         Column("ref", "编号", required=True, max_length=Request._meta.get_field("ref").max_length),
         USCC_COLUMN,
-        Column("cadre_code", "干部编号", help="联企干部，可留空"),
+        Column("cadre_code", "干部编号", help=gettext_lazy("联企干部，可留空")),
         Column("submitted", "提出日期", type="date", required=True),
-        Column("category", "问题类别", required=True, help="系统中已有的问题类别名称，如“招工用工”"),
-        Column("description", "问题描述", required=True),
-        Column("lead_unit_code", "牵头单位编码", help="交办的牵头单位，可留空"),
         Column(
-            "deadline", "办理时限", type="date", help="答复期限；留空时按问题类别的工作日时限从提出日期起算"
+            "category", "问题类别", required=True, help=gettext_lazy("系统中已有的问题类别名称，如“招工用工”")
+        ),
+        Column("description", "问题描述", required=True),
+        Column("lead_unit_code", "牵头单位编码", help=gettext_lazy("交办的牵头单位，可留空")),
+        Column(
+            "deadline",
+            "办理时限",
+            type="date",
+            help=gettext_lazy("答复期限；留空时按问题类别的工作日时限从提出日期起算"),
         ),
         Column("responded", "答复日期", type="date"),
         Column("outcome", "办理结果", type="choice", choices=OUTCOME_CHOICES),
@@ -106,8 +114,10 @@ class RequestsKind(LedgerKind):
     )
     key_columns = ("ref",)
     notes = (
-        "按“编号”识别同一件诉求；状态按日期确定：有办结日期为已办结，只有答复日期为已答复，有牵头单位为已交办，否则为待受理。",
-        "日期须满足：办结日期 ≥ 答复日期 ≥ 提出日期；导入的诉求与流转记录都标记为“台账导入”。",
+        gettext_lazy(
+            "按“编号”识别同一件诉求；状态按日期确定：有办结日期为已办结，只有答复日期为已答复，有牵头单位为已交办，否则为待受理。"
+        ),
+        gettext_lazy("日期须满足：办结日期 ≥ 答复日期 ≥ 提出日期；导入的诉求与流转记录都标记为“台账导入”。"),
     )
 
     def begin(self, ctx: ImportContext) -> None:
@@ -125,33 +135,44 @@ class RequestsKind(LedgerKind):
         lookup(state["enterprises"], (r.get("uscc") for r in rows), enterprises_by_uscc)
         for row in rows:
             if row.get("uscc") is not None and state["enterprises"].get(row.get("uscc")) is None:
-                ctx.error(row, "uscc", "找不到这家企业：请先导入企业台账。")
+                ctx.error(row, "uscc", _("找不到这家企业：请先导入企业台账。"))
             if row.get("cadre_code") is not None and state["cadres"].get(row.get("cadre_code")) is None:
-                ctx.error(row, "cadre_code", "找不到这个干部编号：请先导入干部台账。")
+                ctx.error(row, "cadre_code", _("找不到这个干部编号：请先导入干部台账。"))
             if row.get("lead_unit_code") is not None and row.get("lead_unit_code") not in state["units"]:
-                ctx.error(row, "lead_unit_code", "找不到这个单位编码：请先导入单位台账。")
+                ctx.error(row, "lead_unit_code", _("找不到这个单位编码：请先导入单位台账。"))
             if row.get("category") is not None and row.get("category") not in state["categories"]:
-                names = "、".join(state["categories"])
-                ctx.error(row, "category", f"没有这个问题类别，应为：{names}。")
+                ctx.error(
+                    row,
+                    "category",
+                    _("没有这个问题类别，应为：%(names)s。") % {"names": join(state["categories"])},
+                )
             self._check_dates(row, ctx)
 
     def _check_dates(self, row: Row, ctx: ImportContext) -> None:
         submitted, responded, closed = row.get("submitted"), row.get("responded"), row.get("closed")
         for key in ("submitted", "responded", "closed"):
             if row.get(key) and row.get(key) > ctx.today:
-                ctx.error(row, key, "日期不能晚于今天。")
+                ctx.error(row, key, _("日期不能晚于今天。"))
         if submitted and row.get("deadline") and row.get("deadline") < submitted:
-            ctx.error(row, "deadline", f"办理时限不能早于提出日期 {submitted:%Y-%m-%d}。")
+            ctx.error(
+                row, "deadline", _("办理时限不能早于提出日期 %(date)s。") % {"date": submitted.isoformat()}
+            )
         if submitted and responded and responded < submitted:
-            ctx.error(row, "responded", f"答复日期不能早于提出日期 {submitted:%Y-%m-%d}。")
+            ctx.error(
+                row, "responded", _("答复日期不能早于提出日期 %(date)s。") % {"date": submitted.isoformat()}
+            )
         if closed and responded and closed < responded:
-            ctx.error(row, "closed", f"办结日期不能早于答复日期 {responded:%Y-%m-%d}。")
+            ctx.error(
+                row, "closed", _("办结日期不能早于答复日期 %(date)s。") % {"date": responded.isoformat()}
+            )
         elif closed and submitted and closed < submitted:
-            ctx.error(row, "closed", f"办结日期不能早于提出日期 {submitted:%Y-%m-%d}。")
+            ctx.error(
+                row, "closed", _("办结日期不能早于提出日期 %(date)s。") % {"date": submitted.isoformat()}
+            )
         if row.get("outcome") and not responded:
-            ctx.error(row, "outcome", "填写了办理结果，但没有答复日期。")
+            ctx.error(row, "outcome", _("填写了办理结果，但没有答复日期。"))
         if row.get("satisfaction") and not (responded or closed):
-            ctx.error(row, "satisfaction", "满意度是企业对答复的评价：请先填写答复日期或办结日期。")
+            ctx.error(row, "satisfaction", _("满意度是企业对答复的评价：请先填写答复日期或办结日期。"))
 
     def write(self, rows: list[Row], ctx: ImportContext, phase: int) -> None:
         existing = Request.objects.in_bulk([row.get("ref") for row in rows], field_name="ref")
@@ -266,7 +287,7 @@ class RequestsKind(LedgerKind):
         )
 
     def _update(self, request: Request, row: Row, ctx: ImportContext) -> list[str]:
-        """Apply the ledger row; returns the Chinese names of the fields that changed."""
+        """Apply the ledger row; returns the Chinese names of the fields that changed (for the note)."""
         values = self._values(row, ctx, request)
         changed = [name for name, value in values.items() if getattr(request, name) != value]
         if not changed:
@@ -281,7 +302,7 @@ class RequestsKind(LedgerKind):
             setattr(request, name, value)
         request.version += 1
         request.updated_at = timezone.now()
-        return [str(Request._meta.get_field(name.removesuffix("_id")).verbose_name) for name in changed]
+        return [stored(Request._meta.get_field(name.removesuffix("_id")).verbose_name) for name in changed]
 
     def _history(self, request: Request, ctx: ImportContext) -> list[RequestEvent]:
         """Events for a new imported request, dated as its ledger says."""
@@ -291,11 +312,11 @@ class RequestsKind(LedgerKind):
             steps.append((Action.ASSIGN, request.assigned_at, Status.ASSIGNED, "台账导入：已交办牵头单位"))
         if request.responded_at:
             steps.append(
-                (Action.RESPOND, request.responded_at, Status.RESPONDED, request.get_outcome_display())
+                (Action.RESPOND, request.responded_at, Status.RESPONDED, stored(request.get_outcome_display))
             )
         if request.satisfaction:
             current = Status.RESPONDED if request.responded_at else steps[-1][2]
-            steps.append((Action.RATE, request.rated_at, current, request.get_satisfaction_display()))
+            steps.append((Action.RATE, request.rated_at, current, stored(request.get_satisfaction_display)))
         if request.closed_at:
             steps.append((Action.CLOSE, request.closed_at, Status.CLOSED, "台账导入：已办结"))
         events, previous = [], ""

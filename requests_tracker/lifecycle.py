@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from qiqing.access import access_for
 from requests_tracker.models import ExtensionRequest, Request
 
@@ -27,40 +30,40 @@ CLOCK = frozenset(Request.CLOCK_STATUSES)
 
 def _no_pending_extension(request: Request, actor) -> str | None:
     if request.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
-        return "已有一份延期申请在审批中，请等待审批结果。"
+        return _("已有一份延期申请在审批中，请等待审批结果。")
     if request.response_due is None:
-        return "该诉求没有答复期限，无需延期。"
+        return _("该诉求没有答复期限，无需延期。")
     return None
 
 
 def _pending_extension(request: Request, actor) -> str | None:
     if not request.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
-        return "该诉求没有待审批的延期申请。"
+        return _("该诉求没有待审批的延期申请。")
     return None
 
 
 def _not_rated(request: Request, actor) -> str | None:
     if request.satisfaction:
-        return "企业已评价该答复，不能重复评价。"
+        return _("企业已评价该答复，不能重复评价。")
     return None
 
 
 def _rated_acceptable(request: Request, actor) -> str | None:
     if request.satisfaction not in (Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC):
-        return "企业评价满意或基本满意后才能销号（未评价的答复在评价期满后自动办结）。"
+        return _("企业评价满意或基本满意后才能销号（未评价的答复在评价期满后自动办结）。")
     return None
 
 
 def _assist_open(request: Request, actor) -> str | None:
     units = access_for(actor).handler_unit_ids
     if not any(a.unit_id in units and a.answered_at is None for a in request.assists.all()):
-        return "本单位已提交协办意见。"
+        return _("本单位已提交协办意见。")
     return None
 
 
 def _rating_window_passed(request: Request, actor) -> str | None:
     if request.satisfaction:
-        return "企业已评价，不能自动办结。"
+        return _("企业已评价，不能自动办结。")
     return None
 
 
@@ -83,22 +86,62 @@ def _t(action, label, sources, target, parties, guard=None) -> Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("assign", "交办", {S.SUBMITTED}, S.ASSIGNED, {SUPERVISOR}),
-        _t("reject", "不予受理", {S.SUBMITTED}, S.REJECTED, {SUPERVISOR}),
-        _t("sign", "签收", {S.ASSIGNED, S.REOPENED}, S.IN_PROGRESS, {LEAD}),
-        _t("contact", "联系企业", {S.IN_PROGRESS}, None, {LEAD}),
-        _t("note", "办理进展", CLOCK, None, {LEAD, SUPERVISOR}),
-        _t("assist", "协办反馈", CLOCK, None, {ASSIST}, _assist_open),
-        _t("return", "退回", {S.ASSIGNED, S.IN_PROGRESS}, S.SUBMITTED, {LEAD}),
-        _t("extend_ask", "申请延期", {S.IN_PROGRESS}, None, {LEAD}, _no_pending_extension),
-        _t("extend_decide", "审批延期", CLOCK, None, {SUPERVISOR}, _pending_extension),
-        _t("escalate", "上报", {S.IN_PROGRESS}, S.ESCALATED, {SUPERVISOR}),
-        _t("escalate_reply", "登记上级答复", {S.ESCALATED}, S.IN_PROGRESS, {SUPERVISOR}),
-        _t("respond", "答复企业", {S.IN_PROGRESS}, S.RESPONDED, {LEAD}),
-        _t("rate", "评价", {S.RESPONDED}, None, {CONTACT}, _not_rated),
-        _t("close", "销号", {S.RESPONDED}, S.CLOSED, {SUPERVISOR}, _rated_acceptable),
-        _t("reopen", "重新办理", {S.RESPONDED}, S.REOPENED, {SUPERVISOR}),
-        _t("auto_close", "自动办结", {S.RESPONDED}, S.CLOSED, {SYSTEM}, _rating_window_passed),
+        _t("assign", pgettext_lazy("request action", "交办"), {S.SUBMITTED}, S.ASSIGNED, {SUPERVISOR}),
+        _t("reject", pgettext_lazy("request action", "不予受理"), {S.SUBMITTED}, S.REJECTED, {SUPERVISOR}),
+        _t("sign", pgettext_lazy("request action", "签收"), {S.ASSIGNED, S.REOPENED}, S.IN_PROGRESS, {LEAD}),
+        _t("contact", pgettext_lazy("request action", "联系企业"), {S.IN_PROGRESS}, None, {LEAD}),
+        _t("note", pgettext_lazy("request action", "办理进展"), CLOCK, None, {LEAD, SUPERVISOR}),
+        _t("assist", pgettext_lazy("request action", "协办反馈"), CLOCK, None, {ASSIST}, _assist_open),
+        _t(
+            "return",
+            pgettext_lazy("request action", "退回"),
+            {S.ASSIGNED, S.IN_PROGRESS},
+            S.SUBMITTED,
+            {LEAD},
+        ),
+        _t(
+            "extend_ask",
+            pgettext_lazy("request action", "申请延期"),
+            {S.IN_PROGRESS},
+            None,
+            {LEAD},
+            _no_pending_extension,
+        ),
+        _t(
+            "extend_decide",
+            pgettext_lazy("request action", "审批延期"),
+            CLOCK,
+            None,
+            {SUPERVISOR},
+            _pending_extension,
+        ),
+        _t("escalate", pgettext_lazy("request action", "上报"), {S.IN_PROGRESS}, S.ESCALATED, {SUPERVISOR}),
+        _t(
+            "escalate_reply",
+            pgettext_lazy("request action", "登记上级答复"),
+            {S.ESCALATED},
+            S.IN_PROGRESS,
+            {SUPERVISOR},
+        ),
+        _t("respond", pgettext_lazy("request action", "答复企业"), {S.IN_PROGRESS}, S.RESPONDED, {LEAD}),
+        _t("rate", pgettext_lazy("request action", "评价"), {S.RESPONDED}, None, {CONTACT}, _not_rated),
+        _t(
+            "close",
+            pgettext_lazy("request action", "销号"),
+            {S.RESPONDED},
+            S.CLOSED,
+            {SUPERVISOR},
+            _rated_acceptable,
+        ),
+        _t("reopen", pgettext_lazy("request action", "重新办理"), {S.RESPONDED}, S.REOPENED, {SUPERVISOR}),
+        _t(
+            "auto_close",
+            pgettext_lazy("request action", "自动办结"),
+            {S.RESPONDED},
+            S.CLOSED,
+            {SYSTEM},
+            _rating_window_passed,
+        ),
     ]
 }
 
@@ -127,7 +170,10 @@ def parties_of(user, request: Request) -> frozenset[str]:
 def refusal(transition: Transition, request: Request, actor=None) -> str | None:
     """Why the action cannot happen in the request's current state (None when it can)."""
     if request.status not in transition.sources:
-        return f"诉求当前为“{request.get_status_display()}”，不能{transition.label}。"
+        return _("诉求当前为“%(status)s”，不能%(action)s。") % {
+            "status": request.get_status_display(),
+            "action": transition.label,
+        }
     if transition.guard is not None:
         return transition.guard(request, actor)
     return None

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Assignment, Cadre, Unit
 from enterprises.models import Enterprise, Town
@@ -15,17 +17,17 @@ from requests_tracker import workdays
 class Category(models.Model):
     """A problem category (问题类别) with its own response time limit in working days."""
 
-    name = models.CharField("类别名称", max_length=30, unique=True)
+    name = models.CharField(_("类别名称"), max_length=30, unique=True)
     time_limit_days = models.PositiveSmallIntegerField(
-        "办理时限(工作日)", default=10, help_text="交办后答复企业的期限，按法定工作日计算。"
+        _("办理时限(工作日)"), default=10, help_text=_("交办后答复企业的期限，按法定工作日计算。")
     )
-    order = models.PositiveSmallIntegerField("排序", default=0)
-    active = models.BooleanField("启用", default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         ordering = ["order", "name"]
-        verbose_name = "问题类别"
-        verbose_name_plural = "问题类别"
+        verbose_name = _("问题类别")
+        verbose_name_plural = _("问题类别")
 
     def __str__(self):
         return self.name
@@ -34,12 +36,12 @@ class Category(models.Model):
 class RequestSequence(models.Model):
     """The last number handed out for request references (编号) in one year: QQ2026000123."""
 
-    year = models.PositiveSmallIntegerField("年份", primary_key=True)
-    last = models.PositiveIntegerField("已用到", default=0)
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    last = models.PositiveIntegerField(_("已用到"), default=0)
 
     class Meta:
-        verbose_name = "诉求编号序列"
-        verbose_name_plural = "诉求编号序列"
+        verbose_name = _("诉求编号序列")
+        verbose_name_plural = _("诉求编号序列")
 
     def __str__(self):
         return f"{self.year}: {self.last}"
@@ -113,35 +115,35 @@ class Request(models.Model):
     """A request or problem raised by an enterprise (诉求), tracked from submission to close-out (销号)."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "待受理"
-        ASSIGNED = "assigned", "已交办"
-        IN_PROGRESS = "in_progress", "办理中"
-        ESCALATED = "escalated", "已上报"
-        REOPENED = "reopened", "重新办理"
-        RESPONDED = "responded", "已答复"
-        CLOSED = "closed", "已办结"
-        REJECTED = "rejected", "不予受理"
+        SUBMITTED = "submitted", _("待受理")
+        ASSIGNED = "assigned", _("已交办")
+        IN_PROGRESS = "in_progress", _("办理中")
+        ESCALATED = "escalated", _("已上报")
+        REOPENED = "reopened", pgettext_lazy("request status", "重新办理")
+        RESPONDED = "responded", _("已答复")
+        CLOSED = "closed", _("已办结")
+        REJECTED = "rejected", pgettext_lazy("request status", "不予受理")
 
     class Source(models.TextChoices):
-        VISIT = "visit", "走访收集"
-        ONLINE = "online", "企业在线提交"
-        HOTLINE = "hotline", "热线登记"
-        MEETING = "meeting", "座谈会/亲清会"
-        LEDGER = "ledger", "台账导入"
+        VISIT = "visit", _("走访收集")
+        ONLINE = "online", _("企业在线提交")
+        HOTLINE = "hotline", _("热线登记")
+        MEETING = "meeting", _("座谈会/亲清会")
+        LEDGER = "ledger", _("台账导入")
 
     class Outcome(models.TextChoices):
-        SOLVED = "solved", "已解决"
-        PARTLY = "partly", "部分解决"
-        EXPLAINED = "explained", "解释说明"
+        SOLVED = "solved", _("已解决")
+        PARTLY = "partly", _("部分解决")
+        EXPLAINED = "explained", _("解释说明")
 
     class Satisfaction(models.TextChoices):
-        SATISFIED = "satisfied", "满意"
-        BASIC = "basic", "基本满意"
-        UNSATISFIED = "unsatisfied", "不满意"
+        SATISFIED = "satisfied", _("满意")
+        BASIC = "basic", _("基本满意")
+        UNSATISFIED = "unsatisfied", _("不满意")
 
     class RejectKind(models.TextChoices):
-        DUPLICATE = "duplicate", "重复诉求"
-        OUT_OF_SCOPE = "out_of_scope", "不属于受理范围"
+        DUPLICATE = "duplicate", _("重复诉求")
+        OUT_OF_SCOPE = "out_of_scope", _("不属于受理范围")
 
     # Not yet answered: a department still owes the enterprise a response.
     OPEN_STATUSES = (
@@ -154,26 +156,26 @@ class Request(models.Model):
     # Open and with a running response clock (assigned to a unit).
     CLOCK_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS, Status.ESCALATED, Status.REOPENED)
 
-    ref = models.CharField("编号", max_length=32, unique=True)
+    ref = models.CharField(_("编号"), max_length=32, unique=True)
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="requests"
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="requests"
     )
-    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
     visit = models.ForeignKey(
         "visits.Visit",
-        verbose_name="来源走访",
+        verbose_name=_("来源走访"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="requests",
     )
     category = models.ForeignKey(
-        Category, verbose_name="问题类别", on_delete=models.PROTECT, related_name="requests"
+        Category, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="requests"
     )
-    description = models.TextField("问题描述")
+    description = models.TextField(_("问题描述"))
     cadre = models.ForeignKey(
         Cadre,
-        verbose_name="联企干部",
+        verbose_name=_("联企干部"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -181,86 +183,92 @@ class Request(models.Model):
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
+        verbose_name=_("登记人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    contact_name = models.CharField("企业联系人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
-    submitted_at = models.DateTimeField("提出时间", default=timezone.now, db_index=True)
+    contact_name = models.CharField(_("企业联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    submitted_at = models.DateTimeField(_("提出时间"), default=timezone.now, db_index=True)
     status = models.CharField(
-        "状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+        _("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
 
     lead_unit = models.ForeignKey(
         Unit,
-        verbose_name="牵头单位",
+        verbose_name=_("牵头单位"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="led_requests",
     )
     co_units = models.ManyToManyField(
-        Unit, verbose_name="协办单位", through="RequestAssist", blank=True, related_name="assisted_requests"
+        Unit,
+        verbose_name=_("协办单位"),
+        through="RequestAssist",
+        blank=True,
+        related_name="assisted_requests",
     )
-    assigned_at = models.DateTimeField("交办时间", null=True, blank=True)
-    sign_due = models.DateField("签收期限", null=True, blank=True)
-    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
-    contact_due = models.DateField("首次联系期限", null=True, blank=True)
-    contacted_at = models.DateTimeField("首次联系时间", null=True, blank=True)
-    response_due = models.DateField("答复期限", null=True, blank=True, db_index=True)
+    assigned_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
+    sign_due = models.DateField(_("签收期限"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    contact_due = models.DateField(_("首次联系期限"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    response_due = models.DateField(_("答复期限"), null=True, blank=True, db_index=True)
     deadline_estimated = models.BooleanField(
-        "期限为估算", default=False, help_text="期限跨入官方节假日安排尚未公布的年份，暂按周一至周五计算。"
+        _("期限为估算"),
+        default=False,
+        help_text=_("期限跨入官方节假日安排尚未公布的年份，暂按周一至周五计算。"),
     )
-    responded_at = models.DateTimeField("答复时间", null=True, blank=True)
-    outcome = models.CharField("办理结果", max_length=10, choices=Outcome.choices, blank=True)
-    response = models.TextField("答复内容", blank=True)
-    satisfaction = models.CharField("满意度", max_length=12, choices=Satisfaction.choices, blank=True)
-    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+    responded_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
+    response = models.TextField(_("答复内容"), blank=True)
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     # The enterprise's latest verdict, kept when 不满意 reopens the request (``satisfaction`` is
     # then cleared for the next round): what the satisfaction rate counts (DESIGN.md §5).
-    last_rating = models.CharField("最近一次评价", max_length=12, choices=Satisfaction.choices, blank=True)
-    last_rated_at = models.DateTimeField("最近一次评价时间", null=True, blank=True)
-    closed_at = models.DateTimeField("办结时间", null=True, blank=True, db_index=True)
-    reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
-    return_count = models.PositiveSmallIntegerField("退回次数", default=0)
-    is_overdue = models.BooleanField("已超期", default=False, db_index=True)
+    last_rating = models.CharField(_("最近一次评价"), max_length=12, choices=Satisfaction.choices, blank=True)
+    last_rated_at = models.DateTimeField(_("最近一次评价时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, db_index=True)
+    reopen_count = models.PositiveSmallIntegerField(_("重新办理次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    is_overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
     # Lateness on the two earlier clocks, kept apart so is_overdue keeps its metric meaning
     # (response deadline passed and not responded).
-    sign_overdue = models.BooleanField("签收超期", default=False)
-    contact_overdue = models.BooleanField("联系超期", default=False)
+    sign_overdue = models.BooleanField(_("签收超期"), default=False)
+    contact_overdue = models.BooleanField(_("联系超期"), default=False)
     # What the deadlines were counted from, so the screen can explain them and a calendar change
     # (admins entering next year's holidays) can recount them.
-    clock_start = models.DateField("起算日期", null=True, blank=True)
-    sign_days = models.PositiveSmallIntegerField("签收时限(工作日)", null=True, blank=True)
-    contact_days = models.PositiveSmallIntegerField("联系时限(工作日)", null=True, blank=True)
+    clock_start = models.DateField(_("起算日期"), null=True, blank=True)
+    sign_days = models.PositiveSmallIntegerField(_("签收时限(工作日)"), null=True, blank=True)
+    contact_days = models.PositiveSmallIntegerField(_("联系时限(工作日)"), null=True, blank=True)
     response_days = models.PositiveSmallIntegerField(
-        "答复时限(工作日)", null=True, blank=True, help_text="为空表示答复期限是批准延期后的固定日期。"
+        _("答复时限(工作日)"), null=True, blank=True, help_text=_("为空表示答复期限是批准延期后的固定日期。")
     )
-    rating_due = models.DateField("评价期限", null=True, blank=True)
-    reject_kind = models.CharField("不予受理类型", max_length=12, choices=RejectKind.choices, blank=True)
+    rating_due = models.DateField(_("评价期限"), null=True, blank=True)
+    reject_kind = models.CharField(_("不予受理类型"), max_length=12, choices=RejectKind.choices, blank=True)
     duplicate_of = models.ForeignKey(
         "self",
-        verbose_name="重复于",
+        verbose_name=_("重复于"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="duplicates",
     )
-    reject_reason = models.TextField("不予受理理由", blank=True)
+    reject_reason = models.TextField(_("不予受理理由"), blank=True)
     # Optimistic lock: every transition bumps it; a form posted with an old version is refused.
-    version = models.PositiveIntegerField("版本", default=0)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    version = models.PositiveIntegerField(_("版本"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = RequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
-        verbose_name = "诉求"
-        verbose_name_plural = "诉求"
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
         constraints = [
             models.CheckConstraint(
                 condition=Q(responded_at__isnull=True) | Q(responded_at__gte=F("submitted_at")),
@@ -326,16 +334,18 @@ class RequestAssist(models.Model):
     """An assisting unit (协办单位) on a request, answering the lead unit within its own deadline."""
 
     request = models.ForeignKey(
-        Request, verbose_name="诉求", on_delete=models.CASCADE, related_name="assists"
+        Request, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="assists"
     )
-    unit = models.ForeignKey(Unit, verbose_name="协办单位", on_delete=models.PROTECT, related_name="assists")
-    due = models.DateField("协办期限", null=True, blank=True)
-    answered_at = models.DateTimeField("反馈时间", null=True, blank=True)
-    answer = models.TextField("协办意见", blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("协办单位"), on_delete=models.PROTECT, related_name="assists"
+    )
+    due = models.DateField(_("协办期限"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    answer = models.TextField(_("协办意见"), blank=True)
 
     class Meta:
-        verbose_name = "协办"
-        verbose_name_plural = "协办"
+        verbose_name = _("协办")
+        verbose_name_plural = _("协办")
         constraints = [models.UniqueConstraint(fields=["request", "unit"], name="assist_unique_unit")]
 
     def __str__(self):
@@ -361,26 +371,26 @@ class RequestAttachment(models.Model):
     """A file attached to a request (附件): a PDF or an image, served only through a scoped view."""
 
     request = models.ForeignKey(
-        Request, verbose_name="诉求", on_delete=models.CASCADE, related_name="attachments"
+        Request, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="attachments"
     )
-    file = models.FileField("文件", upload_to=_attachment_path, max_length=200)
-    original_name = models.CharField("原文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=40)
-    size = models.PositiveIntegerField("大小(字节)")
+    file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=40)
+    size = models.PositiveIntegerField(_("大小(字节)"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
+        verbose_name=_("上传人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
-        verbose_name = "诉求附件"
-        verbose_name_plural = "诉求附件"
+        verbose_name = _("诉求附件")
+        verbose_name_plural = _("诉求附件")
 
     def __str__(self):
         return self.original_name
@@ -394,42 +404,42 @@ class ExtensionRequest(models.Model):
     """A lead unit's request to move the response deadline (延期申请), decided by a supervisor."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待审批"
-        APPROVED = "approved", "已同意"
-        REFUSED = "refused", "不同意"
-        WITHDRAWN = "withdrawn", "已失效"
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        REFUSED = "refused", _("不同意")
+        WITHDRAWN = "withdrawn", _("已失效")
 
     request = models.ForeignKey(
-        Request, verbose_name="诉求", on_delete=models.CASCADE, related_name="extensions"
+        Request, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="extensions"
     )
-    unit = models.ForeignKey(Unit, verbose_name="申请单位", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("申请单位"), on_delete=models.PROTECT, related_name="+")
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="申请人",
+        verbose_name=_("申请人"),
         on_delete=models.SET_NULL,
         null=True,
         related_name="+",
     )
-    asked_at = models.DateTimeField("申请时间", default=timezone.now)
-    reason = models.TextField("延期理由")
-    previous_due = models.DateField("原答复期限")
-    proposed_due = models.DateField("申请延至")
-    status = models.CharField("审批状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    asked_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    reason = models.TextField(_("延期理由"))
+    previous_due = models.DateField(_("原答复期限"))
+    proposed_due = models.DateField(_("申请延至"))
+    status = models.CharField(_("审批状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="审批人",
+        verbose_name=_("审批人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    decision_note = models.TextField("审批意见", blank=True)
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
 
     class Meta:
         ordering = ["-asked_at", "-pk"]
-        verbose_name = "延期申请"
-        verbose_name_plural = "延期申请"
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
         constraints = [
             models.UniqueConstraint(
                 fields=["request"], condition=Q(status="pending"), name="extension_one_pending"
@@ -437,34 +447,34 @@ class ExtensionRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.request.ref} 延至 {self.proposed_due}"
+        return _("%(ref)s 延至 %(due)s") % {"ref": self.request.ref, "due": self.proposed_due}
 
 
 class Escalation(models.Model):
     """A request reported to a higher level (上报) that a unit cannot solve, tracked until answered."""
 
     class Level(models.TextChoices):
-        COUNTY = "county", "县级领导小组"
-        CITY = "city", "市级部门"
+        COUNTY = "county", _("县级领导小组")
+        CITY = "city", _("市级部门")
 
     request = models.ForeignKey(
-        Request, verbose_name="诉求", on_delete=models.CASCADE, related_name="escalations"
+        Request, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="escalations"
     )
-    level = models.CharField("上报层级", max_length=10, choices=Level.choices)
-    reason = models.TextField("上报理由")
+    level = models.CharField(_("上报层级"), max_length=10, choices=Level.choices)
+    reason = models.TextField(_("上报理由"))
     escalated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="上报人",
+        verbose_name=_("上报人"),
         on_delete=models.SET_NULL,
         null=True,
         related_name="+",
     )
-    escalated_at = models.DateTimeField("上报时间", default=timezone.now)
-    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
-    answer = models.TextField("上级答复", blank=True)
+    escalated_at = models.DateTimeField(_("上报时间"), default=timezone.now)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answer = models.TextField(_("上级答复"), blank=True)
     answer_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
+        verbose_name=_("登记人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -473,8 +483,8 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["-escalated_at", "-pk"]
-        verbose_name = "上报记录"
-        verbose_name_plural = "上报记录"
+        verbose_name = _("上报记录")
+        verbose_name_plural = _("上报记录")
         constraints = [
             models.UniqueConstraint(
                 fields=["request"], condition=Q(answered_at__isnull=True), name="escalation_one_open"
@@ -488,12 +498,12 @@ class Escalation(models.Model):
 class NoticeSequence(models.Model):
     """The last supervision-notice number handed out in one year (督办〔2026〕第12号)."""
 
-    year = models.PositiveSmallIntegerField("年份", primary_key=True)
-    last = models.PositiveIntegerField("已用到", default=0)
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    last = models.PositiveIntegerField(_("已用到"), default=0)
 
     class Meta:
-        verbose_name = "督办编号序列"
-        verbose_name_plural = "督办编号序列"
+        verbose_name = _("督办编号序列")
+        verbose_name_plural = _("督办编号序列")
 
     def __str__(self):
         return f"{self.year}: {self.last}"
@@ -528,35 +538,35 @@ class SupervisionNotice(models.Model):
     """A numbered supervision notice (督办) on an overdue request: 催办 → 黄牌 → 红牌."""
 
     class Level(models.TextChoices):
-        REMINDER = "reminder", "催办"
-        YELLOW = "yellow", "黄牌"
-        RED = "red", "红牌"
+        REMINDER = "reminder", _("催办")
+        YELLOW = "yellow", _("黄牌")
+        RED = "red", _("红牌")
 
     LADDER = (Level.REMINDER, Level.YELLOW, Level.RED)
 
     request = models.ForeignKey(
-        Request, verbose_name="诉求", on_delete=models.PROTECT, related_name="notices"
+        Request, verbose_name=_("诉求"), on_delete=models.PROTECT, related_name="notices"
     )
     unit = models.ForeignKey(
-        Unit, verbose_name="被督办单位", on_delete=models.PROTECT, related_name="supervision_notices"
+        Unit, verbose_name=_("被督办单位"), on_delete=models.PROTECT, related_name="supervision_notices"
     )
     # The enterprise's town at issue time: rankings count cards per town.
     town = models.ForeignKey(
-        Town, verbose_name="属地", on_delete=models.PROTECT, related_name="supervision_notices"
+        Town, verbose_name=_("属地"), on_delete=models.PROTECT, related_name="supervision_notices"
     )
-    level = models.CharField("等级", max_length=10, choices=Level.choices, db_index=True)
-    year = models.PositiveSmallIntegerField("年份")
-    number = models.PositiveIntegerField("编号")
-    issued_at = models.DateTimeField("签发时间", default=timezone.now, db_index=True)
-    due = models.DateField("督办所涉答复期限")
-    days_overdue = models.PositiveSmallIntegerField("超期工作日")
+    level = models.CharField(_("等级"), max_length=10, choices=Level.choices, db_index=True)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    number = models.PositiveIntegerField(_("编号"))
+    issued_at = models.DateTimeField(_("签发时间"), default=timezone.now, db_index=True)
+    due = models.DateField(_("督办所涉答复期限"))
+    days_overdue = models.PositiveSmallIntegerField(_("超期工作日"))
 
     objects = SupervisionNoticeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
-        verbose_name = "督办通知"
-        verbose_name_plural = "督办通知"
+        verbose_name = _("督办通知")
+        verbose_name_plural = _("督办通知")
         constraints = [
             models.UniqueConstraint(fields=["year", "number"], name="notice_unique_number"),
             # One notice per rung for each deadline: reruns of the job issue nothing twice.
@@ -569,107 +579,110 @@ class SupervisionNotice(models.Model):
 
     @property
     def label(self) -> str:
-        return f"督办〔{self.year}〕第{self.number}号"
+        return _("督办〔%(year)s〕第%(number)s号") % {"year": self.year, "number": self.number}
 
 
 class WorkdayOverride(models.Model):
     """An admin's correction to the working-day calendar (节假日调整) for a day the library gets wrong or lacks."""
 
     class Source(models.TextChoices):
-        STATE_COUNCIL = workdays.STATE_COUNCIL, "国务院放假安排"
-        LOCAL = workdays.LOCAL, "本地调整"
+        STATE_COUNCIL = workdays.STATE_COUNCIL, _("国务院放假安排")
+        LOCAL = workdays.LOCAL, _("本地调整")
 
-    date = models.DateField("日期", unique=True)
+    date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(
-        "当天上班", default=False, help_text="勾选：当天上班（如调休上班）；不勾选：当天放假。"
+        _("当天上班"), default=False, help_text=_("勾选：当天上班（如调休上班）；不勾选：当天放假。")
     )
-    name = models.CharField("名称", max_length=30, help_text="如：春节、国庆节、调休上班、县域停工。")
+    name = models.CharField(_("名称"), max_length=30, help_text=_("如：春节、国庆节、调休上班、县域停工。"))
     source = models.CharField(
-        "依据",
+        _("依据"),
         max_length=16,
         choices=Source.choices,
         default=Source.STATE_COUNCIL,
-        help_text="录入国务院当年放假安排后，该年期限不再标为估算；本地调整只改变当天。",
+        help_text=_("录入国务院当年放假安排后，该年期限不再标为估算；本地调整只改变当天。"),
     )
-    note = models.CharField("备注", max_length=200, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="录入人",
+        verbose_name=_("录入人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField("录入时间", default=timezone.now)
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
 
     class Meta:
         ordering = ["date"]
-        verbose_name = "节假日调整"
-        verbose_name_plural = "节假日调整"
+        verbose_name = _("节假日调整")
+        verbose_name_plural = _("节假日调整")
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.name}（{'上班' if self.is_workday else '放假'}）"
+        kind = _("上班") if self.is_workday else _("放假")
+        return f"{self.date:%Y-%m-%d} {self.name}（{kind}）"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ValidationError("诉求流转记录只能追加，不能修改。")
+        raise ValidationError(_("诉求流转记录只能追加，不能修改。"))
 
     def delete(self):
-        raise ValidationError("诉求流转记录只能追加，不能删除。")
+        raise ValidationError(_("诉求流转记录只能追加，不能删除。"))
 
 
 class RequestEvent(models.Model):
     """One step in a request's history (流转记录): append-only, written with the change it records."""
 
     class Action(models.TextChoices):
-        SUBMIT = "submit", "提交诉求"
-        ASSIGN = "assign", "交办"
-        REJECT = "reject", "不予受理"
-        SIGN = "sign", "签收"
-        CONTACT = "contact", "联系企业"
-        NOTE = "note", "办理进展"
-        ASSIST = "assist", "协办反馈"
-        RETURN = "return", "退回"
-        EXTEND_ASK = "extend_ask", "申请延期"
-        EXTEND_OK = "extend_ok", "同意延期"
-        EXTEND_NO = "extend_no", "不同意延期"
-        RESPOND = "respond", "答复企业"
-        RATE = "rate", "企业评价"
-        CLOSE = "close", "销号办结"
-        AUTO_CLOSE = "auto_close", "逾期未评自动办结"
-        REOPEN = "reopen", "重新办理"
-        ESCALATE = "escalate", "上报"
-        ESCALATE_REPLY = "escalate_reply", "上级答复"
-        NOTICE = "notice", "督办"
-        OVERDUE = "overdue", "超期"
-        DEADLINE = "deadline", "期限调整"
-        IMPORT = "import", "台账导入"
+        SUBMIT = "submit", pgettext_lazy("request event", "提交诉求")
+        ASSIGN = "assign", _("交办")
+        REJECT = "reject", _("不予受理")
+        SIGN = "sign", _("签收")
+        CONTACT = "contact", pgettext_lazy("request event", "联系企业")
+        NOTE = "note", _("办理进展")
+        ASSIST = "assist", _("协办反馈")
+        RETURN = "return", _("退回")
+        EXTEND_ASK = "extend_ask", _("申请延期")
+        EXTEND_OK = "extend_ok", pgettext_lazy("request event", "同意延期")
+        EXTEND_NO = "extend_no", _("不同意延期")
+        RESPOND = "respond", _("答复企业")
+        RATE = "rate", _("企业评价")
+        CLOSE = "close", _("销号办结")
+        AUTO_CLOSE = "auto_close", _("逾期未评自动办结")
+        REOPEN = "reopen", _("重新办理")
+        ESCALATE = "escalate", _("上报")
+        ESCALATE_REPLY = "escalate_reply", _("上级答复")
+        NOTICE = "notice", _("督办")
+        OVERDUE = "overdue", _("超期")
+        DEADLINE = "deadline", _("期限调整")
+        IMPORT = "import", _("台账导入")
 
-    request = models.ForeignKey(Request, verbose_name="诉求", on_delete=models.PROTECT, related_name="events")
+    request = models.ForeignKey(
+        Request, verbose_name=_("诉求"), on_delete=models.PROTECT, related_name="events"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
+        verbose_name=_("操作人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
-    action = models.CharField("动作", max_length=20, choices=Action.choices)
-    from_status = models.CharField("原状态", max_length=12, blank=True)
-    to_status = models.CharField("新状态", max_length=12, blank=True)
-    note = models.TextField("说明", blank=True)
-    public = models.BooleanField("企业可见", default=True)
-    imported = models.BooleanField("台账导入", default=False)
-    data = models.JSONField("附加数据", default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    action = models.CharField(_("动作"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=12, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    public = models.BooleanField(_("企业可见"), default=True)
+    imported = models.BooleanField(_("台账导入"), default=False)
+    data = models.JSONField(_("附加数据"), default=dict, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
-        verbose_name = "流转记录"
-        verbose_name_plural = "流转记录"
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
         indexes = [models.Index(fields=["request", "at"])]
 
     def __str__(self):
@@ -677,8 +690,8 @@ class RequestEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise ValidationError("诉求流转记录只能追加，不能修改。")
+            raise ValidationError(_("诉求流转记录只能追加，不能修改。"))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError("诉求流转记录只能追加，不能删除。")
+        raise ValidationError(_("诉求流转记录只能追加，不能删除。"))

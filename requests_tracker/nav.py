@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR
 from qiqing.navigation import NavItem
@@ -8,13 +9,19 @@ NAV = [
     NavItem(_("受理分办"), "requests_tracker:triage", (SUPERVISOR,), icon="inboxes", order=36),
     NavItem(_("待办"), "requests_tracker:inbox", (HANDLER,), icon="list-check", order=37),
     NavItem(
-        _("诉求"),
+        pgettext_lazy("nav", "诉求"),
         "requests_tracker:list",
         (ADMIN, SUPERVISOR, HANDLER, CADRE),
         icon="chat-square-text",
         order=40,
     ),
-    NavItem(_("督办"), "requests_tracker:notices", (ADMIN, SUPERVISOR, HANDLER), icon="megaphone", order=45),
+    NavItem(
+        pgettext_lazy("nav", "督办"),
+        "requests_tracker:notices",
+        (ADMIN, SUPERVISOR, HANDLER),
+        icon="megaphone",
+        order=45,
+    ),
     NavItem(_("节假日"), "requests_tracker:calendar", (ADMIN,), icon="calendar3", order=95),
 ]
 HOME = {HANDLER: "requests_tracker:inbox", CONTACT: "requests_tracker:portal"}

@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from requests_tracker.models import ATTACHMENT_EXTENSIONS
 
@@ -45,10 +46,10 @@ def vague_promise(text: str) -> str | None:
 def reply_problem(text: str) -> str | None:
     word = vague_promise(text)
     if word:
-        return (
-            f"答复中写了“{word}”却没有明确时间。请写明承诺完成的日期"
+        return _(
+            "答复中写了“%(word)s”却没有明确时间。请写明承诺完成的日期"
             "（如“2026年12月15日前”或“5个工作日内”），企业才能据此监督。"
-        )
+        ) % {"word": word}
     return None
 
 
@@ -91,24 +92,30 @@ def check_attachment(upload) -> str:
     limit = settings.QIQING_UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
-            f"附件“{name}”大小 {upload.size / 1024 / 1024:.1f} MB，超过上限 {limit // (1024 * 1024)} MB。"
+            _("附件“%(name)s”大小 %(size)s MB，超过上限 %(limit)s MB。")
+            % {"name": name, "size": f"{upload.size / 1024 / 1024:.1f}", "limit": limit // (1024 * 1024)}
         )
     if upload.size == 0:
-        raise ValidationError(f"附件“{name}”是空文件。")
+        raise ValidationError(_("附件“%(name)s”是空文件。") % {"name": name})
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     content_type = sniff(head)
     if content_type is None:
-        raise ValidationError(f"附件“{name}”不是 PDF 或图片（PNG、JPEG、GIF、WebP），不能上传。")
+        raise ValidationError(
+            _("附件“%(name)s”不是 PDF 或图片（PNG、JPEG、GIF、WebP），不能上传。") % {"name": name}
+        )
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if extension not in _EXTENSIONS[content_type]:
-        raise ValidationError(f"附件“{name}”的扩展名与文件内容不符（内容为 {content_type}）。")
+        raise ValidationError(
+            _("附件“%(name)s”的扩展名与文件内容不符（内容为 %(type)s）。")
+            % {"name": name, "type": content_type}
+        )
     return content_type
 
 
 def check_attachments(uploads) -> list[tuple[object, str]]:
     uploads = list(uploads or [])
     if len(uploads) > settings.QIQING_MAX_ATTACHMENTS:
-        raise ValidationError(f"每次最多上传 {settings.QIQING_MAX_ATTACHMENTS} 个附件。")
+        raise ValidationError(_("每次最多上传 %(n)s 个附件。") % {"n": settings.QIQING_MAX_ATTACHMENTS})
     return [(upload, check_attachment(upload)) for upload in uploads]

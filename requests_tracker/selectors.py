@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qiqing.access import access_for
 from requests_tracker import workdays
@@ -147,9 +148,10 @@ def deadline_rows(
     if start is None:
         return rows
     open_clock = request.status in Request.CLOCK_STATUSES
+    response = _("答复期限")
     spec = [
         (
-            "答复期限",
+            response,
             request.response_due,
             request.response_days,
             request.responded_at if not open_clock else None,
@@ -158,35 +160,40 @@ def deadline_rows(
     if internal:
         spec = [
             (
-                "签收期限",
+                _("签收期限"),
                 request.sign_due,
                 request.sign_days,
                 None if request.awaiting_sign else request.signed_at,
             ),
-            ("联系企业期限", request.contact_due, request.contact_days, request.contacted_at),
+            (_("联系企业期限"), request.contact_due, request.contact_days, request.contacted_at),
             *spec,
         ]
     for label, due, days, done_at in spec:
         if not due:
             continue
-        if days is None and label == "答复期限":
-            basis = f"经批准延期至 {due:%Y-%m-%d}（自 {start:%Y-%m-%d} 起计 {calendar.workdays_between(start, due)} 个工作日）"
+        if days is None and label is response:
+            basis = _("经批准延期至 %(due)s（自 %(start)s 起计 %(days)s 个工作日）") % {
+                "due": f"{due:%Y-%m-%d}",
+                "start": f"{start:%Y-%m-%d}",
+                "days": calendar.workdays_between(start, due),
+            }
         elif days is None:
-            basis = f"截至 {due:%Y-%m-%d}"
+            basis = _("截至 %(due)s") % {"due": f"{due:%Y-%m-%d}"}
         else:
-            basis = f"自 {start:%Y-%m-%d} 起 {days} 个工作日"
+            basis = _("自 %(start)s 起 %(days)s 个工作日") % {"start": f"{start:%Y-%m-%d}", "days": days}
         late = done_at is None and open_clock and due < today
         rows.append(DeadlineRow(label, due, done_at, late, calendar.explain(start, due, days), basis))
     if request.status == Request.Status.RESPONDED and request.rating_due and request.responded_at:
         responded = timezone.localdate(request.responded_at)
         rows.append(
             DeadlineRow(
-                "评价期限",
+                _("评价期限"),
                 request.rating_due,
                 request.rated_at,
                 False,
                 calendar.explain(responded, request.rating_due, settings.QIQING_RATING_WINDOW_DAYS),
-                f"答复后 {settings.QIQING_RATING_WINDOW_DAYS} 个工作日内未评价则自动办结",
+                _("答复后 %(days)s 个工作日内未评价则自动办结")
+                % {"days": settings.QIQING_RATING_WINDOW_DAYS},
             )
         )
     return rows
@@ -218,9 +225,12 @@ class YearCoverage:
 
     @property
     def label(self) -> str:
-        return {"library": "官方日历库", "entered": "管理员已录入", "none": "未覆盖（按周一至周五估算）"}[
-            self.source
-        ]
+        labels = {
+            "library": _("官方日历库"),
+            "entered": _("管理员已录入"),
+            "none": _("未覆盖（按周一至周五估算）"),
+        }
+        return labels[self.source]
 
 
 def calendar_coverage(years) -> list[YearCoverage]:

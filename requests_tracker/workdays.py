@@ -22,19 +22,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import chinese_calendar
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-# The library names holidays in English; the screen speaks Chinese.
+# The library names holidays in English; the screen speaks Chinese (or English, translated back).
 HOLIDAY_NAMES = {
-    "New Year's Day": "元旦",
-    "Spring Festival": "春节",
-    "Tomb-sweeping Day": "清明节",
-    "Labour Day": "劳动节",
-    "Dragon Boat Festival": "端午节",
-    "National Day": "国庆节",
-    "Mid-autumn Festival": "中秋节",
-    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+    "New Year's Day": gettext_lazy("元旦"),
+    "Spring Festival": gettext_lazy("春节"),
+    "Tomb-sweeping Day": gettext_lazy("清明节"),
+    "Labour Day": gettext_lazy("劳动节"),
+    "Dragon Boat Festival": gettext_lazy("端午节"),
+    "National Day": gettext_lazy("国庆节"),
+    "Mid-autumn Festival": gettext_lazy("中秋节"),
+    "Anti-Fascist 70th Day": gettext_lazy("抗战胜利纪念日"),
 }
-WEEKDAYS = "一二三四五六日"
+WEEKDAY_LABELS = (
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
+)
 
 STATE_COUNCIL = "state_council"
 LOCAL = "local"
@@ -63,7 +73,7 @@ class DayInfo:
 
     @property
     def weekday_label(self) -> str:
-        return f"周{WEEKDAYS[self.day.weekday()]}"
+        return str(WEEKDAY_LABELS[self.day.weekday()])
 
 
 @dataclass
@@ -132,7 +142,9 @@ class WorkCalendar:
     def day(self, day: dt.date) -> DayInfo:
         override = self.overrides.get(day)
         if override is not None:
-            label = override.name or override.note or ("调整上班" if override.is_workday else "调整放假")
+            label = (
+                override.name or override.note or (_("调整上班") if override.is_workday else _("调整放假"))
+            )
             if override.note and override.name:
                 label = f"{override.name}（{override.note}）"
             return DayInfo(
@@ -147,17 +159,18 @@ class WorkCalendar:
         if official is None:
             estimated = not self.covers(day.year)
             return DayInfo(
-                day, not weekend, estimated, "weekend" if weekend else "weekday", "周末" if weekend else ""
+                day, not weekend, estimated, "weekend" if weekend else "weekday", _("周末") if weekend else ""
             )
-        _, name = chinese_calendar.get_holiday_detail(day)
-        name = HOLIDAY_NAMES.get(name, name or "")
+        _is_holiday, name = chinese_calendar.get_holiday_detail(day)
+        name = str(HOLIDAY_NAMES.get(name, name or ""))
         if official:
             if weekend:
-                return DayInfo(day, True, False, "makeup", f"调休上班（{name}）" if name else "调休上班")
+                reason = _("调休上班（%(holiday)s）") % {"holiday": name} if name else _("调休上班")
+                return DayInfo(day, True, False, "makeup", reason)
             return DayInfo(day, True, False, "weekday")
         if name:
             return DayInfo(day, False, False, "holiday", name)
-        return DayInfo(day, False, False, "weekend", "周末")
+        return DayInfo(day, False, False, "weekend", _("周末"))
 
     def is_workday(self, day: dt.date) -> tuple[bool, bool]:
         info = self.day(day)

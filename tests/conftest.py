@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps as global_apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from tests import factories as f
 
@@ -81,6 +83,16 @@ def _restore_reference_data():
         migration = importlib.import_module(module)
         installer = getattr(migration, "create_categories", None) or migration.install
         installer(global_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _chinese_unless_switched():
+    """The locale middleware activates a language per request and leaves it active on the
+    thread; a test that browsed in English must not leave services called directly by the next
+    test speaking English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

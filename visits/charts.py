@@ -45,7 +45,7 @@ def survey_figures(series) -> dict[str, dict]:
             "y": [float(p.output_yoy) if p.output_yoy is not None else None for p in series],
             "name": _("产值/销售同比(%)"),
             "marker": {"color": [RED if (p.output_yoy or 0) < 0 else GREEN for p in series]},
-            "hovertemplate": "%{x}：%{y:.2f}%<extra></extra>",
+            "hovertemplate": _("%{x}：%{y:.2f}%<extra></extra>"),
         },
     }
     titles = {

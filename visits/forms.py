@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Cadre
 from enterprises.models import Enterprise
@@ -187,7 +188,7 @@ class VisitLogForm(forms.Form):
                 queryset=Enterprise.objects.visible_to(actor).active(),
                 code_field="uscc",
                 code_pattern=r"([0-9A-Za-z]{18})\s*）?\s*$",
-                noun=_("企业"),
+                noun=pgettext_lazy("noun in a sentence", "企业"),
                 upper=True,
                 widget=forms.TextInput(
                     attrs={"list": "enterprise-options", "data-lookup": "enterprise", "autocomplete": "off"}
@@ -200,7 +201,7 @@ class VisitLogForm(forms.Form):
                 queryset=Cadre.objects.active().select_related("unit"),
                 code_field="code",
                 code_pattern=r"·([^·（）]+)）\s*$",
-                noun=_("干部"),
+                noun=pgettext_lazy("noun in a sentence", "干部"),
                 required=False,
                 widget=forms.TextInput(
                     attrs={"list": "cadre-options", "data-lookup": "cadre", "autocomplete": "off"}

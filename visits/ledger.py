@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cadres.ledger import cadres_by_code, enterprises_by_uscc, lookup
 from cadres.models import Assignment
@@ -17,13 +19,13 @@ MODE_CHOICES = (
     Choice(Visit.Mode.MEETING, "座谈", ("座谈/亲清会", "座谈会", "亲清会")),
     Choice(Visit.Mode.FOLLOWUP, "回访", ()),
 )
-BEFORE_START = "{n} 条走访早于该干部与企业联系关系的开始日期（按历史记录导入）"
-NO_PAIR = "{n} 条走访的干部与企业之间没有联系关系记录（按历史记录导入）"
+BEFORE_START = gettext_lazy("{n} 条走访早于该干部与企业联系关系的开始日期（按历史记录导入）")
+NO_PAIR = gettext_lazy("{n} 条走访的干部与企业之间没有联系关系记录（按历史记录导入）")
 
 
 class VisitsKind(LedgerKind):
     name = "visits"
-    title = "走访"
+    title = pgettext_lazy("ledger", "走访")
     order = 50
     columns = (
         USCC_COLUMN,
@@ -34,8 +36,10 @@ class VisitsKind(LedgerKind):
     )
     key_columns = ("uscc", "cadre_code", "date", "mode")
     notes = (
-        "按“统一社会信用代码 + 干部编号 + 走访日期 + 走访方式”识别同一次走访；再次导入时只更新走访情况。",
-        "早于联系关系开始日期的走访可以导入（历史记录），导入报告中会统计条数。",
+        gettext_lazy(
+            "按“统一社会信用代码 + 干部编号 + 走访日期 + 走访方式”识别同一次走访；再次导入时只更新走访情况。"
+        ),
+        gettext_lazy("早于联系关系开始日期的走访可以导入（历史记录），导入报告中会统计条数。"),
     )
 
     def begin(self, ctx: ImportContext) -> None:
@@ -50,12 +54,12 @@ class VisitsKind(LedgerKind):
             cadre = cadres.get(row.get("cadre_code"))
             enterprise = enterprises.get(row.get("uscc"))
             if row.get("cadre_code") is not None and cadre is None:
-                ctx.error(row, "cadre_code", "找不到这个干部编号：请先导入干部台账。")
+                ctx.error(row, "cadre_code", _("找不到这个干部编号：请先导入干部台账。"))
             if row.get("uscc") is not None and enterprise is None:
-                ctx.error(row, "uscc", "找不到这家企业：请先导入企业台账。")
+                ctx.error(row, "uscc", _("找不到这家企业：请先导入企业台账。"))
             day = row.get("date")
             if day and day > ctx.today:
-                ctx.error(row, "date", "走访日期不能晚于今天。")
+                ctx.error(row, "date", _("走访日期不能晚于今天。"))
             if cadre and enterprise and day:
                 pairs.append((cadre[0], enterprise[0], day))
         if not pairs:
@@ -97,9 +101,9 @@ class VisitsKind(LedgerKind):
         ]
         existing: dict[tuple, Visit] = {}
         for visit in Visit.objects.filter(
-            enterprise_id__in={k[0] for _, k in keyed},
-            cadre_id__in={k[1] for _, k in keyed},
-            date__in={k[2] for _, k in keyed},
+            enterprise_id__in={k[0] for _row, k in keyed},
+            cadre_id__in={k[1] for _row, k in keyed},
+            date__in={k[2] for _row, k in keyed},
         ).order_by("pk"):
             existing.setdefault((visit.enterprise_id, visit.cadre_id, visit.date, visit.mode), visit)
         actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None

@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
@@ -37,63 +38,65 @@ class Visit(models.Model):
     """A cadre's visit to an enterprise (走访), with the business-condition survey (走访调查表)."""
 
     class Mode(models.TextChoices):
-        ONSITE = "onsite", "实地走访"
-        PHONE = "phone", "电话"
-        MEETING = "meeting", "座谈/亲清会"
-        FOLLOWUP = "followup", "回访"
+        ONSITE = "onsite", _("实地走访")
+        PHONE = "phone", _("电话")
+        MEETING = "meeting", _("座谈/亲清会")
+        FOLLOWUP = "followup", _("回访")
 
     class Orders(models.TextChoices):
-        AMPLE = "ample", "订单充足"
-        NORMAL = "normal", "基本正常"
-        SHORT = "short", "订单不足"
+        AMPLE = "ample", _("订单充足")
+        NORMAL = "normal", _("基本正常")
+        SHORT = "short", _("订单不足")
 
     class Trend(models.TextChoices):
-        UP = "up", "增长"
-        FLAT = "flat", "持平"
-        DOWN = "down", "下降"
-        LOSS = "loss", "亏损"
+        UP = "up", _("增长")
+        FLAT = "flat", _("持平")
+        DOWN = "down", _("下降")
+        LOSS = "loss", _("亏损")
 
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="visits"
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="visits"
     )
-    cadre = models.ForeignKey(Cadre, verbose_name="走访干部", on_delete=models.PROTECT, related_name="visits")
+    cadre = models.ForeignKey(
+        Cadre, verbose_name=_("走访干部"), on_delete=models.PROTECT, related_name="visits"
+    )
     participants = models.ManyToManyField(
-        Cadre, verbose_name="同行干部", blank=True, related_name="joined_visits"
+        Cadre, verbose_name=_("同行干部"), blank=True, related_name="joined_visits"
     )
-    date = models.DateField("走访日期", db_index=True)
-    mode = models.CharField("走访方式", max_length=10, choices=Mode.choices, default=Mode.ONSITE)
-    summary = models.TextField("走访情况")
-    orders = models.CharField("订单情况", max_length=10, choices=Orders.choices, blank=True)
-    headcount = models.PositiveIntegerField("在岗职工数", null=True, blank=True)
-    vacancies = models.PositiveIntegerField("用工缺口(人)", null=True, blank=True)
+    date = models.DateField(_("走访日期"), db_index=True)
+    mode = models.CharField(_("走访方式"), max_length=10, choices=Mode.choices, default=Mode.ONSITE)
+    summary = models.TextField(_("走访情况"))
+    orders = models.CharField(_("订单情况"), max_length=10, choices=Orders.choices, blank=True)
+    headcount = models.PositiveIntegerField(_("在岗职工数"), null=True, blank=True)
+    vacancies = models.PositiveIntegerField(_("用工缺口(人)"), null=True, blank=True)
     output_yoy = models.DecimalField(
-        "产值/销售同比(%)",
+        _("产值/销售同比(%)"),
         max_digits=7,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(-100), MaxValueValidator(1000)],
     )
-    profit_trend = models.CharField("利润趋势", max_length=10, choices=Trend.choices, blank=True)
-    imported = models.BooleanField("台账导入", default=False)
+    profit_trend = models.CharField(_("利润趋势"), max_length=10, choices=Trend.choices, blank=True)
+    imported = models.BooleanField(_("台账导入"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
+        verbose_name=_("登记人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
     # Not auto_now_add: ledger imports and the demo seed record when a visit was really logged.
-    created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = VisitQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-pk"]
-        verbose_name = "走访记录"
-        verbose_name_plural = "走访记录"
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
         indexes = [
             models.Index(fields=["enterprise", "date"]),
             models.Index(fields=["cadre", "date"]),
@@ -112,38 +115,38 @@ class Visit(models.Model):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ValidationError("走访更正记录只能追加，不能修改。")
+        raise ValidationError(_("走访更正记录只能追加，不能修改。"))
 
     def delete(self):
-        raise ValidationError("走访更正记录只能追加，不能删除。")
+        raise ValidationError(_("走访更正记录只能追加，不能删除。"))
 
 
 class VisitRevision(models.Model):
     """One correction of a logged visit (走访更正记录): who changed which fields, before → after."""
 
     visit = models.ForeignKey(
-        Visit, verbose_name="走访记录", on_delete=models.CASCADE, related_name="revisions"
+        Visit, verbose_name=_("走访记录"), on_delete=models.CASCADE, related_name="revisions"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="更正人",
+        verbose_name=_("更正人"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    at = models.DateTimeField("更正时间", default=timezone.now)
+    at = models.DateTimeField(_("更正时间"), default=timezone.now)
     # {field name: {"label": 中文字段名, "before": shown value, "after": shown value}}; values are
     # stored as display text so the history still reads right after choices or names change.
-    changes = models.JSONField("修改内容", default=dict)
-    reason = models.CharField("更正说明", max_length=200, blank=True)
+    changes = models.JSONField(_("修改内容"), default=dict)
+    reason = models.CharField(_("更正说明"), max_length=200, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
-        verbose_name = "走访更正记录"
-        verbose_name_plural = "走访更正记录"
+        verbose_name = _("走访更正记录")
+        verbose_name_plural = _("走访更正记录")
         indexes = [models.Index(fields=["visit", "at"])]
 
     def __str__(self):
@@ -151,5 +154,5 @@ class VisitRevision(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise ValidationError("走访更正记录只能追加，不能修改。")
+            raise ValidationError(_("走访更正记录只能追加，不能修改。"))
         super().save(*args, **kwargs)

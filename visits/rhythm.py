@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
-LABELS = {"month": "每月", "quarter": "每季度", "half": "每半年", "year": "每年"}
+LABELS = {"month": _("每月"), "quarter": _("每季度"), "half": _("每半年"), "year": _("每年")}
 
 
 def current_rhythm() -> str:

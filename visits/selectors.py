@@ -15,11 +15,12 @@ from django.db.models import CharField, Count, F, IntegerField, OuterRef, Prefet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from cadres.models import Assignment
 from enterprises.models import Enterprise
 from qiqing.access import access_for
+from qiqing.i18n import join
 from requests_tracker.models import Request
 from visits.models import Visit
 from visits.rhythm import due_for_visit
@@ -307,23 +308,23 @@ def visit_list_queryset(user):
 
 
 EXPORT_HEADERS = [
-    _l("走访日期"),
-    _l("企业名称"),
-    _l("统一社会信用代码"),
-    _l("属地"),
-    _l("走访干部"),
-    _l("干部单位"),
-    _l("走访方式"),
-    _l("同行干部"),
-    _l("走访情况"),
-    _l("订单情况"),
-    _l("在岗职工数"),
-    _l("用工缺口(人)"),
-    _l("产值/销售同比(%)"),
-    _l("利润趋势"),
-    _l("提出诉求(件)"),
-    _l("登记人"),
-    _l("登记时间"),
+    gettext_lazy("走访日期"),
+    gettext_lazy("企业名称"),
+    gettext_lazy("统一社会信用代码"),
+    gettext_lazy("属地"),
+    gettext_lazy("走访干部"),
+    gettext_lazy("干部单位"),
+    gettext_lazy("走访方式"),
+    gettext_lazy("同行干部"),
+    gettext_lazy("走访情况"),
+    gettext_lazy("订单情况"),
+    gettext_lazy("在岗职工数"),
+    gettext_lazy("用工缺口(人)"),
+    gettext_lazy("产值/销售同比(%)"),
+    gettext_lazy("利润趋势"),
+    gettext_lazy("提出诉求(件)"),
+    gettext_lazy("登记人"),
+    gettext_lazy("登记时间"),
 ]
 EXPORT_WIDTHS = [12, 30, 22, 12, 10, 18, 12, 16, 50, 10, 10, 10, 14, 10, 10, 14, 18]
 
@@ -336,9 +337,11 @@ def export_rows(queryset) -> Iterator[list]:
     """One spreadsheet row per visit, read in chunks as plain values (no model objects).
 
     Participants are fetched per chunk (one query per 2,000 visits) and choice codes are shown
-    with their Chinese labels, exactly as the list page shows them.
+    with their labels (in the reader's language), exactly as the list page shows them.
     """
-    modes, orders, trends = (dict(c.choices) for c in (Visit.Mode, Visit.Orders, Visit.Trend))
+    modes, orders, trends = (
+        {value: str(label) for value, label in c.choices} for c in (Visit.Mode, Visit.Orders, Visit.Trend)
+    )
     columns = (
         "pk",
         "date",
@@ -405,7 +408,7 @@ def _export_chunk(chunk, modes, orders, trends) -> Iterator[list]:
             cadre,
             unit,
             modes.get(mode, mode),
-            "、".join(names.get(pk, [])),
+            join(names.get(pk, [])),
             summary,
             orders.get(order, order),
             headcount,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
 from qiqing.access import access_for
+from qiqing.i18n import join, stored
 from requests_tracker.models import Category, Request
 from requests_tracker.services import request_submit
 from visits.models import Visit, VisitRevision
@@ -114,7 +115,7 @@ def _clean_participants(participants: Iterable[Cadre], cadre: Cadre) -> list[Cad
     inactive = [p.name for p in unique.values() if not p.active]
     if inactive:
         raise ValidationError(
-            {"participants": _("同行干部已不在岗：%(names)s。") % {"names": "、".join(inactive)}}
+            {"participants": _("同行干部已不在岗：%(names)s。") % {"names": join(inactive)}}
         )
     return list(unique.values())
 
@@ -225,15 +226,19 @@ def can_correct(user, visit: Visit) -> bool:
     return is_author and timezone.now() <= correction_deadline(visit)
 
 
+# Their history shows the choice's label (in Chinese, as stored; the page translates it back).
+CHOICE_FIELDS = ("mode", "orders", "profit_trend")
+
+
 def _shown(field: str, value) -> str:
-    """How a value reads in the history (display text, not codes)."""
+    """How a value reads in the history (display text in Chinese, not codes)."""
     if value is None or value == "":
         return ""
     if field == "participants":
         return "、".join(sorted(c.name for c in value))
-    if field in ("mode", "orders", "profit_trend"):
+    if field in CHOICE_FIELDS:
         choices = dict(Visit._meta.get_field(field).choices)
-        return str(choices.get(value, value))
+        return stored(choices.get(value, value))
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, Decimal):
@@ -279,7 +284,7 @@ def visit_correct(*, actor, visit: Visit, reason: str = "", **values) -> VisitRe
             if old == new:
                 continue
             setattr(visit, field, new)
-        label = str(Visit._meta.get_field(field).verbose_name)
+        label = stored(Visit._meta.get_field(field).verbose_name)
         changes[field] = {"label": label, "before": _shown(field, old), "after": _shown(field, new)}
     if not changes:
         return None

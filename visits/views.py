@@ -31,6 +31,7 @@ from visits.models import Visit
 from visits.rhythm import LABELS as RHYTHM_LABELS
 from visits.rhythm import current_rhythm
 from visits.services import (
+    CHOICE_FIELDS,
     CORRECTION_WINDOW,
     DuplicateVisit,
     can_correct,
@@ -180,6 +181,7 @@ def _render_detail(request, visit, form, status=200):
         "participants": visit.participants.select_related("unit"),
         "raised": Request.objects.visible_to(request.user).filter(visit=visit).select_related("category"),
         "revisions": visit.revisions.select_related("actor"),
+        "choice_fields": CHOICE_FIELDS,
         "manages": access_for(request.user).is_staff_reader,
         "window_days": CORRECTION_WINDOW.days,
     }

@@ -19,6 +19,7 @@ from analytics.windows import Window
 from cadres.models import Assignment, Cadre, Unit
 from enterprises.models import Enterprise, Tag, Town
 from qiqing.access import access_for
+from qiqing.i18n import join
 
 BLUE, RED, GREY = "#0b4f8a", "#c62828", "#8a8f98"
 
@@ -98,13 +99,13 @@ class ScopeChoice:
         if self.town is not None:
             parts.append(self.town.name)
         elif self.allowed_town_ids is not None:
-            parts.append("、".join(t.name for t in self.towns()) or _("（未分配镇街）"))
+            parts.append(join(t.name for t in self.towns()) or _("（未分配镇街）"))
         if not parts:
             parts.append(_("全县"))
         if self.industry:
             parts.append(self.industry)
         if self.scale:
-            parts.append(Enterprise.Scale(self.scale).label)
+            parts.append(str(Enterprise.Scale(self.scale).label))
         if self.tag is not None:
             parts.append(self.tag.name)
         return " · ".join(parts)
@@ -181,7 +182,7 @@ def rate_chart(names: list[str], rates: list, *, highlight: set[int] = frozenset
                 "marker": {"color": [RED if i in highlight else BLUE for i in range(len(names))]},
                 "text": [f"{r:.2f}%" if r is not None else "—" for r in rates],
                 "textposition": "auto",
-                "hovertemplate": "%{y}：%{x:.2f}%<extra></extra>",
+                "hovertemplate": _("%{y}：%{x:.2f}%<extra></extra>"),
             }
         ],
         showlegend=False,
@@ -453,7 +454,7 @@ def town_page(
                 "name": e.name,
                 "industry": e.industry,
                 "scale": e.get_scale_display(),
-                "liaison": "、".join(liaisons.get(e.pk, [])) or _("（未结对）"),
+                "liaison": join(liaisons.get(e.pk, [])) or _("（未结对）"),
             },
             links={"name": reverse("visits:enterprise_file", args=[e.pk])},
             tone="danger",

@@ -14,14 +14,16 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 from django.db.models import Min
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from analytics import metrics, windows
 from analytics.dashboards.charts import figure, payload
 from analytics.dashboards.coverage import ScopeChoice
 from analytics.periods import MONTH, YEAR, Period, calendar_periods, spring_festival
 from analytics.tables import Column, Row, Table, change
+from qiqing.i18n import join
 from requests_tracker.models import Request
 
 # Weeks shown around Spring Festival: 4 before, the festival week and 11 after.
@@ -185,7 +187,10 @@ def year_label(period: Period, first: dt.date | None = None) -> str:
         notes.append(_("%(m)s月%(d)s日起") % {"m": start.month, "d": start.day})
     if period.end != dt.date(period.end.year, 12, 31):
         notes.append(_("截至%(m)s月%(d)s日") % {"m": period.end.month, "d": period.end.day})
-    return f"{label}（{'，'.join(notes)}）" if notes else label
+    if not notes:
+        return label
+    # Translators: a year with a note on the part of it the data cover, e.g. 2026年（截至11月21日）.
+    return _("%(year)s（%(notes)s）") % {"year": label, "notes": _("，").join(notes)}
 
 
 def _pct(value: Decimal | None) -> str:
@@ -233,7 +238,7 @@ def _festival_sentence(page: IssuePage) -> str | None:
             "n": PEAK_WEEKS,
             "how": _("明显集中") if ratio and ratio >= Decimal("1.5") else _("没有明显集中"),
             "year": festival.year,
-            "day": f"{festival.festival.month}月{festival.festival.day}日",
+            "day": dateformat.format(festival.festival, _("n月j日")),
             "after": after,
             "label": year_label(year_period, page.first),
             "total": total,
@@ -313,7 +318,7 @@ def _shift_sentence(page: IssuePage) -> str | None:
         "dir": _("降至") if after < before else _("升至"),
         "y1": year_label(p1, page.first),
         "b": _pct(after),
-        "word": _("下降") if after < before else _("上升"),
+        "word": pgettext("share change", "下降") if after < before else pgettext("share change", "上升"),
         "pp": f"{size:.2f}",
     }
 
@@ -396,7 +401,7 @@ def _festival_table(page: IssuePage) -> Table:
         columns,
         rows,
         note=_("每周从春节当天起按 7 天计；各年春节：%(days)s。")
-        % {"days": "、".join(f"{f.year}年{f.festival:%m月%d日}" for f in page.festivals) or "—"},
+        % {"days": join(dateformat.format(f.festival, _("Y年m月d日")) for f in page.festivals) or "—"},
     )
 
 
@@ -460,7 +465,7 @@ def _month_chart(page: IssuePage) -> dict:
                 "y": [c.get(name) for _p, c in page.months],
                 "name": name,
                 "marker": {"color": PALETTE[i % len(PALETTE)]},
-                "hovertemplate": f"%{{x}} {name}：%{{y}} 件<extra></extra>",
+                "hovertemplate": _("%{{x}} {name}：%{{y}} 件<extra></extra>").format(name=name),
             }
             for i, name in enumerate(page.categories)
         ],
@@ -480,10 +485,10 @@ def _festival_chart(page: IssuePage) -> dict:
                 "x": [week_label(k) for k in offsets],
                 "y": [(f.weeks[k].get(page.focus) if f.weeks.get(k) is not None else None) for k in offsets],
                 "name": _("%(y)s年（春节 %(d)s）")
-                % {"y": f.year, "d": f"{f.festival.month}月{f.festival.day}日"},
+                % {"y": f.year, "d": dateformat.format(f.festival, _("n月j日"))},
                 "mode": "lines+markers",
                 "line": {"color": PALETTE[i % len(PALETTE)]},
-                "hovertemplate": "%{x}：%{y} 件<extra></extra>",
+                "hovertemplate": _("%{x}：%{y} 件<extra></extra>"),
             }
             for i, f in enumerate(page.festivals)
         ],
@@ -516,7 +521,7 @@ def _share_chart(page: IssuePage) -> dict:
                 "name": year_label(p, page.first),
                 "orientation": "h",
                 "marker": {"color": PALETTE[i % len(PALETTE)]},
-                "hovertemplate": "%{y}：%{x:.2f}%<extra></extra>",
+                "hovertemplate": _("%{y}：%{x:.2f}%<extra></extra>"),
             }
             for i, (p, c) in enumerate(page.years)
         ],
@@ -540,7 +545,7 @@ def _heat_chart(page: IssuePage) -> dict:
             texttemplate="%{text}",
             colorscale="Blues",
             colorbar={"ticksuffix": "%", "title": {"text": _("占本镇街")}},
-            hovertemplate="%{y} · %{x}：%{text} 件，占 %{z:.2f}%<extra></extra>",
+            hovertemplate=_("%{y} · %{x}：%{text} 件，占 %{z:.2f}%<extra></extra>"),
         ),
         layout={
             "xaxis": {"type": "category", "tickangle": -45},

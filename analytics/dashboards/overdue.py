@@ -21,6 +21,7 @@ from analytics import metrics
 from analytics.dashboards.charts import figure, payload
 from analytics.periods import Period
 from analytics.tables import Column, Row, Table
+from qiqing.i18n import join
 from requests_tracker.models import Request, SupervisionNotice
 from requests_tracker.workdays import WorkCalendar
 
@@ -137,9 +138,7 @@ def overdue_page(queryset, today: dt.date, page_number=None, *, paged: bool = Tr
                 "due": r.response_due,
                 "days": late.get(r.response_due, 0),
                 "level": str(LEVEL_LABELS[r.top_notice]),
-                "notices": "、".join(
-                    f"{n.get_level_display()} {n.issued_at:%m-%d}" for n in notices.get(r.pk, [])
-                )
+                "notices": join(f"{n.get_level_display()} {n.issued_at:%m-%d}" for n in notices.get(r.pk, []))
                 or "—",
             },
             links={"ref": reverse("requests_tracker:detail", args=[r.pk])},
@@ -201,7 +200,7 @@ def _unit_chart(rows: list[Row]) -> dict:
                 "name": str(LEVEL_LABELS[level]),
                 "orientation": "h",
                 "marker": {"color": LEVEL_COLOURS[level]},
-                "hovertemplate": "%{y}：%{x} 件<extra></extra>",
+                "hovertemplate": _("%{y}：%{x} 件<extra></extra>"),
             }
             for level in ("red", "yellow", "reminder", "none")
         ],

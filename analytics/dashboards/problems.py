@@ -20,6 +20,7 @@ from analytics.dashboards.charts import figure, payload
 from analytics.models import ProblemCluster, ProblemClusterMember
 from analytics.tables import Column, Row, Table
 from qiqing.access import access_for
+from qiqing.i18n import join
 from requests_tracker.models import Request
 
 TOP_CHART = 15
@@ -75,7 +76,7 @@ def _spread(rows, cluster_ids) -> dict[int, str]:
     out: dict[int, list[str]] = defaultdict(list)
     for cluster_id, name, n in rows:
         out[cluster_id].append(f"{name or _('未交办')} {n}")
-    return {pk: "、".join(out.get(pk, [])) or "—" for pk in cluster_ids}
+    return {pk: join(out.get(pk, [])) or "—" for pk in cluster_ids}
 
 
 @dataclass
@@ -162,7 +163,7 @@ def _size_chart(rows: list[Row]) -> dict:
                 "marker": {"color": "#0b4f8a"},
                 "text": [str(r.values["size"]) for r in rows],
                 "textposition": "auto",
-                "hovertemplate": "%{y}：%{x} 件<extra></extra>",
+                "hovertemplate": _("%{y}：%{x} 件<extra></extra>"),
             }
         ],
         showlegend=False,

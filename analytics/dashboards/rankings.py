@@ -52,7 +52,11 @@ def ranking_table(ranking: TownRanking, entries: list) -> Table:
     ]
     for code in codes:
         indicator = INDICATORS.get(code)
-        label = f"{indicator.label}（{indicator.unit}）" if indicator else code
+        label = (
+            _("%(label)s（%(unit)s）") % {"label": indicator.label, "unit": indicator.unit_label}
+            if indicator
+            else code
+        )
         columns.append(
             Column(
                 code,
@@ -149,7 +153,7 @@ def _history_chart(town, history: list, towns: int) -> dict:
                     ],
                     "size": 9,
                 },
-                "hovertemplate": "%{x}：第 %{y} 名<extra></extra>",
+                "hovertemplate": _("%{x}：第 %{y} 名<extra></extra>"),
             }
         ],
         showlegend=False,

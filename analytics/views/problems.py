@@ -39,7 +39,7 @@ def problem(request, pk):
     """One common problem: its requests the user may open (404 when there are none)."""
     cluster = dash.clusters_for(request.user).filter(pk=pk).first()
     if cluster is None:
-        raise Http404("没有这个共性问题，或其中没有您可查看的诉求。")
+        raise Http404(_("没有这个共性问题，或其中没有您可查看的诉求。"))
     export = wants_xlsx(request)
     page = dash.cluster_page(request.user, cluster, request.GET.get("page"), paged=not export)
     if export:
@@ -58,7 +58,7 @@ def problem(request, pk):
 def problems_recompute(request):
     """Recompute the clusters now: county-wide staff only (the clusters are county-wide)."""
     if not access_for(request.user).sees_everything:
-        raise PermissionDenied("只有全县范围的服务企业办人员和管理员可以重新计算共性问题。")
+        raise PermissionDenied(_("只有全县范围的服务企业办人员和管理员可以重新计算共性问题。"))
     job = services.problem_clusters_request(actor=request.user)
     messages.info(request, _("已开始重新计算共性问题。"))
     return redirect("analytics:task", pk=job.pk)

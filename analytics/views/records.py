@@ -100,10 +100,10 @@ def ranking(request):
     try:
         week_start = dt.date.fromisoformat(week) if week else None
     except ValueError:
-        raise Http404("周的日期格式不对。") from None
+        raise Http404(_("周的日期格式不对。")) from None
     current, entries, weeks = selectors.ranking_for(week_start)
     if week_start and current is None:
-        raise Http404("这一周还没有排名。")
+        raise Http404(_("这一周还没有排名。"))
     code = request.GET.get("town")
     if code:
         town = get_object_or_404(Town, code=code)
@@ -140,7 +140,7 @@ def job_run_now(request, name):
     """Queue one run of a scheduled job now (runs on a worker; the page shows it when done)."""
     job = next((j for j in jobs.scheduled_jobs() if j.name == name), None)
     if job is None:
-        raise Http404("没有这个定时任务。")
+        raise Http404(_("没有这个定时任务。"))
     try:
         jobs.queue_now(job)
     except broker.UNAVAILABLE:

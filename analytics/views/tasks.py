@@ -67,6 +67,6 @@ def task_download(request, pk):
     """The job's file (the monthly report), for its creator and staff in its scope only."""
     job = _job(request, pk)
     if job.status != BackgroundJob.Status.DONE or not job.result_file:
-        raise Http404("文件尚未生成。")
+        raise Http404(_("文件尚未生成。"))
     filename = (job.result or {}).get("filename") or "report.xlsx"
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=filename)

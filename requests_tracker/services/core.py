@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cadres.models import StaffRole
 from enterprises.models import EnterpriseContact
@@ -43,17 +45,22 @@ class TransitionRefused(ValidationError):
 
 class ReturnReason:
     CHOICES = [
-        ("wrong_town", "属地不符"),
-        ("wrong_function", "职能不符"),
-        ("incomplete", "信息不全"),
-        ("not_ours", "非本单位事权"),
-        ("other", "其他"),
+        ("wrong_town", gettext_lazy("属地不符")),
+        ("wrong_function", gettext_lazy("职能不符")),
+        ("incomplete", gettext_lazy("信息不全")),
+        ("not_ours", gettext_lazy("非本单位事权")),
+        ("other", gettext_lazy("其他")),
     ]
     LABELS = dict(CHOICES)
 
 
 class ContactMethod:
-    CHOICES = [("phone", "电话联系"), ("onsite", "上门走访"), ("meeting", "约见座谈"), ("online", "线上沟通")]
+    CHOICES = [
+        ("phone", gettext_lazy("电话联系")),
+        ("onsite", gettext_lazy("上门走访")),
+        ("meeting", gettext_lazy("约见座谈")),
+        ("online", gettext_lazy("线上沟通")),
+    ]
     LABELS = dict(CHOICES)
 
 
@@ -80,11 +87,13 @@ def _begin(request: Request, actor, action: str, version: int | None, *, as_part
     )
     parties = frozenset({as_party}) if as_party else lifecycle.parties_of(actor, locked)
     if not parties & transition.parties:
-        raise PermissionDenied(f"您不能对诉求 {locked.ref} 执行“{transition.label}”。")
+        raise PermissionDenied(
+            _("您不能对诉求 %(ref)s 执行“%(action)s”。") % {"ref": locked.ref, "action": transition.label}
+        )
     if version is not None and locked.version != int(version):
         raise StaleRequest(
-            f"诉求 {locked.ref} 刚刚已被其他人处理，现为“{locked.get_status_display()}”。"
-            "您的操作没有执行，请查看最新情况后再决定。"
+            _("诉求 %(ref)s 刚刚已被其他人处理，现为“%(status)s”。您的操作没有执行，请查看最新情况后再决定。")
+            % {"ref": locked.ref, "status": locked.get_status_display()}
         )
     reason = lifecycle.refusal(transition, locked, actor)
     if reason:

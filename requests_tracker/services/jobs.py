@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from qiqing import i18n
 from qiqing.notifications import notify
 from requests_tracker.lifecycle import SYSTEM
 from requests_tracker.models import (
@@ -182,13 +183,15 @@ def _issue_notice(locked: Request, today, now, calendar: WorkCalendar, handlers)
     )
     notice.full_clean()
     notice.save()
-    label = notice.get_level_display()
+    # Notes and notices are records: Chinese, even when the job runs from an English page.
+    label = i18n.stored(notice.get_level_display)
+    notice_label = i18n.stored(lambda: notice.label)
     RequestEvent.objects.create(
         request=locked,
         action=A.NOTICE,
         from_status=locked.status,
         to_status=locked.status,
-        note=f"{notice.label}：{label}，{locked.lead_unit.name}超期 {days_overdue} 个工作日。",
+        note=f"{notice_label}：{label}，{locked.lead_unit.name}超期 {days_overdue} 个工作日。",
         public=False,
         data={"notice": notice.pk, "level": level},
         at=now,
@@ -196,7 +199,7 @@ def _issue_notice(locked: Request, today, now, calendar: WorkCalendar, handlers)
     _tell(
         handlers,
         "notice",
-        f"{notice.label} {label}：诉求 {locked.ref}",
+        f"{notice_label} {label}：诉求 {locked.ref}",
         f"答复期限 {_fmt(locked.response_due)} 已超 {days_overdue} 个工作日，请立即办理。",
         locked,
     )

@@ -3,6 +3,9 @@
 Each is ``@transaction.atomic``, goes through ``core._begin`` (lock, party, version, state) and
 ``core._finish`` (new version + exactly one RequestEvent), and queues its notifications in the same
 transaction.
+
+What the acting user is told (a refusal, a missing field) is in their language; the event notes
+and notifications are records others read later, so they are written in Chinese (``i18n.stored``).
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cadres.models import Unit
 from enterprises.models import Enterprise
+from qiqing import i18n
 from qiqing.access import access_for
 from requests_tracker import lifecycle, rules
 from requests_tracker.models import (
@@ -71,14 +76,14 @@ def request_submit(
     stored under a generated name and served only through the scoped attachment view.
     """
     if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
-        raise PermissionDenied("不能为不在您联系或管理范围内的企业提交诉求。")
+        raise PermissionDenied(_("不能为不在您联系或管理范围内的企业提交诉求。"))
     description = (description or "").strip()
     if not description:
-        raise ValidationError({"description": "请填写问题描述。"})
+        raise ValidationError({"description": _("请填写问题描述。")})
     if category is None or not category.active:
-        raise ValidationError({"category": "请选择有效的问题类别。"})
+        raise ValidationError({"category": _("请选择有效的问题类别。")})
     if source not in Request.Source.values:
-        raise ValidationError({"source": "请选择诉求来源。"})
+        raise ValidationError({"source": _("请选择诉求来源。")})
     try:
         checked = rules.check_attachments(attachments)
     except ValidationError as exc:
@@ -118,6 +123,7 @@ def request_submit(
         for file in stored:
             file.storage.delete(file.name)
         raise
+    source_label = i18n.stored(request.get_source_display)
     RequestEvent.objects.create(
         request=request,
         actor=actor,
@@ -125,7 +131,7 @@ def request_submit(
         action=RequestEvent.Action.SUBMIT,
         from_status="",
         to_status=Request.Status.SUBMITTED,
-        note=f"{request.get_source_display()}：{category.name}",
+        note=f"{source_label}：{category.name}",
         data={"attachments": len(checked)} if checked else {},
     )
     # The triage desk learns of it at once instead of at its next look at the queue.
@@ -133,7 +139,7 @@ def request_submit(
         _supervisors(request),
         "submitted",
         f"新诉求 {request.ref} 待受理",
-        f"{enterprise.name}（{request.get_source_display()}）：{category.name}",
+        f"{enterprise.name}（{source_label}）：{category.name}",
         request,
         skip=actor,
     )
@@ -155,18 +161,18 @@ def request_assign(
     """Assign (交办) to a lead unit with optional assisting units; start the working-day clocks."""
     locked = _begin(request, actor, "assign", version)
     if lead_unit is None or not lead_unit.active:
-        raise ValidationError({"lead_unit": "请选择启用中的牵头单位。"})
+        raise ValidationError({"lead_unit": _("请选择启用中的牵头单位。")})
     assist_units = [unit for unit in dict.fromkeys(assist_units) if unit.pk != lead_unit.pk]
     if any(not unit.active for unit in assist_units):
-        raise ValidationError({"assist_units": "协办单位中有已停用的单位。"})
+        raise ValidationError({"assist_units": _("协办单位中有已停用的单位。")})
     note = (note or "").strip()
     if locked.return_flagged and not note:
         raise ValidationError(
-            {"note": f"该诉求已被退回 {locked.return_count} 次，请写明本次交办的决定理由。"}
+            {"note": _("该诉求已被退回 %(n)s 次，请写明本次交办的决定理由。") % {"n": locked.return_count}}
         )
     if category is not None:
         if not category.active:
-            raise ValidationError({"category": "请选择启用中的问题类别。"})
+            raise ValidationError({"category": _("请选择启用中的问题类别。")})
         locked.category = category
     now = timezone.now()
     calendar = WorkCalendar.load()
@@ -179,7 +185,7 @@ def request_assign(
     locked.contacted_at = None
     _start_clocks(locked, calendar, today, contact=True)
     locked.assists.all().delete()
-    assist_due, _ = calendar.add_workdays(today, settings.QIQING_ASSIST_DAYS)
+    assist_due, _estimated = calendar.add_workdays(today, settings.QIQING_ASSIST_DAYS)
     for unit in assist_units:
         RequestAssist.objects.create(request=locked, unit=unit, due=assist_due)
     co = "、".join(unit.name for unit in assist_units)
@@ -225,18 +231,18 @@ def request_reject(
     locked = _begin(request, actor, "reject", version)
     reason = (reason or "").strip()
     if kind not in Request.RejectKind.values:
-        raise ValidationError({"kind": "请选择不予受理的类型。"})
+        raise ValidationError({"kind": _("请选择不予受理的类型。")})
     if not reason:
-        raise ValidationError({"reason": "请写明不予受理的理由，企业会看到这段说明。"})
+        raise ValidationError({"reason": _("请写明不予受理的理由，企业会看到这段说明。")})
     if kind == Request.RejectKind.DUPLICATE:
         if duplicate_of is None:
-            raise ValidationError({"duplicate_of": "重复诉求请选择与之重复的原诉求。"})
+            raise ValidationError({"duplicate_of": _("重复诉求请选择与之重复的原诉求。")})
         if duplicate_of.pk == locked.pk:
-            raise ValidationError({"duplicate_of": "不能与自身重复。"})
+            raise ValidationError({"duplicate_of": _("不能与自身重复。")})
         if duplicate_of.enterprise_id != locked.enterprise_id:
-            raise ValidationError({"duplicate_of": "原诉求必须是同一企业的诉求。"})
+            raise ValidationError({"duplicate_of": _("原诉求必须是同一企业的诉求。")})
         if not Request.objects.visible_to(actor).filter(pk=duplicate_of.pk).exists():
-            raise ValidationError({"duplicate_of": "找不到该原诉求。"})
+            raise ValidationError({"duplicate_of": _("找不到该原诉求。")})
     else:
         duplicate_of = None
     from_status = locked.status
@@ -244,7 +250,7 @@ def request_reject(
     locked.reject_kind = kind
     locked.reject_reason = reason
     locked.duplicate_of = duplicate_of
-    label = Request.RejectKind(kind).label
+    label = i18n.stored(Request.RejectKind(kind).label)
     if duplicate_of is not None:
         label = f"{label}（与 {duplicate_of.ref} 重复）"
     _finish(
@@ -299,10 +305,10 @@ def request_contact(
     """Record contact with the enterprise (联系企业); the first one stops the 3-working-day clock."""
     locked = _begin(request, actor, "contact", version)
     if method not in ContactMethod.LABELS:
-        raise ValidationError({"method": "请选择联系方式。"})
+        raise ValidationError({"method": _("请选择联系方式。")})
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": "请简要记录联系情况（联系了谁、了解到什么）。"})
+        raise ValidationError({"note": _("请简要记录联系情况（联系了谁、了解到什么）。")})
     now = timezone.now()
     first = locked.contacted_at is None
     if first:
@@ -313,7 +319,7 @@ def request_contact(
         actor,
         A.CONTACT,
         locked.status,
-        note=f"{ContactMethod.LABELS[method]}：{note}",
+        note=f"{i18n.stored(ContactMethod.LABELS[method])}：{note}",
         data={"method": method, "first": first},
         at=now,
     )
@@ -328,7 +334,7 @@ def request_note(
     locked = _begin(request, actor, "note", version)
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": "请填写办理进展。"})
+        raise ValidationError({"text": _("请填写办理进展。")})
     _finish(locked, actor, A.NOTE, locked.status, note=text, public=bool(public))
     if public:
         _tell(_contacts(locked), "progress", f"诉求 {locked.ref} 有新进展", text[:200], locked)
@@ -341,7 +347,7 @@ def request_assist_answer(*, actor, request: Request, answer: str, version: int 
     locked = _begin(request, actor, "assist", version)
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationError({"answer": "请填写协办意见。"})
+        raise ValidationError({"answer": _("请填写协办意见。")})
     assist = (
         locked.assists.select_for_update()
         .select_related("unit")
@@ -387,10 +393,10 @@ def request_return(
     """Return a mis-routed request (退回) to triage with a structured reason."""
     locked = _begin(request, actor, "return", version)
     if reason not in ReturnReason.LABELS:
-        raise ValidationError({"reason": "请选择退回原因。"})
+        raise ValidationError({"reason": _("请选择退回原因。")})
     note = (note or "").strip()
     if reason == "other" and not note:
-        raise ValidationError({"note": "退回原因为“其他”时请写明具体理由。"})
+        raise ValidationError({"note": _("退回原因为“其他”时请写明具体理由。")})
     from_status = locked.status
     unit = locked.lead_unit
     locked.status = S.SUBMITTED
@@ -406,7 +412,7 @@ def request_return(
     locked.return_count += 1
     locked.assists.all().delete()
     _withdraw_pending_extension(locked, "诉求已退回。")
-    label = ReturnReason.LABELS[reason]
+    label = i18n.stored(ReturnReason.LABELS[reason])
     _finish(
         locked,
         actor,
@@ -440,16 +446,22 @@ def request_extend_ask(
     locked = _begin(request, actor, "extend_ask", version)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "请写明申请延期的理由。"})
+        raise ValidationError({"reason": _("请写明申请延期的理由。")})
     if proposed_due is None or proposed_due <= locked.response_due:
         raise ValidationError(
-            {"proposed_due": f"延期后的日期必须晚于当前答复期限 {_fmt(locked.response_due)}。"}
+            {
+                "proposed_due": _("延期后的日期必须晚于当前答复期限 %(due)s。")
+                % {"due": _fmt(locked.response_due)}
+            }
         )
     calendar = WorkCalendar.load()
     info = calendar.day(proposed_due)
     if not info.working:
         raise ValidationError(
-            {"proposed_due": f"{_fmt(proposed_due)} 是非工作日（{info.reason}），请选择一个工作日。"}
+            {
+                "proposed_due": _("%(day)s 是非工作日（%(reason)s），请选择一个工作日。")
+                % {"day": _fmt(proposed_due), "reason": info.reason}
+            }
         )
     extension = ExtensionRequest(
         request=locked,
@@ -488,7 +500,7 @@ def request_extend_decide(
     locked = _begin(request, actor, "extend_decide", version)
     note = (note or "").strip()
     if not approve and not note:
-        raise ValidationError({"note": "不同意延期时请写明理由。"})
+        raise ValidationError({"note": _("不同意延期时请写明理由。")})
     extension = locked.extensions.select_for_update().get(status=ExtensionRequest.Status.PENDING)
     now = timezone.now()
     extension.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
@@ -542,16 +554,16 @@ def request_escalate(
     """Report upward (上报) what the unit cannot solve; tracked until the higher level answers."""
     locked = _begin(request, actor, "escalate", version)
     if level not in Escalation.Level.values:
-        raise ValidationError({"level": "请选择上报层级。"})
+        raise ValidationError({"level": _("请选择上报层级。")})
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "请写明上报理由（单位为何无法解决、需要上级协调什么）。"})
+        raise ValidationError({"reason": _("请写明上报理由（单位为何无法解决、需要上级协调什么）。")})
     escalation = Escalation(request=locked, level=level, reason=reason, escalated_by=actor)
     escalation.full_clean()
     escalation.save()
     from_status = locked.status
     locked.status = S.ESCALATED
-    label = Escalation.Level(level).label
+    label = i18n.stored(Escalation.Level(level).label)
     _finish(
         locked,
         actor,
@@ -576,7 +588,7 @@ def request_escalate_reply(*, actor, request: Request, answer: str, version: int
     locked = _begin(request, actor, "escalate_reply", version)
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationError({"answer": "请填写上级的答复意见。"})
+        raise ValidationError({"answer": _("请填写上级的答复意见。")})
     escalation = locked.escalations.select_for_update().get(answered_at__isnull=True)
     now = timezone.now()
     escalation.answered_at = now
@@ -591,7 +603,7 @@ def request_escalate_reply(*, actor, request: Request, answer: str, version: int
         actor,
         A.ESCALATE_REPLY,
         from_status,
-        note=f"{escalation.get_level_display()}答复：{answer}",
+        note=f"{i18n.stored(escalation.get_level_display)}答复：{answer}",
         data={"escalation": escalation.pk},
         at=now,
     )
@@ -612,10 +624,10 @@ def request_respond(
     """Answer the enterprise (答复) with an outcome; a promise must carry a committed date."""
     locked = _begin(request, actor, "respond", version)
     if outcome not in Request.Outcome.values:
-        raise ValidationError({"outcome": "请选择办理结果。"})
+        raise ValidationError({"outcome": _("请选择办理结果。")})
     response = (response or "").strip()
     if len(response) < 10:
-        raise ValidationError({"response": "请向企业写明办理情况（至少 10 个字）。"})
+        raise ValidationError({"response": _("请向企业写明办理情况（至少 10 个字）。")})
     rules.check_reply(response)
     now = timezone.now()
     from_status = locked.status
@@ -629,7 +641,7 @@ def request_respond(
     locked.rated_at = None
     recount(locked, WorkCalendar.load())
     _withdraw_pending_extension(locked, "已答复企业。")
-    label = Request.Outcome(outcome).label
+    label = i18n.stored(Request.Outcome(outcome).label)
     _finish(
         locked,
         actor,
@@ -667,13 +679,13 @@ def request_rate(
     """
     locked = _begin(request, actor, "rate", version, as_party=lifecycle.CONTACT if via_link else None)
     if satisfaction not in Request.Satisfaction.values:
-        raise ValidationError({"satisfaction": "请选择满意、基本满意或不满意。"})
+        raise ValidationError({"satisfaction": _("请选择满意、基本满意或不满意。")})
     comment = (comment or "").strip()
     if satisfaction == Request.Satisfaction.UNSATISFIED and not comment:
-        raise ValidationError({"comment": "选择不满意时请说明原因，便于重新办理。"})
+        raise ValidationError({"comment": _("选择不满意时请说明原因，便于重新办理。")})
     now = timezone.now()
     from_status = locked.status
-    label = Request.Satisfaction(satisfaction).label
+    label = i18n.stored(Request.Satisfaction(satisfaction).label)
     channel = "（扫码评价）" if via_link else ""
     locked.last_rating, locked.last_rated_at = satisfaction, now
     if satisfaction == Request.Satisfaction.UNSATISFIED:
@@ -717,7 +729,7 @@ def request_reopen(*, actor, request: Request, reason: str, version: int | None 
     locked = _begin(request, actor, "reopen", version)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "请写明重新办理的原因。"})
+        raise ValidationError({"reason": _("请写明重新办理的原因。")})
     from_status = locked.status
     _reopen(locked, _today())
     _finish(
@@ -751,7 +763,7 @@ def request_close(*, actor, request: Request, note: str = "", version: int | Non
         actor,
         A.CLOSE,
         from_status,
-        note=f"企业评价{locked.get_satisfaction_display()}，销号办结。{note}",
+        note=f"企业评价{i18n.stored(locked.get_satisfaction_display)}，销号办结。{note}",
         at=now,
     )
     return locked

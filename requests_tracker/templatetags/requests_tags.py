@@ -8,5 +8,5 @@ _LABELS = dict(Request.Status.choices)
 
 @register.filter
 def status_label(code: str) -> str:
-    """The Chinese label of a status code stored on an event (from/to)."""
+    """The label of a status code stored on an event (from/to), in the reader's language."""
     return _LABELS.get(code, code)

@@ -70,7 +70,7 @@
     var remove = document.createElement("button");
     remove.type = "button";
     remove.className = "btn-close btn-close-white ms-2";
-    remove.setAttribute("aria-label", "移除");
+    remove.setAttribute("aria-label", picker.getAttribute("data-remove-label") || "移除");
     remove.setAttribute("data-remove-chip", "");
     chip.appendChild(remove);
     chips.appendChild(chip);

@@ -105,7 +105,11 @@ def test_a_town_report_has_the_towns_numbers(login, history, django_capture_on_c
     client = login(history.users["town_supervisor"])
     _order(client, django_capture_on_commit_callbacks, town=history.town_b.pk)
     job = BackgroundJob.objects.get()
-    assert job.params == {"month": f"{LAST_MONTH.start:%Y-%m}", "town": history.town_b.code}
+    assert job.params == {
+        "month": f"{LAST_MONTH.start:%Y-%m}",
+        "town": history.town_b.code,
+        "language": "zh-hans",  # the report is written in the language of the page that ordered it
+    }
     sheets = workbook(client.get(reverse("analytics:task_download", args=[job.pk])))
     headline = {row[0]: row[1] for row in sheets["主要指标"][1:]}
     figures = metrics_json(LAST_MONTH, town=history.town_b.code)
