@@ -166,7 +166,9 @@ def test_translations_are_english(catalogue):
     assert not leftovers, "\n".join(leftovers)
 
 
-def test_every_translatable_string_in_the_code_is_in_the_catalogue(catalogue, tmp_path, settings, monkeypatch):
+def test_every_translatable_string_in_the_code_is_in_the_catalogue(
+    catalogue, tmp_path, settings, monkeypatch
+):
     """makemessages over the project (as `make messages` runs it) finds nothing the committed
     catalogue lacks: a new string without its English fails here, not in front of a user."""
     from django.core.management import call_command
