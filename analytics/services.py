@@ -4,7 +4,7 @@ problems and the background jobs started from the dashboards (monthly report, re
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -199,7 +199,8 @@ def problem_clusters_compute(*, today: dt.date | None = None, progress=None) -> 
 
     The clustering runs outside any transaction; the result replaces the previous clusters in
     one transaction, so readers see the old set or the new one, never a mix. Re-running on the
-    same requests gives the same clusters (the algorithm is deterministic).
+    same requests gives the same clusters (the algorithm is deterministic), and a problem that
+    is still there keeps its id, so links to it survive the nightly run.
     """
     today = today or timezone.localdate()
     window = Period(today - dt.timedelta(days=settings.QIQING_CLUSTER_DAYS - 1), today)
@@ -217,23 +218,55 @@ def problem_clusters_compute(*, today: dt.date | None = None, progress=None) -> 
             # Two runs at once would interleave their deletes and inserts: let one finish first.
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {ProblemCluster._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-        ProblemCluster.objects.all().delete()
-        clusters = ProblemCluster.objects.bulk_create(
+        # A problem that is still there keeps its id (and so its links): a new cluster takes the
+        # id of the old one sharing more than half of their requests (Jaccard > 0.5; at most
+        # one old cluster can, the new clusters being disjoint). The rest are replaced.
+        old_of: dict[int, int] = {}
+        old_size: Counter = Counter()
+        for cluster_id, request_id in ProblemClusterMember.objects.values_list("cluster_id", "request_id"):
+            old_of[request_id] = cluster_id
+            old_size[cluster_id] += 1
+        keep: dict[int, int] = {}
+        for index, c in enumerate(found):
+            counts = Counter(old_of[r] for r in c.request_ids if r in old_of)
+            if counts:
+                cluster_id, shared = counts.most_common(1)[0]
+                if shared * 2 > len(c.request_ids) + old_size[cluster_id] - shared:
+                    keep[index] = cluster_id
+        ProblemClusterMember.objects.all().delete()
+        ProblemCluster.objects.exclude(pk__in=list(keep.values())).delete()
+        rows = [
+            ProblemCluster(
+                pk=keep.get(index),
+                category_id=c.category_id,
+                label=" · ".join(c.keywords[:3])[:120],
+                keywords=c.keywords,
+                size=c.size,
+                enterprises=c.enterprises,
+                representative_id=c.representative,
+                window_start=window.start,
+                window_end=window.end,
+                computed_at=stamp,
+            )
+            for index, c in enumerate(found)
+        ]
+        kept = [row for row in rows if row.pk is not None]
+        ProblemCluster.objects.bulk_update(
+            kept,
             [
-                ProblemCluster(
-                    category_id=c.category_id,
-                    label=" · ".join(c.keywords[:3])[:120],
-                    keywords=c.keywords,
-                    size=c.size,
-                    enterprises=c.enterprises,
-                    representative_id=c.representative,
-                    window_start=window.start,
-                    window_end=window.end,
-                    computed_at=stamp,
-                )
-                for c in found
-            ]
+                "category",
+                "label",
+                "keywords",
+                "size",
+                "enterprises",
+                "representative",
+                "window_start",
+                "window_end",
+                "computed_at",
+            ],
         )
+        ProblemCluster.objects.bulk_create([row for row in rows if row.pk is None])
+        clusters = rows
         ProblemClusterMember.objects.bulk_create(
             (
                 ProblemClusterMember(

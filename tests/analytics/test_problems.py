@@ -159,6 +159,45 @@ def test_rerunning_the_job_gives_the_same_problems(problems):
     assert snapshot() == before and ProblemClusterMember.objects.count() == 12
 
 
+def _ids():
+    return dict(ProblemCluster.objects.values_list("category__name", "pk"))
+
+
+def test_a_problem_keeps_its_id_and_link_across_recomputes(login, problems):
+    before = _ids()
+    services.problem_clusters_compute()
+    assert _ids() == before  # the same requests: the same ids
+    # Two more hiring requests join the problem: it grows and keeps its id (and its bookmark).
+    hiring = f.CategoryFactory(name="招工用工")
+    for i, enterprise in enumerate([problems.ent_a1, problems.ent_b1]):
+        f.RequestFactory(
+            enterprise=enterprise,
+            category=hiring,
+            description=HIRING[i].format(n=40 + i),
+            lead_unit=problems.unit_hr,
+            submitted_at=timezone.now() - dt.timedelta(hours=3),
+        )
+    services.problem_clusters_compute()
+    after = _ids()
+    assert after["招工用工"] == before["招工用工"]
+    assert ProblemCluster.objects.get(pk=after["招工用工"]).size == 8
+    client = login(problems.users["supervisor"])
+    assert client.get(reverse("analytics:problem", args=[before["招工用工"]])).status_code == 200
+
+
+def test_a_problem_that_is_gone_takes_its_id_with_it(login, problems):
+    before = _ids()
+    # The schooling requests are rejected as out of scope: that problem no longer exists.
+    from requests_tracker.models import Request
+
+    Request.objects.filter(category__name="子女就学").update(status="rejected")
+    services.problem_clusters_compute()
+    assert _ids() == {"招工用工": before["招工用工"]}
+    client = login(problems.users["supervisor"])
+    assert client.get(reverse("analytics:problem", args=[before["子女就学"]])).status_code == 404
+    assert ProblemClusterMember.objects.count() == 6
+
+
 def test_the_nightly_command_logs_its_run(problems, capsys):
     from django.core.management import call_command
 
