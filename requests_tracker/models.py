@@ -33,18 +33,25 @@ class Category(models.Model):
         return self.name
 
 
-class RequestSequence(models.Model):
-    """The last number handed out for request references (编号) in one year: QQ2026000123."""
+class YearSequence(models.Model):
+    """The last number handed out in one year; a row per year, locked while a number is taken."""
 
     year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
     last = models.PositiveIntegerField(_("已用到"), default=0)
 
     class Meta:
-        verbose_name = _("诉求编号序列")
-        verbose_name_plural = _("诉求编号序列")
+        abstract = True
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+class RequestSequence(YearSequence):
+    """The last number handed out for request references (编号) in one year: QQ2026000123."""
+
+    class Meta:
+        verbose_name = _("诉求编号序列")
+        verbose_name_plural = _("诉求编号序列")
 
     @classmethod
     def next_ref(cls, year: int) -> str:
@@ -495,18 +502,12 @@ class Escalation(models.Model):
         return f"{self.request.ref} → {self.get_level_display()}"
 
 
-class NoticeSequence(models.Model):
+class NoticeSequence(YearSequence):
     """The last supervision-notice number handed out in one year (督办〔2026〕第12号)."""
-
-    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
-    last = models.PositiveIntegerField(_("已用到"), default=0)
 
     class Meta:
         verbose_name = _("督办编号序列")
         verbose_name_plural = _("督办编号序列")
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"
 
     @classmethod
     def next_number(cls, year: int) -> int:
