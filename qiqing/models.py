@@ -150,3 +150,52 @@ class JobRun(models.Model):
     @property
     def interrupted(self) -> bool:
         return self.ok is False and self.error == self.INTERRUPTED
+
+
+class ProgrammeSetting(models.Model):
+    """A programme-wide option an admin sets on the 系统设置 page (see ``qiqing.programme``)."""
+
+    key = models.CharField(_("设置项"), max_length=60, unique=True)
+    value = models.JSONField(_("取值"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更新人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("系统设置")
+        verbose_name_plural = _("系统设置")
+
+    def __str__(self):
+        return f"{self.key} = {self.value!r}"
+
+
+class ProgrammeSettingChange(models.Model):
+    """One change of a programme option: who set which value when (append-only history)."""
+
+    key = models.CharField(_("设置项"), max_length=60, db_index=True)
+    before = models.JSONField(_("原值"), null=True, blank=True)
+    after = models.JSONField(_("新值"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("系统设置变更")
+        verbose_name_plural = _("系统设置变更")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.key}: {self.before!r} → {self.after!r}"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
+    path("settings/", views.programme_settings, name="programme_settings"),
     path("enterprises/", include("enterprises.urls")),
     path("cadres/", include("cadres.urls")),
     path("visits/", include("visits.urls")),

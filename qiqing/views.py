@@ -2,6 +2,7 @@ import sys
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
@@ -12,9 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from qiqing import notifications
-from qiqing.models import Notification
+from qiqing import notifications, programme
+from qiqing.access import ADMIN
+from qiqing.forms import ProgrammeSettingsForm
+from qiqing.models import Notification, ProgrammeSettingChange
 from qiqing.navigation import home_url_name
+from qiqing.permissions import role_required
 
 
 @login_required
@@ -97,3 +101,28 @@ def notification_read_all(request):
     count = notifications.mark_read(request.user)
     messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": count})
     return redirect("notifications")
+
+
+@role_required(ADMIN)
+def programme_settings(request):
+    """系统设置: the programme's options (``qiqing.programme``), their values and change history."""
+    form = ProgrammeSettingsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = programme.settings_update(actor=request.user, values=form.cleaned_data)
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(key if key in form.fields else None, error)
+        else:
+            if changed:
+                labels = "、".join(str(programme.options()[key].label) for key in changed)
+                messages.success(request, _("已保存：%(labels)s。") % {"labels": labels})
+            else:
+                messages.info(request, _("没有改动。"))
+            return redirect("programme_settings")
+    labels = {key: option.label for key, option in programme.options().items()}
+    history = list(ProgrammeSettingChange.objects.select_related("actor")[:50])
+    for change in history:
+        change.label = labels.get(change.key, change.key)
+    return render(request, "programme/settings.html", {"form": form, "history": history})
