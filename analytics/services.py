@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,7 @@ from analytics.periods import Period
 from analytics.ranking import DEFAULT_WEIGHTS, INDICATORS, ranking_window, score_towns
 from cadres.models import Assignment
 from enterprises.models import Town
-from qiqing.broker import publish_job_on_commit
+from qiqing import jobs
 from qiqing.i18n import stored
 from qiqing.models import BackgroundJob, Notification
 from requests_tracker.models import Request
@@ -289,43 +289,26 @@ def problem_clusters_compute(*, today: dt.date | None = None, progress=None) -> 
 # --- background jobs started from the dashboards ---------------------------------------------------
 
 
+MONTHLY_REPORT = "monthly_report"
+CLUSTER_PROBLEMS = "cluster_problems"
+
+
 @transaction.atomic
 def monthly_report_request(*, actor, month: dt.date, town: Town | None) -> BackgroundJob:
     """Queue the monthly report (月报) of ``month`` for the county (town None) or one town; the
-    caller has checked the scope. The task starts once this transaction commits."""
-    from analytics import background, tasks
-
+    caller has checked the scope. The work starts once this transaction commits."""
     scope = town.name if town else _("全县")
-    job = BackgroundJob(
-        kind=background.MONTHLY_REPORT,
+    return jobs.start(
+        MONTHLY_REPORT,
+        actor=actor,
         title=_("月报 %(month)s %(scope)s")
         % {"month": date_format(month, "YEAR_MONTH_FORMAT"), "scope": scope},
-        created_by=actor,
-        params={
-            "month": f"{month:%Y-%m}",
-            **({"town": town.code} if town else {}),
-            "language": translation.get_language(),
-        },
+        params={"month": f"{month:%Y-%m}", **({"town": town.code} if town else {})},
         total=5,
     )
-    job.full_clean()
-    job.save()
-    publish_job_on_commit(job, tasks.monthly_report)
-    return job
 
 
 @transaction.atomic
 def problem_clusters_request(*, actor) -> BackgroundJob:
     """Queue a recomputation of the common problems now (the nightly job, on demand)."""
-    from analytics import background, tasks
-
-    job = BackgroundJob(
-        kind=background.CLUSTER_PROBLEMS,
-        title=_("共性问题重新计算"),
-        created_by=actor,
-        params={"language": translation.get_language()},
-    )
-    job.full_clean()
-    job.save()
-    publish_job_on_commit(job, tasks.cluster_problems_job)
-    return job
+    return jobs.start(CLUSTER_PROBLEMS, actor=actor, title=_("共性问题重新计算"))

@@ -11,9 +11,14 @@ import datetime as dt
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from analytics import background, jobs, reports
+from analytics import jobs, reports, services
+from enterprises.models import Town
+from qiqing.access import access_for
+from qiqing.jobs import background_job
 
 TRANSIENT = (OperationalError, InterfaceError)
 OPTIONS = {
@@ -50,21 +55,44 @@ def cluster_problems(trigger: str = "beat") -> dict:
     return jobs.run_cluster_problems(trigger=trigger)
 
 
-@shared_task(name="analytics.tasks.cluster_problems_job", acks_late=True)
-def cluster_problems_job(job_id: int) -> None:
-    """共性问题重新计算 started from the page: progress on the BackgroundJob, logged as a manual run."""
-
-    def work(job):
-        def progress(done, total):
-            job.report_progress(
-                done, total, _("已完成 %(done)s/%(total)s 个问题类别") % {"done": done, "total": total}
-            )
-
-        return jobs.run_cluster_problems(trigger="manual", progress=progress)
-
-    background.run(job_id, work)
+# --- background jobs started from a page (one runner: qiqing.jobs) ----------------------------------
 
 
-@shared_task(name="analytics.tasks.monthly_report", acks_late=True)
-def monthly_report(job_id: int) -> None:
-    background.run(job_id, reports.build_monthly_report)
+def _county_staff(user):
+    return Q() if access_for(user).sees_everything else None
+
+
+def _report_readers(user):
+    """A county report is for county-wide staff; a town's report also for that town's supervisors."""
+    access = access_for(user)
+    if access.sees_everything:
+        return Q()
+    if access.is_supervisor:
+        return Q(params__town__in=list(Town.objects.visible_to(user).values_list("code", flat=True)))
+    return None
+
+
+@background_job(
+    services.CLUSTER_PROBLEMS,
+    audience=_county_staff,
+    result_template="analytics/_problems_job_result.html",
+    home=("analytics:problems", _lazy("共性问题")),
+)
+def recompute_problems(job) -> dict:
+    """共性问题重新计算 started from the page: progress on the job, logged as a manual run."""
+
+    def progress(done, total):
+        job.report_progress(
+            done, total, _("已完成 %(done)s/%(total)s 个问题类别") % {"done": done, "total": total}
+        )
+
+    return jobs.run_cluster_problems(trigger="manual", progress=progress)
+
+
+@background_job(
+    services.MONTHLY_REPORT,
+    audience=_report_readers,
+    home=("analytics:reports", _lazy("月报")),
+)
+def monthly_report(job) -> dict:
+    return reports.build_monthly_report(job)

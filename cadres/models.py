@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Town
-from qiqing.access import HANDLER, SUPERVISOR, access_for
+from qiqing.access import HANDLER, SUPERVISOR
+from qiqing.scope import Scope, ScopedQuerySet, Via
 from qiqing.validators import validate_phone
 
 
@@ -15,15 +16,8 @@ class Level(models.TextChoices):
     TOWN = "town", _("镇级")
 
 
-class UnitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        access = access_for(user)
-        if access.sees_everything or access.is_supervisor:
-            return self.all()
-        q = Q(pk__in=access.handler_unit_ids)
-        if access.cadre_id:
-            q |= Q(cadres__id=access.cadre_id)
-        return self.filter(q).distinct() if access.roles else self.none()
+class UnitQuerySet(ScopedQuerySet):
+    pass
 
 
 class Unit(models.Model):
@@ -49,6 +43,8 @@ class Unit(models.Model):
     active = models.BooleanField(_("启用"), default=True)
 
     objects = UnitQuerySet.as_manager()
+    # Units are reference data for triage: every supervisor sees them all.
+    scope = Scope(supervisors=True, unit="", cadre="cadres")
 
     class Meta:
         ordering = ["level", "kind", "code"]
@@ -66,26 +62,9 @@ class Unit(models.Model):
         return self.name
 
 
-class CadreQuerySet(models.QuerySet):
+class CadreQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(active=True)
-
-    def visible_to(self, user):
-        access = access_for(user)
-        if access.sees_everything:
-            return self.all()
-        q = Q()
-        matched = False
-        if access.supervised_town_ids:
-            in_town = Assignment.objects.filter(
-                end__isnull=True, enterprise__town_id__in=access.supervised_town_ids
-            )
-            q |= Q(unit__town_id__in=access.supervised_town_ids) | Q(pk__in=in_town.values("cadre_id"))
-            matched = True
-        if access.cadre_id:
-            q |= Q(pk=access.cadre_id)
-            matched = True
-        return self.filter(q) if matched else self.none()
 
     def with_active_count(self):
         return self.annotate(active_count=Count("assignments", filter=Q(assignments__end__isnull=True)))
@@ -116,6 +95,10 @@ class Cadre(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = CadreQuerySet.as_manager()
+    scope = Scope(
+        town=("unit__town", Via("assignments__enterprise__town", assignments__end__isnull=True)),
+        cadre="",
+    )
 
     class Meta:
         ordering = ["unit__code", "code"]

@@ -1,47 +1,42 @@
-"""Background work for the admin tools: ledger imports started from the upload page."""
+"""Background work for the admin tools: the ledger import (台账导入) started from the upload page,
+one kind of background job (``qiqing.jobs``)."""
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from pathlib import Path
 
-from celery import shared_task
-from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.utils import timezone, translation
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from qiqing.access import access_for
+from qiqing.jobs import JobFailed, background_job
 from qiqing.ledger import JobProgress, LedgerFileError, import_ledger, write_errors
-from qiqing.models import BackgroundJob
 
-logger = logging.getLogger(__name__)
 JOB_KIND = "ledger_import"
 # The page shows this many errors; the downloadable .xlsx has every one.
 ERRORS_ON_PAGE = 1000
 
 
-@shared_task(acks_late=True)
-def ledger_import(job_id: int) -> None:
-    """Run one uploaded ledger through the importer, recording progress and the report on the job.
-
-    Safe to run twice (a redelivered message after a worker died): an import is all or nothing
-    and idempotent, and a finished job is left alone.
-    """
-    job = BackgroundJob.objects.filter(pk=job_id, kind=JOB_KIND).select_related("created_by").first()
-    if job is None or job.status in (BackgroundJob.Status.DONE, BackgroundJob.Status.FAILED):
-        return
-    BackgroundJob.objects.filter(pk=job.pk).update(
-        status=BackgroundJob.Status.RUNNING, started_at=timezone.now()
-    )
-    # Progress, summary and reasons read in the language of the admin who uploaded the file;
-    # what the import writes into records stays Chinese (qiqing.i18n.stored).
-    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
-        _run(job)
+def _admins(user):
+    """Every admin follows every import (the ledger page lists the latest)."""
+    return Q() if access_for(user).is_admin else None
 
 
-def _run(job: BackgroundJob) -> None:
+@background_job(
+    JOB_KIND,
+    audience=_admins,
+    result_template="cadres/_ledger_job_result.html",
+    home=("cadres:ledger", _lazy("台账导入导出")),
+    stylesheet="css/cadres.css",
+)
+def ledger_import(job) -> dict:
+    """Run one uploaded ledger through the importer. Safe to run again after an interruption: an
+    import is all or nothing and idempotent. Progress, summary and reasons read in the language of
+    the admin who uploaded the file; what the import writes into records stays Chinese."""
     params = job.params
     progress = JobProgress(job)
     try:
@@ -54,35 +49,22 @@ def _run(job: BackgroundJob) -> None:
             progress=progress,
         )
     except LedgerFileError as exc:
-        _fail(job, str(exc))
-        return
-    except Exception as exc:
-        logger.exception("ledger import job %s failed", job.pk)
-        _fail(
-            job,
-            _("导入过程中出现意外错误，未写入任何数据（%(error)s）。请联系系统管理员。")
-            % {"error": exc.__class__.__name__},
-        )
-        raise
+        raise JobFailed(str(exc)) from exc
     finally:
         progress.close()
         default_storage.delete(params["path"])
     job.refresh_from_db()
+    result = report.to_dict(max_errors=ERRORS_ON_PAGE)
     if report.errors:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "errors.xlsx"
             write_errors(path, report.errors)
             with open(path, "rb") as handle:
                 job.result_file.save(_("台账错误-%(pk)s.xlsx") % {"pk": job.pk}, File(handle), save=False)
-    job.result = report.to_dict(max_errors=ERRORS_ON_PAGE)
-    job.status = BackgroundJob.Status.DONE
+        result["filename"] = _("%(title)s台账错误清单-%(pk)s.xlsx") % {
+            "title": result.get("title", ""),
+            "pk": job.pk,
+        }
     job.done = job.total = max(report.rows, 1)
     job.message = report.summary()[:300]
-    job.finished_at = timezone.now()
-    job.save(update_fields=["result", "result_file", "status", "done", "total", "message", "finished_at"])
-
-
-def _fail(job: BackgroundJob, message: str) -> None:
-    BackgroundJob.objects.filter(pk=job.pk).update(
-        status=BackgroundJob.Status.FAILED, error=message, message=message[:300], finished_at=timezone.now()
-    )
+    return result

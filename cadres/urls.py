@@ -16,9 +16,6 @@ urlpatterns = [
     path("suggestions/", views.suggestions, name="suggestions"),
     path("suggestions/accept/", views.suggestions_accept, name="suggestions_accept"),
     path("ledger/", views.ledger_home, name="ledger"),
-    path("ledger/jobs/<int:pk>/", views.ledger_job, name="ledger_job"),
-    path("ledger/jobs/<int:pk>/status/", views.ledger_job_status, name="ledger_job_status"),
-    path("ledger/jobs/<int:pk>/errors.xlsx", views.ledger_job_errors, name="ledger_job_errors"),
     re_path(
         r"^ledger/templates/(?P<kind>[a-z_]+)\.(?P<fmt>xlsx|csv)$",
         views.ledger_template,

@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -49,11 +49,10 @@ from cadres.selectors import (
     enterprises_without_liaison,
     suggest_pairs,
 )
-from cadres.tasks import JOB_KIND, ledger_import
+from cadres.tasks import JOB_KIND
 from enterprises.models import Enterprise
-from qiqing import ledger
+from qiqing import jobs, ledger
 from qiqing.access import ADMIN, CADRE, SUPERVISOR, access_for
-from qiqing.broker import publish_job_on_commit
 from qiqing.models import BackgroundJob
 from qiqing.permissions import get_visible_or_404, role_required
 
@@ -384,8 +383,8 @@ def suggestions_accept(request):
 
 
 # --- ledgers ----------------------------------------------------------------------------------------
-def _ledger_jobs():
-    return BackgroundJob.objects.filter(kind=JOB_KIND).select_related("created_by")
+def _ledger_jobs(user):
+    return BackgroundJob.objects.visible_to(user).filter(kind=JOB_KIND).select_related("created_by")
 
 
 @role_required(ADMIN)
@@ -393,11 +392,11 @@ def ledger_home(request):
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = _start_import(request, form)
-        return redirect("cadres:ledger_job", pk=job.pk)
+        return redirect("job", pk=job.pk)
     return render(
         request,
         "cadres/ledger.html",
-        {"form": form, "kinds": ledger.kinds(), "jobs": _ledger_jobs()[:10]},
+        {"form": form, "kinds": ledger.kinds(), "jobs": _ledger_jobs(request.user)[:10]},
     )
 
 
@@ -407,58 +406,15 @@ def _start_import(request, form) -> BackgroundJob:
     suffix = Path(upload.name).suffix.lower()
     path = default_storage.save(f"ledger/uploads/{uuid.uuid4().hex}{suffix}", upload)
     dry_run = form.cleaned_data["dry_run"]
+    title = _("校验%(kind)s台账：%(file)s") if dry_run else _("导入%(kind)s台账：%(file)s")
     with transaction.atomic():
-        job = BackgroundJob.objects.create(
-            kind=JOB_KIND,
-            title=(
-                (_("校验%(kind)s台账：%(file)s") if dry_run else _("导入%(kind)s台账：%(file)s"))
-                % {"kind": kind.title, "file": upload.name}
-            )[:200],
-            created_by=request.user,
-            params={
-                "kind": kind.name,
-                "path": path,
-                "file_name": upload.name,
-                "dry_run": dry_run,
-                # The report (summary, reasons) is written in the language of who started it.
-                "language": translation.get_language(),
-            },
+        return jobs.start(
+            JOB_KIND,
+            actor=request.user,
+            title=title % {"kind": kind.title, "file": upload.name},
+            params={"kind": kind.name, "path": path, "file_name": upload.name, "dry_run": dry_run},
             message=_("排队中，等待后台处理…"),
         )
-        publish_job_on_commit(job, ledger_import)
-    return job
-
-
-@role_required(ADMIN)
-def ledger_job(request, pk):
-    job = get_object_or_404(_ledger_jobs(), pk=pk)
-    return render(request, "cadres/ledger_job.html", {"job": job, "result": job.result or {}})
-
-
-@role_required(ADMIN)
-def ledger_job_status(request, pk):
-    job = get_object_or_404(BackgroundJob.objects.filter(kind=JOB_KIND), pk=pk)
-    finished = job.status in (BackgroundJob.Status.DONE, BackgroundJob.Status.FAILED)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "percent": job.percent,
-            "done": job.done,
-            "total": job.total,
-            "message": job.message,
-            "finished": finished,
-        }
-    )
-
-
-@role_required(ADMIN)
-def ledger_job_errors(request, pk):
-    job = get_object_or_404(_ledger_jobs(), pk=pk)
-    if not job.result_file:
-        raise Http404(_("这次导入没有错误清单。"))
-    name = _("%(title)s台账错误清单-%(pk)s.xlsx") % {"title": job.result.get("title", ""), "pk": job.pk}
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
 
 
 def _file_response(write, filename: str, fmt: str) -> FileResponse:

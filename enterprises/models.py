@@ -1,11 +1,10 @@
-from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.validators import USCC_REGEX, normalize_uscc, validate_uscc
-from qiqing.access import access_for
+from qiqing.scope import Scope, ScopedQuerySet
 
 
 class Town(models.Model):
@@ -17,6 +16,9 @@ class Town(models.Model):
         _("类型"), max_length=10, choices=[("town", _("镇")), ("street", _("街道"))], default="town"
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(town="")
 
     class Meta:
         ordering = ["order", "code"]
@@ -41,36 +43,9 @@ class Tag(models.Model):
         return self.name
 
 
-class EnterpriseQuerySet(models.QuerySet):
+class EnterpriseQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(active=True)
-
-    def visible_to(self, user):
-        """Enterprises the user may open: the one place enterprise scope is decided."""
-        access = access_for(user)
-        if access.sees_everything:
-            return self.all()
-        q = Q()
-        matched = False
-        if access.supervised_town_ids:
-            q |= Q(town_id__in=access.supervised_town_ids)
-            matched = True
-        if access.cadre_id:
-            Assignment = apps.get_model("cadres", "Assignment")
-            q |= Q(
-                pk__in=Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values(
-                    "enterprise_id"
-                )
-            )
-            matched = True
-        if access.handler_unit_ids:
-            Request = apps.get_model("requests_tracker", "Request")
-            q |= Q(pk__in=Request.objects.for_units(access.handler_unit_ids).values("enterprise_id"))
-            matched = True
-        if access.contact_enterprise_id:
-            q |= Q(pk=access.contact_enterprise_id)
-            matched = True
-        return self.filter(q) if matched else self.none()
 
 
 class Enterprise(models.Model):
@@ -99,6 +74,7 @@ class Enterprise(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = EnterpriseQuerySet.as_manager()
+    scope = Scope(town="town", enterprise="", unit=("requests__lead_unit", "requests__assists__unit"))
 
     class Meta:
         ordering = ["town__order", "name"]

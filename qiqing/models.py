@@ -6,8 +6,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qiqing.scope import Scope, ScopedQuerySet
 
-class NotificationQuerySet(models.QuerySet):
+
+class NotificationQuerySet(ScopedQuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
 
@@ -44,6 +46,8 @@ class Notification(models.Model):
     email_error = models.CharField(_("邮件错误"), max_length=300, blank=True)
 
     objects = NotificationQuerySet.as_manager()
+    # A notification is its recipient's alone, an admin's included.
+    scope = Scope(creator="recipient", bypass=None)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -96,6 +100,10 @@ class BackgroundJob(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+    # Its creator follows a job; each kind declares who else may (``qiqing.jobs.background_job``).
+    scope = Scope(creator="created_by", bypass=None, extra="qiqing.jobs.shared_jobs")
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("后台任务")
@@ -135,6 +143,10 @@ class JobRun(models.Model):
     # The Celery task id: a message redelivered after its worker died carries the same id, so
     # the re-run can close the run its predecessor left open.
     task_id = models.CharField(_("任务消息编号"), max_length=64, blank=True, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # The run log of scheduled jobs is for admins (the jobs page).
+    scope = Scope(bypass="admin")
 
     class Meta:
         ordering = ["-started_at"]

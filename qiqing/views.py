@@ -5,18 +5,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from qiqing import notifications, programme
+from qiqing import jobs, notifications, programme
 from qiqing.access import ADMIN
 from qiqing.forms import ProgrammeSettingsForm
-from qiqing.models import Notification, ProgrammeSettingChange
+from qiqing.models import BackgroundJob, Notification, ProgrammeSettingChange
 from qiqing.navigation import home_url_name
 from qiqing.permissions import role_required
 
@@ -126,3 +127,47 @@ def programme_settings(request):
     for change in history:
         change.label = labels.get(change.key, change.key)
     return render(request, "programme/settings.html", {"form": form, "history": history})
+
+
+# --- background jobs: one progress page, one status endpoint, one download -------------------------
+def _visible_job(request, pk) -> BackgroundJob:
+    """The job, if its creator or its kind's audience includes the user (404 otherwise)."""
+    return get_object_or_404(
+        BackgroundJob.objects.visible_to(request.user).select_related("created_by"), pk=pk
+    )
+
+
+@login_required
+def job(request, pk):
+    """A background job's progress page; it polls ``job_status`` until done, then shows the result."""
+    item = _visible_job(request, pk)
+    kind = jobs.kind_of(item)
+    url_name, label = kind.home
+    return render(
+        request,
+        "jobs/job.html",
+        {
+            "job": item,
+            "finished": jobs.status_payload(item)["finished"],
+            "result_template": kind.result_template,
+            "stylesheet": kind.stylesheet,
+            "home_url": reverse(url_name) if url_name else "",
+            "home_label": label,
+        },
+    )
+
+
+@never_cache
+@login_required
+def job_status(request, pk):
+    return JsonResponse(jobs.status_payload(_visible_job(request, pk)))
+
+
+@login_required
+def job_file(request, pk):
+    """The job's file (a report, an error list), for whoever may follow the job."""
+    item = _visible_job(request, pk)
+    if item.status != BackgroundJob.Status.DONE or not item.result_file:
+        raise Http404(_("文件尚未生成。"))
+    filename = (item.result or {}).get("filename") or "result.xlsx"
+    return FileResponse(item.result_file.open("rb"), as_attachment=True, filename=filename)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from qiqing import scope
 from qiqing.access import access_for
 from requests_tracker.models import ExtensionRequest, Request
 
@@ -23,6 +24,8 @@ LEAD = "lead"
 ASSIST = "assist"
 CONTACT = "contact"
 SYSTEM = "system"
+# The parties of a request a transition may name (SYSTEM is the scheduler, no user).
+REQUEST_PARTIES = frozenset({SUPERVISOR, LEAD, ASSIST, CONTACT})
 
 S = Request.Status
 CLOCK = frozenset(Request.CLOCK_STATUSES)
@@ -150,21 +153,9 @@ USER_ACTIONS = tuple(action for action, t in TRANSITIONS.items() if SYSTEM not i
 
 
 def parties_of(user, request: Request) -> frozenset[str]:
-    """How ``user`` stands to ``request``: supervisor in scope, lead or assisting unit, its contact."""
-    access = access_for(user)
-    parties = set()
-    if access.supervises_county or (
-        access.supervised_town_ids and request.enterprise.town_id in access.supervised_town_ids
-    ):
-        parties.add(SUPERVISOR)
-    if access.handler_unit_ids:
-        if request.lead_unit_id in access.handler_unit_ids:
-            parties.add(LEAD)
-        if any(assist.unit_id in access.handler_unit_ids for assist in request.assists.all()):
-            parties.add(ASSIST)
-    if access.contact_enterprise_id and access.contact_enterprise_id == request.enterprise_id:
-        parties.add(CONTACT)
-    return frozenset(parties)
+    """How ``user`` stands to ``request``: supervisor in scope, lead or assisting unit, its contact
+    (the request's declared scope decides; see ``qiqing.scope``)."""
+    return scope.parties(user, request, among=REQUEST_PARTIES)
 
 
 def refusal(transition: Transition, request: Request, actor=None) -> str | None:

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cadres.models import Assignment, Cadre, Unit
+from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
-from qiqing.access import access_for
+from qiqing.scope import Scope, ScopedQuerySet
 from requests_tracker import workdays
 
 
@@ -72,7 +72,7 @@ class RequestSequence(YearSequence):
         return f"{prefix}{sequence.last:06d}"
 
 
-class RequestQuerySet(models.QuerySet):
+class RequestQuerySet(ScopedQuerySet):
     def open(self):
         return self.filter(status__in=Request.OPEN_STATUSES)
 
@@ -90,32 +90,6 @@ class RequestQuerySet(models.QuerySet):
             Q(lead_unit_id__in=unit_ids)
             | Q(pk__in=RequestAssist.objects.filter(unit_id__in=unit_ids).values("request_id"))
         )
-
-    def visible_to(self, user):
-        """Requests the user may open: the one place request scope is decided."""
-        access = access_for(user)
-        if access.sees_everything:
-            return self.all()
-        q = Q()
-        matched = False
-        if access.supervised_town_ids:
-            q |= Q(enterprise__town_id__in=access.supervised_town_ids)
-            matched = True
-        if access.handler_unit_ids:
-            q |= Q(lead_unit_id__in=access.handler_unit_ids) | Q(
-                pk__in=RequestAssist.objects.filter(unit_id__in=access.handler_unit_ids).values("request_id")
-            )
-            matched = True
-        if access.cadre_id:
-            mine = Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values(
-                "enterprise_id"
-            )
-            q |= Q(enterprise_id__in=mine) | Q(cadre_id=access.cadre_id)
-            matched = True
-        if access.contact_enterprise_id:
-            q |= Q(enterprise_id=access.contact_enterprise_id)
-            matched = True
-        return self.filter(q) if matched else self.none()
 
 
 class Request(models.Model):
@@ -271,6 +245,12 @@ class Request(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = RequestQuerySet.as_manager()
+    scope = Scope(
+        town="enterprise__town",
+        enterprise="enterprise",
+        unit={"lead": "lead_unit", "assist": "assists__unit"},
+        cadre="cadre",
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -394,6 +374,9 @@ class RequestAttachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(through="request")
+
     class Meta:
         ordering = ["uploaded_at", "pk"]
         verbose_name = _("诉求附件")
@@ -443,6 +426,9 @@ class ExtensionRequest(models.Model):
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.TextField(_("审批意见"), blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(through="request")
+
     class Meta:
         ordering = ["-asked_at", "-pk"]
         verbose_name = _("延期申请")
@@ -488,6 +474,9 @@ class Escalation(models.Model):
         related_name="+",
     )
 
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(through="request")
+
     class Meta:
         ordering = ["-escalated_at", "-pk"]
         verbose_name = _("上报记录")
@@ -518,21 +507,8 @@ class NoticeSequence(YearSequence):
         return sequence.last
 
 
-class SupervisionNoticeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Supervisors see notices in their scope; a handler sees the notices to their units."""
-        access = access_for(user)
-        if access.sees_everything:
-            return self.all()
-        q = Q()
-        matched = False
-        if access.supervised_town_ids:
-            q |= Q(request__enterprise__town_id__in=access.supervised_town_ids)
-            matched = True
-        if access.handler_unit_ids:
-            q |= Q(unit_id__in=access.handler_unit_ids)
-            matched = True
-        return self.filter(q) if matched else self.none()
+class SupervisionNoticeQuerySet(ScopedQuerySet):
+    pass
 
 
 class SupervisionNotice(models.Model):
@@ -563,6 +539,7 @@ class SupervisionNotice(models.Model):
     days_overdue = models.PositiveSmallIntegerField(_("超期工作日"))
 
     objects = SupervisionNoticeQuerySet.as_manager()
+    scope = Scope(town="request__enterprise__town", unit="unit")
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

@@ -553,7 +553,7 @@ def test_dashboards_with_data_and_the_monthly_report_are_english(
     assert job.title.startswith("Monthly report ") and job.params["language"] == "en"
     page = client.get(response.url).content.decode()
     assert not chinese_left(page), chinese_left(page)
-    download = client.get(reverse("analytics:task_download", args=[job.pk]))
+    download = client.get(reverse("job_file", args=[job.pk]))
     sheets = load_workbook(filename=__import__("io").BytesIO(b"".join(download.streaming_content))).sheetnames
     assert sheets[0] == "Note" and "Headline figures" in sheets
     assert not [name for name in sheets if CJK.search(name)], sheets

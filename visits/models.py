@@ -2,36 +2,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import Assignment, Cadre
+from cadres.models import Cadre
 from enterprises.models import Enterprise
-from qiqing.access import access_for
+from qiqing.scope import Scope, ScopedQuerySet
 
 
-class VisitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Visits the user may read: the one place visit scope is decided."""
-        access = access_for(user)
-        if access.sees_everything:
-            return self.all()
-        q = Q()
-        matched = False
-        if access.supervised_town_ids:
-            q |= Q(enterprise__town_id__in=access.supervised_town_ids)
-            matched = True
-        if access.cadre_id:
-            mine = Assignment.objects.filter(cadre_id=access.cadre_id, end__isnull=True).values(
-                "enterprise_id"
-            )
-            q |= Q(enterprise_id__in=mine) | Q(cadre_id=access.cadre_id)
-            matched = True
-        if access.contact_enterprise_id:
-            q |= Q(enterprise_id=access.contact_enterprise_id)
-            matched = True
-        return self.filter(q) if matched else self.none()
+class VisitQuerySet(ScopedQuerySet):
+    pass
 
 
 class Visit(models.Model):
@@ -92,6 +72,7 @@ class Visit(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = VisitQuerySet.as_manager()
+    scope = Scope(town="enterprise__town", enterprise="enterprise", cadre="cadre")
 
     class Meta:
         ordering = ["-date", "-pk"]

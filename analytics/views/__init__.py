@@ -14,7 +14,7 @@ from analytics.views.records import (
     overview,
     ranking,
 )
-from analytics.views.tasks import reports, task, task_download, task_status
+from analytics.views.tasks import reports
 
 __all__ = [
     "cadre_record",
@@ -33,7 +33,4 @@ __all__ = [
     "problems_recompute",
     "ranking",
     "reports",
-    "task",
-    "task_download",
-    "task_status",
 ]

@@ -61,4 +61,4 @@ def problems_recompute(request):
         raise PermissionDenied(_("只有全县范围的服务企业办人员和管理员可以重新计算共性问题。"))
     job = services.problem_clusters_request(actor=request.user)
     messages.info(request, _("已开始重新计算共性问题。"))
-    return redirect("analytics:task", pk=job.pk)
+    return redirect("job", pk=job.pk)

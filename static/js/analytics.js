@@ -59,40 +59,9 @@
     });
   }
 
-  // Progress page of a background job: poll its JSON until it is done or failed.
-  function pollJob() {
-    var box = document.querySelector("[data-job-poll]");
-    if (!box) { return; }
-    var url = box.getAttribute("data-job-poll");
-    var bar = box.querySelector("[data-job-bar]");
-    var message = box.querySelector("[data-job-message]");
-    var status = box.querySelector("[data-job-status]");
-    function show(job) {
-      bar.style.width = job.percent + "%";
-      bar.setAttribute("aria-valuenow", job.percent);
-      bar.textContent = job.percent + "%";
-      if (message) { message.textContent = job.message || ""; }
-      if (status) { status.textContent = job.status_label; }
-      if (job.status === "done" || job.status === "failed") {
-        // The page itself shows the download link or the error.
-        window.location.reload();
-        return true;
-      }
-      return false;
-    }
-    function tick() {
-      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-        .then(function (response) { return response.json(); })
-        .then(function (job) { if (!show(job)) { window.setTimeout(tick, 1500); } })
-        .catch(function () { window.setTimeout(tick, 5000); });
-    }
-    window.setTimeout(tick, 800);
-  }
-
   function init() {
     phoneLayouts();
     customPeriod();
-    pollJob();
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

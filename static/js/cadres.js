@@ -59,28 +59,7 @@
     }
   });
 
-  // --- Progress of a background import ---------------------------------------------------------
-  function poll(card) {
-    var url = card.getAttribute("data-qq-job");
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (job) {
-        if (!job) { return; }
-        var bar = card.querySelector("[data-qq-job-bar]");
-        bar.style.width = job.percent + "%";
-        card.querySelector(".progress").setAttribute("aria-valuenow", job.percent);
-        card.querySelector("[data-qq-job-percent]").textContent = job.percent + "%";
-        if (job.message) { card.querySelector("[data-qq-job-message]").textContent = job.message; }
-        if (job.finished) { window.location.reload(); return; }
-        window.setTimeout(function () { poll(card); }, 1000);
-      })
-      .catch(function () { window.setTimeout(function () { poll(card); }, 3000); });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
-    document.querySelectorAll("[data-qq-job]").forEach(function (card) {
-      window.setTimeout(function () { poll(card); }, 500);
-    });
   });
 })();

@@ -96,7 +96,7 @@ def test_the_months_report_equals_the_metrics(supervisor, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         supervisor.post(reverse("analytics:reports"), {"month": f"{last_month:%Y-%m}"})
     job = BackgroundJob.objects.get(kind="monthly_report")
-    sheets = workbook(supervisor.get(reverse("analytics:task_download", args=[job.pk])))
+    sheets = workbook(supervisor.get(reverse("job_file", args=[job.pk])))
     headline = {row[0]: row[1] for row in sheets["主要指标"][1:]}
     page = supervisor.get(reverse("analytics:coverage"), {"period": "last_month"}).context["page"]
     figures = metrics_json(page.window.period)

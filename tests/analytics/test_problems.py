@@ -287,9 +287,9 @@ def test_recompute_runs_as_a_job_with_a_progress_page(login, problems, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("analytics:problems_recompute"))
     job = BackgroundJob.objects.get()
-    assert response.url == reverse("analytics:task", args=[job.pk])
+    assert response.url == reverse("job", args=[job.pk])
     assert job.status == "done" and job.result["clusters"] == 2 and job.total == 2 and job.done == 2
-    status = client.get(reverse("analytics:task_status", args=[job.pk])).json()
+    status = client.get(reverse("job_status", args=[job.pk])).json()
     assert status == {
         "status": "done",
         "status_label": "已完成",
@@ -297,6 +297,7 @@ def test_recompute_runs_as_a_job_with_a_progress_page(login, problems, django_ca
         "done": 2,
         "total": 2,
         "message": job.message,
+        "finished": True,
     }
     page = client.get(response.url).content.decode()
     assert "2 个共性问题" in page and reverse("analytics:problems") in page

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics import background, services
+from analytics import services
 from analytics.periods import Period
 from qiqing.models import BackgroundJob
 from tests import factories as f
@@ -68,19 +68,19 @@ def test_ordering_a_report_runs_it_and_stores_the_file(login, history, django_ca
     client = login(history.users["supervisor"])
     response = _order(client, django_capture_on_commit_callbacks)
     job = BackgroundJob.objects.get()
-    assert response.url == reverse("analytics:task", args=[job.pk])
-    assert job.status == "done" and job.percent == 100 and job.kind == background.MONTHLY_REPORT
+    assert response.url == reverse("job", args=[job.pk])
+    assert job.status == "done" and job.percent == 100 and job.kind == services.MONTHLY_REPORT
     assert job.result_file.name.startswith("jobs/") and (settings.MEDIA_ROOT / job.result_file.name).exists()
     page = client.get(response.url).content.decode()
-    assert reverse("analytics:task_download", args=[job.pk]) in page
-    assert reverse("analytics:task_download", args=[job.pk]) in client.get(REPORTS).content.decode()
+    assert reverse("job_file", args=[job.pk]) in page
+    assert reverse("job_file", args=[job.pk]) in client.get(REPORTS).content.decode()
 
 
 def test_the_report_has_the_dashboards_numbers(login, history, django_capture_on_commit_callbacks):
     client = login(history.users["supervisor"])
     _order(client, django_capture_on_commit_callbacks)
     job = BackgroundJob.objects.get()
-    download = client.get(reverse("analytics:task_download", args=[job.pk]))
+    download = client.get(reverse("job_file", args=[job.pk]))
     assert "attachment" in download["Content-Disposition"]
     sheets = workbook(download)
     assert list(sheets) == ["说明", "主要指标", "各镇街走访覆盖", "问题分布", "红黑榜"]
@@ -110,7 +110,7 @@ def test_a_town_report_has_the_towns_numbers(login, history, django_capture_on_c
         "town": history.town_b.code,
         "language": "zh-hans",  # the report is written in the language of the page that ordered it
     }
-    sheets = workbook(client.get(reverse("analytics:task_download", args=[job.pk])))
+    sheets = workbook(client.get(reverse("job_file", args=[job.pk])))
     headline = {row[0]: row[1] for row in sheets["主要指标"][1:]}
     figures = metrics_json(LAST_MONTH, town=history.town_b.code)
     assert (
@@ -149,7 +149,7 @@ def test_who_may_follow_and_download_a_report(login, history, django_capture_on_
 def test_a_town_report_is_for_that_towns_supervisors_too(login, history, django_capture_on_commit_callbacks):
     _order(login(history.users["supervisor"]), django_capture_on_commit_callbacks, town=history.town_b.pk)
     job = BackgroundJob.objects.get()
-    url = reverse("analytics:task_download", args=[job.pk])
+    url = reverse("job_file", args=[job.pk])
     assert login(history.users["town_supervisor"]).get(url).status_code == 200
     town_a_supervisor = f.StaffRoleFactory(
         user__username="p_town_a", role="supervisor", town=history.town_a
@@ -160,10 +160,10 @@ def test_a_town_report_is_for_that_towns_supervisors_too(login, history, django_
 def test_a_pending_job_polls_and_has_nothing_to_download(login, world):
     job = services.monthly_report_request(actor=world.users["supervisor"], month=LAST_MONTH.start, town=None)
     client = login(world.users["supervisor"])
-    page = client.get(reverse("analytics:task", args=[job.pk])).content.decode()
-    assert f'data-job-poll="{reverse("analytics:task_status", args=[job.pk])}"' in page
-    assert client.get(reverse("analytics:task_status", args=[job.pk])).json()["status"] == "pending"
-    assert client.get(reverse("analytics:task_download", args=[job.pk])).status_code == 404
+    page = client.get(reverse("job", args=[job.pk])).content.decode()
+    assert f'data-job-poll="{reverse("job_status", args=[job.pk])}"' in page
+    assert client.get(reverse("job_status", args=[job.pk])).json()["status"] == "pending"
+    assert client.get(reverse("job_file", args=[job.pk])).status_code == 404
 
 
 def test_a_failed_job_shows_its_error(login, world, monkeypatch, django_capture_on_commit_callbacks):

@@ -65,8 +65,8 @@ def test_upload_is_imported_by_the_worker_while_the_page_polls(login, world, wor
     finally:
         celery_app.conf.task_always_eager = True
     job = BackgroundJob.objects.get(kind="ledger_import")
-    assert response.url == reverse("cadres:ledger_job", args=[job.pk])
-    status_url = reverse("cadres:ledger_job_status", args=[job.pk])
+    assert response.url == reverse("job", args=[job.pk])
+    status_url = reverse("job_status", args=[job.pk])
     deadline = time.monotonic() + 90
     data = client.get(status_url).json()
     while not data["finished"] and time.monotonic() < deadline:

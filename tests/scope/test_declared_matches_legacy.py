@@ -96,8 +96,8 @@ CASES = {
     "visit": (lambda u: Visit.objects.visible_to(u), legacy.visits),
     "request": (lambda u: Request.objects.visible_to(u), legacy.requests),
     "notice": (lambda u: SupervisionNotice.objects.visible_to(u), legacy.notices),
-    "town": (lambda u: _towns(u), legacy.towns),
-    "job": (lambda u: _jobs(u), legacy.jobs),
+    "town": (lambda u: Town.objects.visible_to(u), legacy.towns),
+    "job": (lambda u: BackgroundJob.objects.visible_to(u), legacy.jobs),
 }
 
 
@@ -143,18 +143,3 @@ def test_personas_hold_the_roles_they_are_named_for(county):
     assert set(access_for(county["multi_role"]).roles) >= {"supervisor", "handler", "cadre"}
     assert Assignment.objects.filter(cadre__user=county["cadre"], end__isnull=True).exists()
 
-
-def _towns(user):
-    from analytics.views.common import towns_visible_to
-
-    return towns_visible_to(user)
-
-
-def _jobs(user):
-    from analytics.background import jobs_visible_to
-    from cadres.views import _ledger_jobs
-
-    ids = set(jobs_visible_to(user).values_list("pk", flat=True))
-    if access_for(user).is_admin:
-        ids |= set(_ledger_jobs().values_list("pk", flat=True))
-    return BackgroundJob.objects.filter(pk__in=ids)
