@@ -14,7 +14,6 @@ from analytics.periods import QUARTER, to_date
 from analytics.selectors import RECORD_PERIODS
 from cadres.models import Cadre, Level, Unit
 from enterprises.models import Enterprise, Tag, Town
-from qiqing.access import access_for
 from qiqing.filters import ALL
 from requests_tracker.models import Category, Request, SupervisionNotice
 
@@ -135,13 +134,14 @@ class ScopeFilterSet(StyledFilterSet):
         label=_("企业标签"), queryset=Tag.objects.all(), empty_label=ALL, method="by_tag"
     )
 
-    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, request=None, towns, **kwargs):
+        """``towns``: the user's towns, already scoped by the view (a FilterSet never works out
+        scope itself)."""
         super().__init__(data, queryset, request=request, **kwargs)
-        access = access_for(request.user)
-        if not access.sees_everything:
-            self.filters["town"].queryset = Town.objects.filter(pk__in=access.supervised_town_ids)
-            if len(access.supervised_town_ids) <= 1:
-                del self.filters["town"]  # one town: nothing to choose
+        self.towns = towns
+        self.filters["town"].queryset = towns
+        if len(towns) <= 1:
+            del self.filters["town"]  # one town: nothing to choose
 
     def keep(self, queryset, name, value):
         return queryset
@@ -174,14 +174,12 @@ class CoverageFilter(ScopeFilterSet):
         fields = ["period", "start", "end", "town", "unit", "industry", "scale", "tag"]
         form = DashboardForm
 
-    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
-        super().__init__(data, queryset, request=request, **kwargs)
-        access = access_for(request.user)
-        if not access.sees_everything:
-            # County departments and the user's own towns' units; other towns' are not theirs.
-            self.filters["unit"].queryset = Unit.objects.filter(active=True).filter(
-                Q(town__isnull=True) | Q(town_id__in=access.supervised_town_ids)
-            )
+    def __init__(self, data=None, queryset=None, *, request=None, towns, **kwargs):
+        super().__init__(data, queryset, request=request, towns=towns, **kwargs)
+        # County departments and the user's own towns' units; other towns' are not theirs.
+        self.filters["unit"].queryset = Unit.objects.filter(active=True).filter(
+            Q(town__isnull=True) | Q(town__in=towns)
+        )
 
 
 class IssueFilter(ScopeFilterSet):
@@ -230,11 +228,10 @@ class OverdueFilter(StyledFilterSet):
         model = Request
         fields = ["unit", "level", "town", "category"]
 
-    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, request=None, towns, **kwargs):
+        """``towns``: the user's towns, already scoped by the view."""
         super().__init__(data, queryset, request=request, **kwargs)
-        access = access_for(request.user)
-        if not access.sees_everything:
-            self.filters["town"].queryset = Town.objects.filter(pk__in=access.supervised_town_ids)
+        self.filters["town"].queryset = towns
 
     def by_level(self, queryset, name, value):
         if not value:
@@ -257,11 +254,10 @@ class ProblemFilter(StyledFilterSet):
         model = ProblemCluster
         fields = ["category", "town", "q"]
 
-    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, request=None, towns, **kwargs):
+        """``towns``: the user's towns, already scoped by the view."""
         super().__init__(data, queryset, request=request, **kwargs)
-        access = access_for(request.user)
-        if not access.sees_everything:
-            self.filters["town"].queryset = Town.objects.filter(pk__in=access.supervised_town_ids)
+        self.filters["town"].queryset = towns
 
     def by_town(self, queryset, name, value):
         if not value:
@@ -283,7 +279,7 @@ class ReportForm(forms.Form):
         label=_("范围"), queryset=Town.objects.none(), required=False, empty_label=_("全县")
     )
 
-    def __init__(self, *args, user, today, **kwargs):
+    def __init__(self, *args, towns, county: bool, today, **kwargs):
         super().__init__(*args, **kwargs)
         months = []
         first = today.replace(day=1)
@@ -294,11 +290,9 @@ class ReportForm(forms.Form):
             months.append((f"{year}-{month:02d}", date_format(dt.date(year, month, 1), "YEAR_MONTH_FORMAT")))
         self.fields["month"].choices = months
         self.fields["month"].initial = months[1][0]  # last month: the usual report
-        access = access_for(user)
-        if access.sees_everything:
-            self.fields["town"].queryset = Town.objects.all()
-        else:
-            self.fields["town"].queryset = Town.objects.filter(pk__in=access.supervised_town_ids)
+        # The towns come scoped from the view; only county-wide staff may order the county's report.
+        self.fields["town"].queryset = towns
+        if not county:
             self.fields["town"].required = True
             self.fields["town"].empty_label = None
 

@@ -210,15 +210,32 @@ class Scope:
         return type(related)._scope.parties(user, related, among)
 
     def _reaches(self, obj, vias: tuple[Via, ...], targets) -> bool:
-        targets = set(targets)
+        """Whether a path leads from ``obj`` to one of ``targets``: walked on the object when that
+        costs no query (foreign keys, prefetched relations), else asked of the database."""
         for via in vias:
-            if via.where:
-                condition = Q(**{f"{via.path}__in": list(targets)}, **via.where)
-                if self.model._base_manager.filter(condition, pk=obj.pk).exists():
+            if via.where or (self._many_valued(via.path) and not _prefetched(obj, via.path)):
+                if self.model._base_manager.filter(self._lookup(via, targets), pk=obj.pk).exists():
                     return True
-            elif _walk(obj, via.path) & targets:
+            elif _walk(obj, via.path) & set(targets):
                 return True
         return False
+
+
+def _prefetched(obj, path: str) -> bool:
+    """Whether the first many-valued step of ``path`` is in the object's prefetch cache."""
+    cache = getattr(obj, "_prefetched_objects_cache", {})
+    current = obj
+    for part in path.split("__"):
+        field_ = current._meta.get_field(part)
+        if field_.many_to_many or field_.one_to_many:
+            return (
+                field_.get_accessor_name() in cache if hasattr(field_, "get_accessor_name") else part in cache
+            )
+        current = getattr(current, part, None)
+        if current is None:
+            return True  # nothing to walk: the walk answers "no" without a query
+        cache = getattr(current, "_prefetched_objects_cache", {})
+    return True
 
 
 def _walk(obj, path: str) -> set:
@@ -285,3 +302,14 @@ def parties(user, obj, among=None) -> frozenset[str]:
 def is_visible(user, obj) -> bool:
     """Whether ``obj`` is (still) visible to ``user`` — for services to re-check after writing."""
     return type(obj)._default_manager.visible_to(user).filter(pk=obj.pk).exists()
+
+
+def handled_units(user) -> frozenset[int]:
+    """The units whose work the user does as 部门经办人 (their inbox: requests those units lead or
+    assist)."""
+    return access_for(user).handler_unit_ids
+
+
+def own_enterprise_id(user) -> int | None:
+    """The enterprise an enterprise contact speaks for (their portal and file)."""
+    return access_for(user).contact_enterprise_id

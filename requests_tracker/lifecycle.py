@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from qiqing import scope
-from qiqing.access import access_for
 from requests_tracker.models import ExtensionRequest, Request
 
 SUPERVISOR = "supervisor"
@@ -58,7 +57,7 @@ def _rated_acceptable(request: Request, actor) -> str | None:
 
 
 def _assist_open(request: Request, actor) -> str | None:
-    units = access_for(actor).handler_unit_ids
+    units = scope.handled_units(actor)
     if not any(a.unit_id in units and a.answered_at is None for a in request.assists.all()):
         return _("本单位已提交协办意见。")
     return None

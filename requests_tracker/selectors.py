@@ -10,7 +10,7 @@ from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Sub
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qiqing.access import access_for
+from qiqing import scope
 from requests_tracker import workdays
 from requests_tracker.models import (
     Escalation,
@@ -78,7 +78,7 @@ def awaiting_close(user):
 
 def inbox(user):
     """Requests assigned to the user's units (lead or assisting), most urgent first."""
-    units = access_for(user).handler_unit_ids
+    units = scope.handled_units(user)
     assisting = RequestAssist.objects.filter(request=OuterRef("pk"), unit_id__in=units).order_by("due")
     return (
         Request.objects.for_units(units)
@@ -108,7 +108,7 @@ def inbox(user):
 
 def portal_requests(user):
     """The contact's own enterprise's requests, newest first."""
-    enterprise_id = access_for(user).contact_enterprise_id
+    enterprise_id = scope.own_enterprise_id(user)
     return (
         Request.objects.visible_to(user)
         .filter(enterprise_id=enterprise_id)

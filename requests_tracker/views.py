@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enterprises.models import EnterpriseContact
+from qiqing import scope
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR, access_for
 from qiqing.navigation import home_url_name
 from qiqing.permissions import get_visible_or_404, role_required
@@ -61,11 +62,10 @@ def portal(request):
 
 @role_required(CONTACT)
 def portal_submit(request):
-    access = access_for(request.user)
     contact = get_object_or_404(
         EnterpriseContact.objects.select_related("enterprise"),
         user=request.user,
-        enterprise_id=access.contact_enterprise_id,
+        enterprise_id=scope.own_enterprise_id(request.user),
     )
     initial = {"contact_name": contact.name, "contact_phone": contact.phone}
     form = f.PortalSubmitForm(request.POST or None, request.FILES or None, initial=initial)

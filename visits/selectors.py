@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy
 
 from cadres.models import Assignment
 from enterprises.models import Enterprise
-from qiqing.access import access_for
+from qiqing import scope
+from qiqing.access import ADMIN, SUPERVISOR, access_for
 from qiqing.i18n import join
 from requests_tracker.models import Request
 from visits.models import Visit
 from visits.rhythm import due_for_visit
-from visits.services import manages_enterprise
 
 FULL = "full"  # liaison cadres, supervisors in scope, admins: the whole file
 CONTACT = "contact"  # the enterprise's own contact: its requests and the visits, no internals
@@ -147,15 +147,10 @@ def enterprise_file(user, enterprise: Enterprise, *, page=None) -> dict:
 
 def file_audience(user, enterprise: Enterprise) -> str:
     """Which version of the enterprise file the user gets (the enterprise is already visible)."""
-    access = access_for(user)
-    if manages_enterprise(access, enterprise):
+    parties = scope.parties(user, enterprise, among={ADMIN, SUPERVISOR, scope.PAIRED, scope.CONTACT})
+    if parties & {ADMIN, SUPERVISOR, scope.PAIRED}:
         return FULL
-    if (
-        access.cadre_id
-        and Assignment.objects.active().filter(cadre_id=access.cadre_id, enterprise=enterprise).exists()
-    ):
-        return FULL
-    if access.contact_enterprise_id == enterprise.pk:
+    if scope.CONTACT in parties:
         return CONTACT
     return HANDLER
 

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
-from qiqing.access import access_for
+from qiqing import scope
+from qiqing.access import ADMIN, SUPERVISOR, access_for
 from qiqing.i18n import join, stored
 from requests_tracker.models import Category, Request
 from requests_tracker.services import request_submit
@@ -57,9 +58,9 @@ class DuplicateVisit(ValidationError):
         )
 
 
-def manages_enterprise(access, enterprise: Enterprise) -> bool:
+def manages_enterprise(user, enterprise: Enterprise) -> bool:
     """Supervisors (county-wide or of the enterprise's town) and admins act for any cadre there."""
-    return access.sees_everything or enterprise.town_id in access.supervised_town_ids
+    return bool(scope.parties(user, enterprise, among={ADMIN, SUPERVISOR}))
 
 
 def _assignment_covering(cadre: Cadre, enterprise: Enterprise, day: dt.date) -> Assignment | None:
@@ -71,12 +72,12 @@ def _assignment_covering(cadre: Cadre, enterprise: Enterprise, day: dt.date) -> 
     )
 
 
-def _check_cadre_and_date(*, access, cadre: Cadre, enterprise: Enterprise, day: dt.date) -> None:
+def _check_cadre_and_date(*, actor, access, cadre: Cadre, enterprise: Enterprise, day: dt.date) -> None:
     """The visiting cadre was this enterprise's liaison on ``day``, and ``day`` is not in the future."""
     today = timezone.localdate()
     if day > today:
         raise ValidationError({"date": future_date_message(today)})
-    if manages_enterprise(access, enterprise):
+    if manages_enterprise(actor, enterprise):
         if _assignment_covering(cadre, enterprise, day):
             return
         current = Assignment.objects.filter(cadre=cadre, enterprise=enterprise).active().first()
@@ -159,7 +160,7 @@ def visit_log(
         raise ValidationError(
             {"enterprise": _("“%(name)s”已不在册，不能登记走访。") % {"name": enterprise.name}}
         )
-    _check_cadre_and_date(access=access, cadre=cadre, enterprise=enterprise, day=date)
+    _check_cadre_and_date(actor=actor, access=access, cadre=cadre, enterprise=enterprise, day=date)
     participants = _clean_participants(participants, cadre)
     if not (summary or "").strip():
         raise ValidationError({"summary": _("请填写走访情况。")})
@@ -218,7 +219,7 @@ def correction_deadline(visit: Visit) -> dt.datetime:
 def can_correct(user, visit: Visit) -> bool:
     """Supervisors/admins in scope always; the author (登记人 or the visiting cadre) for 7 days."""
     access = access_for(user)
-    if manages_enterprise(access, visit.enterprise):
+    if manages_enterprise(user, visit.enterprise):
         return True
     is_author = visit.created_by_id == user.pk or (
         access.cadre_id is not None and access.cadre_id == visit.cadre_id

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
+from qiqing import scope
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR, access_for
 from qiqing.charts import chart_payload
 from qiqing.permissions import get_visible_or_404, role_required
@@ -201,7 +202,7 @@ def enterprise_file(request, pk):
 @role_required(CONTACT)
 def my_file(request):
     """The enterprise contact's own file (their menu entry 企业档案)."""
-    return redirect("visits:enterprise_file", pk=access_for(request.user).contact_enterprise_id)
+    return redirect("visits:enterprise_file", pk=scope.own_enterprise_id(request.user))
 
 
 @role_required(*STAFF_OR_CADRE)

@@ -40,8 +40,8 @@ class ScopeChoice:
 
     @classmethod
     def from_filter(cls, user, scope_filter) -> ScopeChoice:
-        access = access_for(user)
-        allowed = None if access.sees_everything else frozenset(access.supervised_town_ids)
+        # The filter holds the user's towns, scoped by the view.
+        allowed = None if access_for(user).sees_everything else frozenset(t.pk for t in scope_filter.towns)
         get = scope_filter.choice
         return cls(
             allowed_town_ids=allowed,

@@ -9,8 +9,6 @@ from django.utils import timezone
 
 from analytics import windows
 from analytics.tables import to_sheets
-from enterprises.models import Town
-from qiqing.access import access_for
 from qiqing.xlsx import xlsx_response
 
 STAFF_PARAMS_DROPPED = ("page", "cpage", "format")
@@ -51,13 +49,6 @@ def export_query(request) -> str:
         query.pop(name, None)
     query["format"] = "xlsx"
     return query.urlencode()
-
-
-def towns_visible_to(user):
-    access = access_for(user)
-    if access.sees_everything:
-        return Town.objects.all()
-    return Town.objects.filter(pk__in=access.supervised_town_ids)
 
 
 def stamp() -> str:

@@ -12,21 +12,23 @@ from analytics.filters import CoverageFilter
 from analytics.views.common import (
     export_query,
     stamp,
-    towns_visible_to,
     wants_xlsx,
     window_from,
     with_period,
     xlsx,
 )
 from cadres.models import Cadre
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Town
 from qiqing.access import ADMIN, SUPERVISOR
 from qiqing.permissions import get_visible_or_404, role_required
 
 
 def _filter(request, *, town_fixed: bool = False):
     coverage_filter = CoverageFilter(
-        with_period(request.GET), queryset=Enterprise.objects.none(), request=request
+        with_period(request.GET),
+        queryset=Enterprise.objects.none(),
+        request=request,
+        towns=Town.objects.visible_to(request.user),
     )
     if town_fixed:
         coverage_filter.filters.pop("town", None)  # the drill-down's town comes from the URL
@@ -53,7 +55,7 @@ def coverage(request):
 @role_required(ADMIN, SUPERVISOR)
 def coverage_town(request, pk):
     """One town: its cadres' coverage and the enterprises not visited in the period (未走访)."""
-    town = get_object_or_404(towns_visible_to(request.user), pk=pk)
+    town = get_object_or_404(Town.objects.visible_to(request.user), pk=pk)
     today = timezone.localdate()
     coverage_filter = _filter(request, town_fixed=True)
     choice = dash.ScopeChoice.from_filter(request.user, coverage_filter)

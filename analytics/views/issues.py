@@ -10,14 +10,19 @@ from analytics.dashboards import issues as dash
 from analytics.dashboards.coverage import ScopeChoice
 from analytics.filters import IssueFilter
 from analytics.views.common import export_query, stamp, wants_xlsx, xlsx
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Town
 from qiqing.access import ADMIN, SUPERVISOR
 from qiqing.permissions import role_required
 
 
 @role_required(ADMIN, SUPERVISOR)
 def issues(request):
-    issue_filter = IssueFilter(request.GET, queryset=Enterprise.objects.none(), request=request)
+    issue_filter = IssueFilter(
+        request.GET,
+        queryset=Enterprise.objects.none(),
+        request=request,
+        towns=Town.objects.visible_to(request.user),
+    )
     choice = ScopeChoice.from_filter(request.user, issue_filter)
     category = issue_filter.choice("category")
     years = issue_filter.choice("years")

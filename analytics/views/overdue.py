@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from analytics.dashboards import overdue as dash
 from analytics.filters import OverdueFilter
 from analytics.views.common import export_query, stamp, wants_xlsx, xlsx
+from enterprises.models import Town
 from qiqing.access import ADMIN, SUPERVISOR
 from qiqing.permissions import role_required
 
@@ -17,7 +18,10 @@ from qiqing.permissions import role_required
 def overdue(request):
     today = timezone.localdate()
     overdue_filter = OverdueFilter(
-        request.GET, queryset=dash.overdue_requests(request.user, today), request=request
+        request.GET,
+        queryset=dash.overdue_requests(request.user, today),
+        request=request,
+        towns=Town.objects.visible_to(request.user),
     )
     export = wants_xlsx(request)
     page = dash.overdue_page(overdue_filter.qs, today, request.GET.get("page"), paged=not export)

@@ -13,13 +13,19 @@ from analytics import services
 from analytics.dashboards import problems as dash
 from analytics.filters import ProblemFilter
 from analytics.views.common import export_query, stamp, wants_xlsx, xlsx
+from enterprises.models import Town
 from qiqing.access import ADMIN, SUPERVISOR, access_for
 from qiqing.permissions import role_required
 
 
 @role_required(ADMIN, SUPERVISOR)
 def problems(request):
-    problem_filter = ProblemFilter(request.GET, queryset=dash.clusters_for(request.user), request=request)
+    problem_filter = ProblemFilter(
+        request.GET,
+        queryset=dash.clusters_for(request.user),
+        request=request,
+        towns=Town.objects.visible_to(request.user),
+    )
     export = wants_xlsx(request)
     page = dash.problems_page(request.user, problem_filter.qs, request.GET.get("page"), paged=not export)
     if export:

@@ -108,7 +108,7 @@ def ranking(request):
     if code:
         town = get_object_or_404(Town, code=code)
     else:
-        mine = sorted(access_for(request.user).supervised_town_ids)
+        mine = set(Town.objects.visible_to(request.user).values_list("pk", flat=True))
         town = next((e.town for e in entries if e.town_id in mine), entries[0].town if entries else None)
     page = rankings.ranking_page(current, entries, weeks, town)
     if wants_xlsx(request) and current is not None:

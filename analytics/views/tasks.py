@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from analytics import services
 from analytics.filters import ReportForm
-from qiqing.access import ADMIN, SUPERVISOR
+from enterprises.models import Town
+from qiqing.access import ADMIN, SUPERVISOR, access_for
 from qiqing.models import BackgroundJob
 from qiqing.permissions import role_required
 
@@ -18,7 +19,12 @@ from qiqing.permissions import role_required
 def reports(request):
     """月报: order a month's report (POST) and list the reports in scope."""
     today = timezone.localdate()
-    form = ReportForm(request.POST or None, user=request.user, today=today)
+    form = ReportForm(
+        request.POST or None,
+        towns=Town.objects.visible_to(request.user),
+        county=access_for(request.user).sees_everything,
+        today=today,
+    )
     if request.method == "POST" and form.is_valid():
         job = services.monthly_report_request(
             actor=request.user, month=form.cleaned_data["month"], town=form.cleaned_data["town"]

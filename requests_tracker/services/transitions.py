@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 
 from cadres.models import Unit
 from enterprises.models import Enterprise
-from qiqing import i18n
-from qiqing.access import access_for
+from qiqing import i18n, scope
 from requests_tracker import lifecycle, rules
 from requests_tracker.models import (
     Category,
@@ -351,7 +350,7 @@ def request_assist_answer(*, actor, request: Request, answer: str, version: int 
     assist = (
         locked.assists.select_for_update()
         .select_related("unit")
-        .filter(unit_id__in=access_for(actor).handler_unit_ids, answered_at__isnull=True)
+        .filter(unit_id__in=scope.handled_units(actor), answered_at__isnull=True)
         .order_by("pk")
         .first()
     )
