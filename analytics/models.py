@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qiqing.scope import Scope, ScopedQuerySet
+
 
 class Snapshot(models.Model):
     """Precomputed metric counts for one period and one scope, so dashboards read small tables."""
@@ -194,6 +196,10 @@ class ProblemCluster(models.Model):
     window_start = models.DateField(_("统计起"))
     window_end = models.DateField(_("统计止"))
     computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    # A common problem is visible to whoever may see one of its requests.
+    scope = Scope(through="members__request")
 
     class Meta:
         ordering = ["-size", "pk"]

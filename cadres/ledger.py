@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from cadres import rules
 from cadres.models import Assignment, AssignmentChange, Cadre, Level, Unit
 from enterprises.ledger import USCC_COLUMN, town_lookup
 from enterprises.models import Enterprise, Town
@@ -323,7 +323,7 @@ class AssignmentsKind(LedgerKind):
         return (
             _("按“干部编号 + 统一社会信用代码 + 开始日期”识别同一条联系关系；再次导入时可补填结束日期。"),
             _("每名在岗干部未结束的联系企业不能超过 %(limit)s 家（系统中已有的加上本文件的）。")
-            % {"limit": settings.QIQING_MAX_ASSIGNMENTS},
+            % {"limit": rules.limit()},
         )
 
     # Pairs that end first, then new pairs: a file may end an old pair and restart it.
@@ -385,7 +385,7 @@ class AssignmentsKind(LedgerKind):
 
     def end_check(self, ctx: ImportContext) -> None:
         state = ctx.state
-        limit, minimum = settings.QIQING_MAX_ASSIGNMENTS, settings.QIQING_MIN_ASSIGNMENTS
+        limit, minimum = rules.limit(), rules.minimum()
         names = {v[0]: (code, v[2]) for code, v in state["cadres"].items() if v}
         kept = defaultdict(int)
         cadre_ids = list(state["active_rows"])
@@ -415,7 +415,7 @@ class AssignmentsKind(LedgerKind):
         for cadre_id, numbers in state["active_rows"].items():
             total = kept[cadre_id] + len(numbers)
             code, name = names[cadre_id]
-            if total > limit:
+            if rules.exceeds(total):
                 first_over = sorted(numbers)[max(limit - kept[cadre_id], 0)]
                 ctx.error(
                     first_over,
@@ -433,7 +433,7 @@ class AssignmentsKind(LedgerKind):
                     },
                     code,
                 )
-            elif total < minimum:
+            elif rules.is_short(total):
                 few += 1
         if few:
             ctx.warn(
@@ -445,7 +445,7 @@ class AssignmentsKind(LedgerKind):
     def end_write(self, ctx: ImportContext) -> None:
         # Pairs added by someone else between the check and the write must not slip a cadre
         # past the limit: count again inside the transaction (an error here rolls it all back).
-        limit = settings.QIQING_MAX_ASSIGNMENTS
+        limit = rules.limit()
         cadre_ids = list(ctx.state["active_rows"])
         names = {v[0]: (code, v[2]) for code, v in ctx.state["cadres"].items() if v}
         for start in range(0, len(cadre_ids), LOOKUP_BATCH):

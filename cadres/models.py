@@ -5,6 +5,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cadres import rules
 from enterprises.models import Enterprise, Town
 from qiqing.access import HANDLER, SUPERVISOR
 from qiqing.scope import Scope, ScopedQuerySet, Via
@@ -71,7 +72,7 @@ class CadreQuerySet(ScopedQuerySet):
 
     def needing_attention(self):
         """Active cadres holding fewer than the minimum number of enterprises (below 2)."""
-        return self.active().with_active_count().filter(active_count__lt=settings.QIQING_MIN_ASSIGNMENTS)
+        return self.active().with_active_count().filter(active_count__lt=rules.minimum())
 
 
 class Cadre(models.Model):
@@ -116,7 +117,7 @@ class Cadre(models.Model):
         return self.assignments.filter(end__isnull=True).count()
 
 
-class AssignmentQuerySet(models.QuerySet):
+class AssignmentQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(end__isnull=True)
 
@@ -150,6 +151,8 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = AssignmentQuerySet.as_manager()
+    # A pair is visible with its cadre (the pairs page of a cadre in scope).
+    scope = Scope(through="cadre")
 
     class Meta:
         ordering = ["-start", "pk"]
@@ -185,10 +188,8 @@ class Assignment(models.Model):
             others = Assignment.objects.active().filter(cadre_id=self.cadre_id).exclude(pk=self.pk)
             if others.filter(enterprise_id=self.enterprise_id).exists():
                 errors["enterprise"] = _("该干部已在联系这家企业，不能重复添加。")
-            elif others.count() >= settings.QIQING_MAX_ASSIGNMENTS:
-                errors["cadre"] = _(
-                    "该干部已联系 %(limit)s 家企业，达到上限，请先结束一个联系关系或改派其他干部。"
-                ) % {"limit": settings.QIQING_MAX_ASSIGNMENTS}
+            elif rules.exceeds(others.count() + 1):
+                errors["cadre"] = rules.full_message()
         if errors:
             raise ValidationError(errors)
 

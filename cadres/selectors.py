@@ -6,10 +6,10 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from cadres import rules
 from cadres.models import Assignment, AssignmentChange, Cadre
 from enterprises.models import Enterprise
 
@@ -30,7 +30,7 @@ def cadres_over_limit(user):
         Cadre.objects.visible_to(user)
         .active()
         .with_active_count()
-        .filter(active_count__gt=settings.QIQING_MAX_ASSIGNMENTS)
+        .filter(active_count__gt=rules.limit())
         .select_related("unit__town")
         .order_by("-active_count", "code")
     )
@@ -127,7 +127,7 @@ def suggest_pairs(user, *, town=None, unit=None, limit: int = 500) -> Suggestion
     """Proposed cadres for enterprises with no liaison: a cadre of the same town first, otherwise
     the cadre with the fewest enterprises county-wide; ties go to the lower cadre code. Nobody is
     proposed past ten, counting the proposals already made."""
-    limit_per_cadre = settings.QIQING_MAX_ASSIGNMENTS
+    limit_per_cadre = rules.limit()
     enterprises = enterprises_without_liaison(user)
     if town is not None:
         enterprises = enterprises.filter(town=town)

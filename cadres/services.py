@@ -10,11 +10,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cadres import rules
 from cadres.models import Assignment, AssignmentChange, Cadre, pair_state
 from enterprises.models import Enterprise
 from qiqing.i18n import join
@@ -51,29 +51,6 @@ def _active_counts(cadre_ids) -> dict[int, int]:
     ):
         counts[cadre_id] += 1
     return counts
-
-
-def _over_limit_message(cadre: Cadre, current: int, adding: int, moving_in: bool = False) -> str:
-    params = {
-        "name": cadre.name,
-        "current": current,
-        "adding": adding,
-        "total": current + adding,
-        "limit": settings.QIQING_MAX_ASSIGNMENTS,
-    }
-    if moving_in:
-        return (
-            _(
-                "干部“%(name)s”现联系 %(current)s 家企业，移入 %(adding)s 家后将达 %(total)s 家，超过上限 %(limit)s 家。"
-            )
-            % params
-        )
-    return (
-        _(
-            "干部“%(name)s”现联系 %(current)s 家企业，新增 %(adding)s 家后将达 %(total)s 家，超过上限 %(limit)s 家。"
-        )
-        % params
-    )
 
 
 def _has_active_lead(enterprise_id: int) -> bool:
@@ -149,8 +126,10 @@ def assignments_add(
         raise ValidationError({"enterprises": _("请至少勾选一家企业。")})
     cadre = _lock_cadres([cadre])[cadre.pk]
     current = _active_counts([cadre.pk])[cadre.pk]
-    if current + len(enterprises) > settings.QIQING_MAX_ASSIGNMENTS:
-        raise ValidationError({"enterprises": _over_limit_message(cadre, current, len(enterprises))})
+    if rules.exceeds(current + len(enterprises)):
+        raise ValidationError(
+            {"enterprises": rules.over_limit_message(cadre.name, current, len(enterprises))}
+        )
     return [
         _create(
             actor=actor,
@@ -219,10 +198,10 @@ def assignments_transfer(
             }
         )
     current = _active_counts([to_cadre.pk])[to_cadre.pk]
-    if current + len(enterprises) > settings.QIQING_MAX_ASSIGNMENTS:
+    if rules.exceeds(current + len(enterprises)):
         raise ValidationError(
             {
-                "to_cadre": _over_limit_message(to_cadre, current, len(enterprises), moving_in=True)
+                "to_cadre": rules.over_limit_message(to_cadre.name, current, len(enterprises), moving_in=True)
                 + _("本次未做任何调整。")
             }
         )
@@ -289,8 +268,8 @@ def assignments_accept_suggestions(
     counts = _active_counts(list(adding))
     for cadre_id, count in adding.items():
         cadre = locked[cadre_id]
-        if counts[cadre_id] + count > settings.QIQING_MAX_ASSIGNMENTS:
-            problems.append(_over_limit_message(cadre, counts[cadre_id], count))
+        if rules.exceeds(counts[cadre_id] + count):
+            problems.append(rules.over_limit_message(cadre.name, counts[cadre_id], count))
         if not cadre.active:
             problems.append(_("干部“%(name)s”已不在岗。") % {"name": cadre.name})
     taken = set(

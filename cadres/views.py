@@ -6,7 +6,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -20,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cadres import services
+from cadres import rules, services
 from cadres.filters import (
     AttentionFilter,
     CadreFilter,
@@ -61,15 +60,11 @@ CHANGES_SHOWN = 50
 
 
 def _limits():
-    return {"max_pairs": settings.QIQING_MAX_ASSIGNMENTS, "min_pairs": settings.QIQING_MIN_ASSIGNMENTS}
+    return {"max_pairs": rules.limit(), "min_pairs": rules.minimum()}
 
 
 def _under(cadre, count: int) -> str:
-    return _("%(cadre)s 现联系 %(n)d 家企业，少于 %(min)d 家，需要补充。") % {
-        "cadre": cadre.name,
-        "n": count,
-        "min": settings.QIQING_MIN_ASSIGNMENTS,
-    }
+    return rules.short_message(cadre.name, count)
 
 
 def _errors(exc: ValidationError) -> str:
@@ -246,9 +241,8 @@ def enterprise_pairs_add(request, pk):
 @require_POST
 @role_required(ADMIN, SUPERVISOR)
 def assignment_end(request, pk):
-    visible = Cadre.objects.visible_to(request.user).values("pk")
     assignment = get_object_or_404(
-        Assignment.objects.select_related("cadre", "enterprise"), pk=pk, cadre__in=visible
+        Assignment.objects.visible_to(request.user).select_related("cadre", "enterprise"), pk=pk
     )
     _require_admin(request)
     back = _back(request, reverse("cadres:pairs", args=[assignment.cadre_id]))
@@ -267,7 +261,7 @@ def assignment_end(request, pk):
             % {"cadre": assignment.cadre.name, "enterprise": assignment.enterprise.name},
         )
         remaining = assignment.cadre.active_assignment_count()
-        if assignment.cadre.active and remaining < settings.QIQING_MIN_ASSIGNMENTS:
+        if assignment.cadre.active and rules.is_short(remaining):
             messages.warning(request, _under(assignment.cadre, remaining))
     return redirect(back)
 
@@ -313,7 +307,7 @@ def transfer(request):
                 % {"n": len(moved), "source": source.name, "target": to_cadre.name},
             )
             left = source.active_assignment_count()
-            if source.active and 0 < left < settings.QIQING_MIN_ASSIGNMENTS:
+            if source.active and left and rules.is_short(left):
                 messages.warning(request, _under(source, left))
             return redirect("cadres:pairs", pk=to_cadre.pk)
     elif request.method == "POST":

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.cache import cache
+from django.db.models import signals
 from django.utils.translation import gettext_lazy as _
 
 ADMIN = "admin"
@@ -92,13 +94,22 @@ class Access:
 ANONYMOUS = Access()
 
 
-def access_for(user) -> Access:
-    """The user's roles and scope, computed once per user object (three small queries)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return ANONYMOUS
-    cached = getattr(user, "_qiqing_access", None)
-    if cached is not None:
-        return cached
+# The roles and scope are read from the cache (per user, invalidated on every change of the user's
+# staff roles, cadre record or contact record: see ``connect_invalidation``); a write that bypasses
+# model signals (the ledger's bulk import) calls ``forget_everyone``. With Redis (``CACHE_URL``)
+# every process sees an invalidation at once; with the embedded default's per-process memory,
+# another process (the worker) sees it within ``CACHE_SECONDS``.
+CACHE_SECONDS = 300
+_GENERATION_KEY = "qiqing:access:generation"
+
+
+def _key(user_id: int) -> str:
+    generation = cache.get_or_set(_GENERATION_KEY, 1, None)
+    return f"qiqing:access:v1:{generation}:{user_id}"
+
+
+def _compute(user) -> dict:
+    """The roles and scope of ``user`` from the database (three small queries)."""
     StaffRole = apps.get_model("cadres", "StaffRole")
     Cadre = apps.get_model("cadres", "Cadre")
     EnterpriseContact = apps.get_model("enterprises", "EnterpriseContact")
@@ -122,14 +133,35 @@ def access_for(user) -> Access:
         .values_list("enterprise_id", flat=True)
         .first()
     )
+    return {
+        "supervises_county": county,
+        "supervised_town_ids": sorted(towns),
+        "handler_unit_ids": sorted(units),
+        "cadre_id": cadre_id,
+        "contact_enterprise_id": contact_enterprise_id,
+    }
+
+
+def access_for(user) -> Access:
+    """The user's roles and scope: once per user object, from the cache across requests."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_qiqing_access", None)
+    if cached is not None:
+        return cached
+    key = _key(user.pk)
+    stored = cache.get(key)
+    if stored is None:
+        stored = _compute(user)
+        cache.set(key, stored, CACHE_SECONDS)
     result = Access(
         user_id=user.pk,
         is_admin=user.is_superuser,
-        supervises_county=county,
-        supervised_town_ids=frozenset(towns),
-        handler_unit_ids=frozenset(units),
-        cadre_id=cadre_id,
-        contact_enterprise_id=contact_enterprise_id,
+        supervises_county=stored["supervises_county"],
+        supervised_town_ids=frozenset(stored["supervised_town_ids"]),
+        handler_unit_ids=frozenset(stored["handler_unit_ids"]),
+        cadre_id=stored["cadre_id"],
+        contact_enterprise_id=stored["contact_enterprise_id"],
     )
     user._qiqing_access = result
     return result
@@ -139,3 +171,47 @@ def forget_access(user) -> None:
     """Drop the cached roles (after a role change within the same request or test)."""
     if hasattr(user, "_qiqing_access"):
         del user._qiqing_access
+    if getattr(user, "pk", None):
+        cache.delete(_key(user.pk))
+
+
+def forget_user_ids(*user_ids) -> None:
+    keys = [_key(pk) for pk in user_ids if pk]
+    if keys:
+        cache.delete_many(keys)
+
+
+def forget_everyone() -> None:
+    """After writes that bypass model signals (bulk imports): every cached scope is stale."""
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        cache.set(_GENERATION_KEY, 2, None)
+
+
+def _forget_owner(sender, instance, **kwargs):
+    forget_user_ids(getattr(instance, "user_id", None), getattr(instance, "_qiqing_old_user_id", None))
+
+
+def _remember_owner(sender, instance, **kwargs):
+    """As loaded: the user the record belonged to, whose scope changes too if it moves (no query)."""
+    instance._qiqing_old_user_id = instance.__dict__.get("user_id")
+
+
+def _forget_enterprise_contacts(sender, instance, **kwargs):
+    """An enterprise leaving or rejoining the register changes its contacts' scope."""
+    EnterpriseContact = apps.get_model("enterprises", "EnterpriseContact")
+    forget_user_ids(*EnterpriseContact.objects.filter(enterprise=instance).values_list("user_id", flat=True))
+
+
+def connect_invalidation() -> None:
+    """Signals used for cache invalidation only (``QiqingConfig.ready``)."""
+    for label in ("cadres.StaffRole", "cadres.Cadre", "enterprises.EnterpriseContact"):
+        model = apps.get_model(label)
+        signals.post_init.connect(_remember_owner, sender=model, dispatch_uid=f"access-init-{label}")
+        signals.post_save.connect(_forget_owner, sender=model, dispatch_uid=f"access-save-{label}")
+        signals.post_delete.connect(_forget_owner, sender=model, dispatch_uid=f"access-delete-{label}")
+    enterprise = apps.get_model("enterprises", "Enterprise")
+    signals.post_save.connect(
+        _forget_enterprise_contacts, sender=enterprise, dispatch_uid="access-enterprise"
+    )

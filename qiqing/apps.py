@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class QiqingConfig(AppConfig):
     name = "qiqing"
     verbose_name = _("企情在线")
+
+    def ready(self):
+        from qiqing.access import connect_invalidation
+
+        connect_invalidation()

@@ -43,6 +43,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qiqing.access import forget_everyone
 from qiqing.i18n import join
 from qiqing.validators import validate_phone
 from qiqing.xlsx import Sheet, neutralize, unneutralize, write_workbook
@@ -772,6 +773,9 @@ def _import(
             if ctx.errors or ctx.dry_run:
                 # A dry run reports exact counts from real writes, then commits nothing.
                 transaction.set_rollback(True)
+            else:
+                # Bulk writes bypass the model signals the cached scopes listen to.
+                transaction.on_commit(forget_everyone)
     except (DatabaseError, ValidationError) as exc:
         ctx.error(0, "", _("写入数据库时出错，已全部撤销，未写入任何数据：%(error)s") % {"error": exc}, "")
     if ctx.errors:

@@ -41,9 +41,11 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from qiqing.access import ADMIN, SUPERVISOR, Access, access_for
 
@@ -125,8 +127,11 @@ class Scope:
         if self.bypassed(access) or (self.supervisors and access.is_supervisor):
             return None
         if self.through:
-            related = self.model._meta.get_field(self.through).related_model
-            return Q(**{f"{self.through}__in": related.objects.visible_to(user).values("pk")})
+            related, many = self._through_target
+            condition = Q(**{f"{self.through}__in": related.objects.visible_to(user).values("pk")})
+            if many:  # e.g. a problem cluster visible through any of its members' requests
+                return Q(pk__in=self.model._base_manager.filter(condition).values("pk"))
+            return condition
         parts = [q for _party, q in self._conditions(access, user)]
         if self.extra:
             extra = import_string(self.extra)(access, user)
@@ -138,6 +143,15 @@ class Scope:
         for part in parts:
             combined |= part
         return combined
+
+    @cached_property
+    def _through_target(self) -> tuple[type[models.Model], bool]:
+        model, many = self.model, False
+        for part in self.through.split("__"):
+            field_ = model._meta.get_field(part)
+            many = many or field_.many_to_many or field_.one_to_many
+            model = field_.related_model
+        return model, many
 
     def _ties(self, access: Access):
         """(party, paths, what the user is tied to) for every role the user holds."""
@@ -206,8 +220,11 @@ class Scope:
         return frozenset(found if among is None else found & set(among))
 
     def model_parties_through(self, user, obj, among):
-        related = getattr(obj, self.through)
-        return type(related)._scope.parties(user, related, among)
+        related, many = self._through_target
+        if many:
+            raise TypeError(f"{self.model.__name__}: parties through a many-valued path are not defined")
+        target = getattr(obj, self.through)
+        return related._scope.parties(user, target, among)
 
     def _reaches(self, obj, vias: tuple[Via, ...], targets) -> bool:
         """Whether a path leads from ``obj`` to one of ``targets``: walked on the object when that
@@ -313,3 +330,16 @@ def handled_units(user) -> frozenset[int]:
 def own_enterprise_id(user) -> int | None:
     """The enterprise an enterprise contact speaks for (their portal and file)."""
     return access_for(user).contact_enterprise_id
+
+
+def require_visible(user, obj) -> None:
+    """Services call this after writing, inside their transaction (NetBox's ObjectEditView.post):
+    a write must not move an object out of the actor's own scope — the transaction then rolls
+    back. Lifecycle transitions that hand a request on (a unit returning it to triage) do not
+    call it: leaving the actor's scope is their point."""
+    if user is None or obj is None:
+        return
+    if not is_visible(user, obj):
+        raise PermissionDenied(
+            _("保存后该%(what)s将不在您的范围内，操作未执行。") % {"what": type(obj)._meta.verbose_name}
+        )

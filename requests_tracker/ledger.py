@@ -21,6 +21,7 @@ from cadres.models import Unit
 from enterprises.ledger import USCC_COLUMN
 from qiqing.i18n import join, stored
 from qiqing.ledger import Choice, Column, ImportContext, LedgerKind, Row
+from requests_tracker import rules
 from requests_tracker.models import Category, Request, RequestEvent, RequestSequence
 from requests_tracker.workdays import add_workdays
 
@@ -77,14 +78,6 @@ def _keep_or(existing: dt.datetime | None, day: dt.date | None, hour: int, floor
         return existing
     moment = _at(day, hour)
     return max(moment, floor) if floor else moment
-
-
-def implied_status(*, closed, responded, lead_unit) -> str:
-    if closed:
-        return Status.CLOSED
-    if responded:
-        return Status.RESPONDED
-    return Status.ASSIGNED if lead_unit else Status.SUBMITTED
 
 
 class RequestsKind(LedgerKind):
@@ -149,30 +142,17 @@ class RequestsKind(LedgerKind):
             self._check_dates(row, ctx)
 
     def _check_dates(self, row: Row, ctx: ImportContext) -> None:
-        submitted, responded, closed = row.get("submitted"), row.get("responded"), row.get("closed")
-        for key in ("submitted", "responded", "closed"):
-            if row.get(key) and row.get(key) > ctx.today:
-                ctx.error(row, key, _("日期不能晚于今天。"))
-        if submitted and row.get("deadline") and row.get("deadline") < submitted:
-            ctx.error(
-                row, "deadline", _("办理时限不能早于提出日期 %(date)s。") % {"date": submitted.isoformat()}
-            )
-        if submitted and responded and responded < submitted:
-            ctx.error(
-                row, "responded", _("答复日期不能早于提出日期 %(date)s。") % {"date": submitted.isoformat()}
-            )
-        if closed and responded and closed < responded:
-            ctx.error(
-                row, "closed", _("办结日期不能早于答复日期 %(date)s。") % {"date": responded.isoformat()}
-            )
-        elif closed and submitted and closed < submitted:
-            ctx.error(
-                row, "closed", _("办结日期不能早于提出日期 %(date)s。") % {"date": submitted.isoformat()}
-            )
-        if row.get("outcome") and not responded:
-            ctx.error(row, "outcome", _("填写了办理结果，但没有答复日期。"))
-        if row.get("satisfaction") and not (responded or closed):
-            ctx.error(row, "satisfaction", _("满意度是企业对答复的评价：请先填写答复日期或办结日期。"))
+        errors = rules.date_errors(
+            submitted=row.get("submitted"),
+            responded=row.get("responded"),
+            closed=row.get("closed"),
+            deadline=row.get("deadline"),
+            outcome=row.get("outcome") or "",
+            satisfaction=row.get("satisfaction") or "",
+            today=ctx.today,
+        )
+        for key, message in errors.items():
+            ctx.error(row, key, message)
 
     def write(self, rows: list[Row], ctx: ImportContext, phase: int) -> None:
         existing = Request.objects.in_bulk([row.get("ref") for row in rows], field_name="ref")
@@ -280,7 +260,7 @@ class RequestsKind(LedgerKind):
             ref=row.get("ref"),
             source=Request.Source.LEDGER,
             submitted_by=self._actor(ctx),
-            status=implied_status(
+            status=rules.implied_status(
                 closed=values["closed_at"], responded=values["responded_at"], lead_unit=values["lead_unit_id"]
             ),
             **values,
@@ -295,7 +275,7 @@ class RequestsKind(LedgerKind):
         # Only dates and the lead unit decide the status: a request that moved on in the
         # lifecycle (in progress, reopened …) keeps its status when those did not change.
         if {"closed_at", "responded_at", "lead_unit_id"} & set(changed):
-            request.status = implied_status(
+            request.status = rules.implied_status(
                 closed=values["closed_at"], responded=values["responded_at"], lead_unit=values["lead_unit_id"]
             )
         for name, value in values.items():

@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
 from qiqing.scope import Scope, ScopedQuerySet
-from requests_tracker import workdays
+from requests_tracker import rules, workdays
 
 
 class Category(models.Model):
@@ -280,6 +280,27 @@ class Request(models.Model):
 
     def __str__(self):
         return f"{self.ref} {self.enterprise.name}"
+
+    # The ledger's column → this model's field, for the shared date rules.
+    RULE_FIELDS = {
+        "submitted": "submitted_at",
+        "responded": "responded_at",
+        "closed": "closed_at",
+        "outcome": "outcome",
+        "satisfaction": "satisfaction",
+    }
+
+    def clean(self):
+        """The request state rules (``requests_tracker.rules``) every service's full_clean applies."""
+        errors = rules.date_errors(
+            submitted=self.submitted_at,
+            responded=self.responded_at,
+            closed=self.closed_at,
+            outcome=self.outcome,
+            satisfaction=self.satisfaction,
+        )
+        if errors:
+            raise ValidationError({self.RULE_FIELDS[key]: message for key, message in errors.items()})
 
     @property
     def is_open(self) -> bool:

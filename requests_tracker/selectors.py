@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -200,11 +201,29 @@ def deadline_rows(
 
 
 # --- the calendar ------------------------------------------------------------------------
+CALENDAR_CACHE_KEY = "qiqing:calendar:uncovered:v1"
+
+
+def forget_calendar_coverage(**kwargs) -> None:
+    """Called on every write of a WorkdayOverride (signal, for cache invalidation only)."""
+    cache.delete(CALENDAR_CACHE_KEY)
+
+
 def uncovered_years(years) -> list[int]:
-    """Of ``years``, those neither the library nor admins' State Council rows cover."""
+    """Of ``years``, those neither the library nor admins' State Council rows cover (cached: the
+    admins' banner asks on every page; dropped on every calendar write)."""
     outside = [year for year in years if year not in workdays.LIBRARY_YEARS]
     if not outside:
         return []
+    known = cache.get(CALENDAR_CACHE_KEY) or {}
+    key = ",".join(map(str, outside))
+    if key not in known:
+        known[key] = _uncovered(outside)
+        cache.set(CALENDAR_CACHE_KEY, known, 600)
+    return known[key]
+
+
+def _uncovered(outside: list[int]) -> list[int]:
     entered = set(
         WorkdayOverride.objects.filter(source=WorkdayOverride.Source.STATE_COUNCIL, date__year__in=outside)
         .order_by()

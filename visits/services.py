@@ -209,6 +209,7 @@ def visit_log(
                     ]
                 }
             ) from exc
+    scope.require_visible(actor, visit)
     return visit
 
 
@@ -296,6 +297,7 @@ def visit_correct(*, actor, visit: Visit, reason: str = "", **values) -> VisitRe
     revision = VisitRevision(visit=visit, actor=actor, changes=changes, reason=(reason or "").strip())
     revision.full_clean()
     revision.save()
+    scope.require_visible(actor, visit)
     return revision
 
 

@@ -142,6 +142,7 @@ def request_submit(
         request,
         skip=actor,
     )
+    scope.require_visible(actor, request)
     return request
 
 

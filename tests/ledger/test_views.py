@@ -120,9 +120,7 @@ def test_job_pages_matrix(login, world):
         # Out of scope answers 404: an import is followed by admins only.
         assert login(world.users["supervisor"]).get(url).status_code == 404
         assert login(world.users["handler"]).get(reverse(name, args=[other.pk])).status_code == 404
-    assert (
-        login(world.users["admin"]).get(reverse("job_file", args=[job.pk])).status_code == 404
-    )
+    assert login(world.users["admin"]).get(reverse("job_file", args=[job.pk])).status_code == 404
 
 
 def test_status_json_reports_progress(admin):

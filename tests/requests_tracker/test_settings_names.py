@@ -22,3 +22,36 @@ def test_every_setting_read_is_defined():
 def test_notice_thresholds_climb_the_ladder():
     thresholds = settings.QIQING_NOTICE_THRESHOLDS
     assert thresholds["reminder"] < thresholds["yellow"] < thresholds["red"]
+
+
+def test_the_state_rules_speak_the_models_status_values():
+    from requests_tracker import rules
+    from requests_tracker.models import Request
+
+    assert (rules.SUBMITTED, rules.ASSIGNED, rules.RESPONDED, rules.CLOSED) == (
+        Request.Status.SUBMITTED,
+        Request.Status.ASSIGNED,
+        Request.Status.RESPONDED,
+        Request.Status.CLOSED,
+    )
+
+
+def test_the_model_refuses_what_the_ledger_refuses():
+    """One rule, two callers: a request answered before it was raised fails full_clean with the
+    ledger's message, on the model's field."""
+    import datetime as dt
+
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from requests_tracker import rules
+    from requests_tracker.models import Request
+
+    submitted = dt.datetime(2026, 5, 10, 9, tzinfo=dt.UTC)
+    request = Request(submitted_at=submitted, responded_at=submitted - dt.timedelta(days=1), outcome="solved")
+    with pytest.raises(ValidationError) as info:
+        request.clean()
+    expected = rules.date_errors(
+        submitted=submitted.date(), responded=(submitted - dt.timedelta(days=1)).date()
+    )
+    assert info.value.message_dict["responded_at"] == [expected["responded"]]

@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -150,6 +152,22 @@ def test_admin_pages_warn_about_an_uncovered_year(cast, login, freeze):
         "尚未录入"
         not in login(cast.users["supervisor"]).get(reverse("requests_tracker:list")).content.decode()
     )
+
+
+def test_the_warning_is_cached_and_goes_once_the_year_is_entered(cast, login, freeze):
+    from requests_tracker.models import WorkdayOverride
+
+    freeze(dt.datetime(2026, 11, 20, 10, 0))
+    client = login(cast.users["admin"])
+    url = reverse("requests_tracker:list")
+    assert "2027 年的法定节假日安排尚未录入" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        assert "2027 年的法定节假日安排尚未录入" in client.get(url).content.decode()
+    assert not [q for q in queries if "workdayoverride" in q["sql"]]  # read from the cache
+    WorkdayOverride.objects.create(
+        date=dt.date(2027, 1, 1), is_workday=False, name="元旦", source=WorkdayOverride.Source.STATE_COUNCIL
+    )
+    assert "2027 年的法定节假日安排尚未录入" not in client.get(url).content.decode()
 
 
 def test_calendar_page_shows_coverage_per_year(cast, login, freeze):

@@ -142,4 +142,3 @@ def test_personas_hold_the_roles_they_are_named_for(county):
     assert access_for(county["outsider"]).roles == ()
     assert set(access_for(county["multi_role"]).roles) >= {"supervisor", "handler", "cadre"}
     assert Assignment.objects.filter(cadre__user=county["cadre"], end__isnull=True).exists()
-
