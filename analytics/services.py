@@ -27,9 +27,9 @@ from analytics.periods import Period
 from analytics.ranking import DEFAULT_WEIGHTS, INDICATORS, ranking_window, score_towns
 from cadres.models import Assignment
 from enterprises.models import Town
-from qiqing import jobs
+from qiqing import jobs, notifications
 from qiqing.i18n import stored
-from qiqing.models import BackgroundJob, Notification
+from qiqing.models import BackgroundJob
 from requests_tracker.models import Request
 from visits import rhythm
 from visits.models import Visit
@@ -123,9 +123,10 @@ def remind_unvisited(*, today: dt.date | None = None) -> dict:
     """Tell each active cadre with a login which of their enterprises are due a visit in the
     current period of the visit rhythm (``visits.rhythm``): one notice per cadre and ISO week.
 
-    Writes ``qiqing.Notification`` rows in bulk (thousands of cadres at once) with a
-    per-cadre-and-week dedupe key, so a second run in the same week adds nothing; the rows are
-    the e-mail outbox, sent by the ``drain_outbox`` job for cadres who have an e-mail address.
+    Goes through ``qiqing.notifications.notify_many`` like every notification (in bulk: thousands
+    of cadres at once) with a per-cadre-and-week dedupe key, so a second run in the same week adds
+    nothing; e-mails are queued on commit for cadres who have an address (the outbox drain sends
+    whatever the broker missed).
     """
     today = today or timezone.localdate()
     period_start = rhythm.period_start(today)
@@ -152,41 +153,31 @@ def remind_unvisited(*, today: dt.date | None = None) -> dict:
 
     week = _week_key(today)
     period_name = PERIOD_NAMES.get(rhythm.current_rhythm(), "本期")
-    keys = {(user_id, f"remind_unvisited:{cadre_id}:{week}") for cadre_id, user_id in due}
-    existing = set(
-        Notification.objects.filter(
-            recipient_id__in=[user_id for user_id, _ in keys], dedupe_key__in=[key for _, key in keys]
-        ).values_list("recipient_id", "dedupe_key")
-    )
     url = reverse("analytics:my_record")
     notices = []
     for (cadre_id, user_id), enterprises in due.items():
-        key = f"remind_unvisited:{cadre_id}:{week}"
-        if (user_id, key) in existing:
-            continue
         lines = [
             f"· {name}（{'最近走访 ' + last.isoformat() if last else '尚未走访'}）"
             for name, last in enterprises
         ]
         notices.append(
-            Notification(
-                recipient_id=user_id,
-                kind="visit_due",
-                title=f"{period_name}还有 {len(enterprises)} 家联系企业待走访",
-                body=f"按照{stored(rhythm.LABELS[rhythm.current_rhythm()])}走访一次的要求，以下企业{period_name}尚未走访：\n"
+            {
+                "recipient_id": user_id,
+                "kind": "visit_due",
+                "title": f"{period_name}还有 {len(enterprises)} 家联系企业待走访",
+                "body": f"按照{stored(rhythm.LABELS[rhythm.current_rhythm()])}走访一次的要求，以下企业{period_name}尚未走访：\n"
                 + "\n".join(lines),
-                url=url,
-                dedupe_key=key,
-                email_wanted=bool(emails.get(user_id)),
-            )
+                "url": url,
+                "dedupe_key": f"remind_unvisited:{cadre_id}:{week}",
+                "email": emails.get(user_id, ""),
+            }
         )
-    # ignore_conflicts: a run racing this one for the same week cannot make a second notice.
-    Notification.objects.bulk_create(notices, ignore_conflicts=True)
+    notified = notifications.notify_many(notices)
     return {
         "cadres_due": len(due),
         "enterprises_due": sum(len(v) for v in due.values()),
-        "notified": len(notices),
-        "already_notified": len(due) - len(notices),
+        "notified": notified,
+        "already_notified": len(due) - notified,
     }
 
 

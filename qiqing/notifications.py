@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from qiqing import broker
@@ -25,20 +24,24 @@ from qiqing.models import Notification
 logger = logging.getLogger("qiqing.notifications")
 
 
-def notify(recipient, kind: str, title: str, body: str = "", url: str = "", dedupe_key: str = ""):
-    """Record a notice for ``recipient`` and queue its e-mail once the transaction commits.
-
-    With a ``dedupe_key`` the same (recipient, key) is recorded only once; a repeat returns None.
-    """
-    notification = Notification(
-        recipient=recipient,
+def _row(recipient_id, kind, title, body, url, dedupe_key, email) -> Notification:
+    return Notification(
+        recipient_id=recipient_id,
         kind=kind[:40],
         title=title[:200],
         body=body,
         url=url[:300],
         dedupe_key=dedupe_key[:120],
-        email_wanted=bool(getattr(recipient, "email", "")),
+        email_wanted=bool(email),
     )
+
+
+def notify(recipient, kind: str, title: str, body: str = "", url: str = "", dedupe_key: str = ""):
+    """Record a notice for ``recipient`` and queue its e-mail once the transaction commits.
+
+    With a ``dedupe_key`` the same (recipient, key) is recorded only once; a repeat returns None.
+    """
+    notification = _row(recipient.pk, kind, title, body, url, dedupe_key, getattr(recipient, "email", ""))
     if dedupe_key:
         if Notification.objects.filter(recipient=recipient, dedupe_key=notification.dedupe_key).exists():
             return None
@@ -55,8 +58,53 @@ def notify(recipient, kind: str, title: str, body: str = "", url: str = "", dedu
     return notification
 
 
+def notify_many(notices) -> int:
+    """Many notices in one statement (a weekly reminder run), with ``notify``'s rules: each
+    (recipient, dedupe_key) is recorded once — a run racing another cannot make a second — and
+    e-mails are queued on commit (the outbox drain sends whatever the broker missed).
+
+    ``notices``: dicts with recipient_id, kind, title, body, url, dedupe_key and email (the
+    recipient's address, or ""). Returns how many were new."""
+    notices = list(notices)
+    keyed = [n for n in notices if n.get("dedupe_key")]
+    existing = set(
+        Notification.objects.filter(
+            recipient_id__in={n["recipient_id"] for n in keyed},
+            dedupe_key__in={n["dedupe_key"] for n in keyed},
+        ).values_list("recipient_id", "dedupe_key")
+    )
+    rows = [
+        _row(
+            n["recipient_id"],
+            n["kind"],
+            n["title"],
+            n.get("body", ""),
+            n.get("url", ""),
+            n.get("dedupe_key", ""),
+            n.get("email", ""),
+        )
+        for n in notices
+        if (n["recipient_id"], n.get("dedupe_key", "")) not in existing
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    wanted = [(row.recipient_id, row.dedupe_key) for row in rows if row.email_wanted and row.dedupe_key]
+    if wanted:
+        transaction.on_commit(lambda: _queue_emails(wanted))
+    return len(rows)
+
+
+def _queue_emails(keys) -> None:
+    condition = Q()
+    for recipient_id, dedupe_key in keys:
+        condition |= Q(recipient_id=recipient_id, dedupe_key=dedupe_key)
+    for pk in Notification.objects.email_pending().filter(condition).values_list("pk", flat=True):
+        _queue_email(pk)
+
+
 def _queue_email(pk: int) -> None:
     # A broker outage must not fail (or hold) the committed request: the row stays in the outbox.
+    from qiqing.tasks import send_notification_email  # the task module the workers discover
+
     if not broker.publish(send_notification_email, pk):
         logger.warning("could not queue e-mail for notification %s; drain_outbox will send it", pk)
 
@@ -101,11 +149,6 @@ def drain_outbox(limit: int = 500) -> dict[str, int]:
     for pk in list(pending):
         counts[send_one(pk)] += 1
     return counts
-
-
-@shared_task(name="qiqing.notifications.send_notification_email", ignore_result=True)
-def send_notification_email(pk: int) -> str:
-    return send_one(pk)
 
 
 def mark_read(user, pks=None) -> int:

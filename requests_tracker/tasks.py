@@ -47,8 +47,3 @@ def recount_deadlines(dates: list[str], trigger: str = "manual") -> dict:
     with job_run("recount_deadlines", trigger=trigger) as run:
         run.counts.update(services.recount_open_requests([dt.date.fromisoformat(d) for d in dates]))
     return run.counts
-
-
-# The e-mail sender lives with notify(); importing it here registers it with every worker that
-# loads this app's tasks.
-send_notification_email = notifications.send_notification_email
