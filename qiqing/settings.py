@@ -89,6 +89,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qiqing.context_processors.navigation",
+                # The working-day calendar warning shown to admins on every page.
+                "requests_tracker.context_processors.calendar_warning",
             ],
         },
     },
@@ -203,6 +205,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "qiqing.views.csrf_failure"
 
 # Content-Security-Policy (django-csp): only the app's own assets. No inline <script>:
 # page data reaches JavaScript through {{ value|json_script }} and data-* attributes.
@@ -290,7 +293,34 @@ CELERY_BEAT_SCHEDULE: dict = {
     "flag_overdue": {"task": "requests_tracker.tasks.flag_overdue", "schedule": crontab(minute="*/15")},
     "auto_close": {"task": "requests_tracker.tasks.auto_close", "schedule": crontab(minute=0, hour=1)},
     "drain_outbox": {"task": "requests_tracker.tasks.drain_outbox", "schedule": crontab(minute="*/5")},
+    "cluster_problems": {"task": "analytics.tasks.cluster_problems", "schedule": crontab(minute=30, hour=1)},
 }
+
+# A broker that is down or hung must not hold a web request: on Redis, connecting and every
+# socket read/write give up after a few seconds, publishing retries once, and callers go
+# through qiqing.broker.publish(), which swallows the failure (the Notification row stays in the
+# outbox for drain_outbox) and stops trying for a while so a whole outage costs one wait.
+QIQING_BROKER_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_TIMEOUT = QIQING_BROKER_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+if _broker_scheme in ("redis", "rediss"):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        socket_connect_timeout=QIQING_BROKER_TIMEOUT,
+        socket_timeout=QIQING_BROKER_TIMEOUT,
+        # A message taken by a worker that then died (killed, machine lost) goes back to the queue
+        # after this many seconds; it must exceed the longest job (a snapshot backfill).
+        visibility_timeout=env_int("QIQING_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=5),
+    )
+# Drills only: run every beat entry every N seconds instead of its crontab (unset in production).
+QIQING_BEAT_EVERY_SECONDS = env_int("QIQING_BEAT_EVERY_SECONDS", 0, minimum=0)
+if QIQING_BEAT_EVERY_SECONDS:
+    for _entry in CELERY_BEAT_SCHEDULE.values():
+        _entry["schedule"] = timedelta(seconds=QIQING_BEAT_EVERY_SECONDS)
 
 # --- Forms ----------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -321,9 +351,8 @@ QIQING_MAX_ASSIGNMENTS = 10
 QIQING_MIN_ASSIGNMENTS = 2
 # How often every enterprise should be visited: a calendar month, quarter, half-year or year.
 QIQING_VISIT_RHYTHM = env_choice("QIQING_VISIT_RHYTHM", "quarter", ("month", "quarter", "half", "year"))
-CSRF_FAILURE_VIEW = "qiqing.views.csrf_failure"
 
-# --- requests lifecycle (诉求全流程) ----------------------------------------------------------
+# Requests lifecycle (诉求全流程).
 # Deadlines in working days counted from the day of assignment (DESIGN.md §4).
 QIQING_SIGN_DAYS = 1  # 签收
 QIQING_CONTACT_DAYS = 3  # first contact with the enterprise (首次联系)
@@ -341,49 +370,15 @@ QIQING_MAX_ATTACHMENTS = 5
 QIQING_EMAIL_MAX_ATTEMPTS = 5
 # Warn admins when a year the working-day calendar does not cover starts within this many days.
 QIQING_CALENDAR_WARN_DAYS = 60
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("requests_tracker.context_processors.calendar_warning")
 
-# --- analytics ------------------------------------------------------------------------
+# Analytics.
 # Window of the weekly town ranking (擂台比武): this kind of period to date, ending on the
 # Sunday of the ranked week (week / month / quarter / year).
 QIQING_RANKING_WINDOW = "quarter"
+# Common problems (共性问题) are clustered from the requests of this many days, nightly.
+QIQING_CLUSTER_DAYS = env_int("QIQING_CLUSTER_DAYS", 365, minimum=7, maximum=3660)
 
-# --- ledger import (台账导入) ---------------------------------------------------------------
+# Ledger import (台账导入).
 # Largest ledger file accepted by the upload page (100,000 enterprise rows of CSV are about 20 MB;
 # bigger files can still be imported with ``manage.py import_ledger``).
 QIQING_LEDGER_MAX_BYTES = 50 * 1024 * 1024
-
-# --- resilience and scaling out (issue 8) ---------------------------------------------------
-# A broker that is down or hung must not hold a web request: on Redis, connecting and every
-# socket read/write give up after a few seconds, publishing retries once, and callers go
-# through qiqing.broker.publish(), which swallows the failure (the Notification row stays in the
-# outbox for drain_outbox) and stops trying for a while so a whole outage costs one wait.
-QIQING_BROKER_TIMEOUT = 3
-CELERY_BROKER_CONNECTION_TIMEOUT = QIQING_BROKER_TIMEOUT
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 0.5,
-}
-if _broker_scheme in ("redis", "rediss"):
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        socket_connect_timeout=QIQING_BROKER_TIMEOUT,
-        socket_timeout=QIQING_BROKER_TIMEOUT,
-        # A message taken by a worker that then died (killed, machine lost) goes back to the queue
-        # after this many seconds; it must exceed the longest job (a snapshot backfill).
-        visibility_timeout=env_int("QIQING_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=5),
-    )
-# Drills only: run every beat entry every N seconds instead of its crontab (unset in production).
-QIQING_BEAT_EVERY_SECONDS = env_int("QIQING_BEAT_EVERY_SECONDS", 0, minimum=0)
-if QIQING_BEAT_EVERY_SECONDS:
-    for _entry in CELERY_BEAT_SCHEDULE.values():
-        _entry["schedule"] = timedelta(seconds=QIQING_BEAT_EVERY_SECONDS)
-
-# --- dashboards (issue 6) -------------------------------------------------------------------
-# Common problems (共性问题) are clustered from the requests of this many days, nightly.
-QIQING_CLUSTER_DAYS = env_int("QIQING_CLUSTER_DAYS", 365, minimum=7, maximum=3660)
-CELERY_BEAT_SCHEDULE["cluster_problems"] = {
-    "task": "analytics.tasks.cluster_problems",
-    "schedule": crontab(minute=30, hour=1),
-}

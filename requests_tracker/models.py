@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
 from qiqing.scope import Scope, ScopedQuerySet
-from requests_tracker import rules, workdays
+from requests_tracker import rules
 
 
 class Category(models.Model):
@@ -585,8 +585,9 @@ class WorkdayOverride(models.Model):
     """An admin's correction to the working-day calendar (节假日调整) for a day the library gets wrong or lacks."""
 
     class Source(models.TextChoices):
-        STATE_COUNCIL = workdays.STATE_COUNCIL, _("国务院放假安排")
-        LOCAL = workdays.LOCAL, _("本地调整")
+        # The calendar (requests_tracker.workdays) reads these values; this module does not import it.
+        STATE_COUNCIL = "state_council", _("国务院放假安排")
+        LOCAL = "local", _("本地调整")
 
     date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(

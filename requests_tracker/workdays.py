@@ -25,6 +25,8 @@ import chinese_calendar
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from requests_tracker.models import WorkdayOverride
+
 # The library names holidays in English; the screen speaks Chinese (or English, translated back).
 HOLIDAY_NAMES = {
     "New Year's Day": gettext_lazy("元旦"),
@@ -121,8 +123,6 @@ class WorkCalendar:
 
     @classmethod
     def load(cls) -> WorkCalendar:
-        from requests_tracker.models import WorkdayOverride
-
         rows = WorkdayOverride.objects.values_list("date", "is_workday", "name", "source", "note")
         return cls(Override(*row) for row in rows)
 

@@ -156,3 +156,23 @@ def test_every_environment_variable_read_is_documented():
     compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     for name in ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"):
         assert name in compose
+
+
+def test_one_beat_schedule_declared_in_one_place():
+    """Every scheduled job is in the one CELERY_BEAT_SCHEDULE literal (the drills' fast-beat
+    override then reaches every entry, the nightly clustering included)."""
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    source = (Path(django_settings.BASE_DIR) / "qiqing" / "settings.py").read_text(encoding="utf-8")
+    assert source.count("CELERY_BEAT_SCHEDULE[") == 0 and source.count("CELERY_BEAT_SCHEDULE: dict = {") == 1
+    assert {
+        "compute_snapshots",
+        "rank_towns",
+        "remind_unvisited",
+        "flag_overdue",
+        "auto_close",
+        "drain_outbox",
+        "cluster_problems",
+    } <= set(django_settings.CELERY_BEAT_SCHEDULE)

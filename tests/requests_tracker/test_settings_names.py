@@ -55,3 +55,11 @@ def test_the_model_refuses_what_the_ledger_refuses():
         submitted=submitted.date(), responded=(submitted - dt.timedelta(days=1)).date()
     )
     assert info.value.message_dict["responded_at"] == [expected["responded"]]
+
+
+def test_the_calendar_and_the_override_rows_agree_on_sources():
+    from requests_tracker import workdays
+    from requests_tracker.models import WorkdayOverride
+
+    assert WorkdayOverride.Source.STATE_COUNCIL == workdays.STATE_COUNCIL
+    assert WorkdayOverride.Source.LOCAL == workdays.LOCAL
