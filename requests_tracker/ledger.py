@@ -21,7 +21,7 @@ from cadres.models import Unit
 from enterprises.ledger import USCC_COLUMN
 from qiqing.i18n import join, stored
 from qiqing.ledger import Choice, Column, ImportContext, LedgerKind, Row
-from requests_tracker import rules
+from requests_tracker import state
 from requests_tracker.models import Category, Request, RequestEvent, RequestSequence
 from requests_tracker.workdays import add_workdays
 
@@ -142,7 +142,7 @@ class RequestsKind(LedgerKind):
             self._check_dates(row, ctx)
 
     def _check_dates(self, row: Row, ctx: ImportContext) -> None:
-        errors = rules.date_errors(
+        errors = state.date_errors(
             submitted=row.get("submitted"),
             responded=row.get("responded"),
             closed=row.get("closed"),
@@ -260,7 +260,7 @@ class RequestsKind(LedgerKind):
             ref=row.get("ref"),
             source=Request.Source.LEDGER,
             submitted_by=self._actor(ctx),
-            status=rules.implied_status(
+            status=state.implied_status(
                 closed=values["closed_at"], responded=values["responded_at"], lead_unit=values["lead_unit_id"]
             ),
             **values,
@@ -275,7 +275,7 @@ class RequestsKind(LedgerKind):
         # Only dates and the lead unit decide the status: a request that moved on in the
         # lifecycle (in progress, reopened …) keeps its status when those did not change.
         if {"closed_at", "responded_at", "lead_unit_id"} & set(changed):
-            request.status = rules.implied_status(
+            request.status = state.implied_status(
                 closed=values["closed_at"], responded=values["responded_at"], lead_unit=values["lead_unit_id"]
             )
         for name, value in values.items():

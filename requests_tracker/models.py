@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
 from qiqing.scope import Scope, ScopedQuerySet
-from requests_tracker import rules
+from requests_tracker import state
 
 
 class Category(models.Model):
@@ -291,8 +291,8 @@ class Request(models.Model):
     }
 
     def clean(self):
-        """The request state rules (``requests_tracker.rules``) every service's full_clean applies."""
-        errors = rules.date_errors(
+        """The request state rules (``requests_tracker.state``) every service's full_clean applies."""
+        errors = state.date_errors(
             submitted=self.submitted_at,
             responded=self.responded_at,
             closed=self.closed_at,

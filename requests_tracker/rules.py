@@ -1,54 +1,121 @@
-"""Request state rules, implemented once: what a request's dates imply and which orders of dates
-are possible. ``Request.clean`` (so every service's ``full_clean``) and the requests ledger (its
-row check and the status it writes) both use these functions. This module imports no model, so
-the model can use it; the status values are the ``Request.Status`` values (a test checks it).
-"""
+"""Small business rules shared by forms and services: committed dates in replies, attachment checks."""
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 
-from django.utils import timezone
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-SUBMITTED, ASSIGNED, RESPONDED, CLOSED = "submitted", "assigned", "responded", "closed"
+from requests_tracker.models import ATTACHMENT_EXTENSIONS
+
+# Words that promise action without committing to when (the enterprise cannot hold anyone to them).
+VAGUE_PROMISES = (
+    "近期",
+    "尽快",
+    "抓紧",
+    "争取",
+    "适时",
+    "择机",
+    "下一步",
+    "尽早",
+    "早日",
+    "加快推进",
+    "积极推进",
+    "研究解决",
+)
+_COMMITTED_DATE = re.compile(
+    r"(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]"  # 2026年12月15日 / 12月15日
+    r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 2026-12-15
+    r"|(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*(?:底|末|上旬|中旬|下旬)"  # 12月底
+    r"|\d+\s*个?\s*(?:工作日|日|天|周)\s*内"  # 5个工作日内
+)
 
 
-def implied_status(*, closed, responded, lead_unit) -> str:
-    """The status a request's dates imply: closed with a close-out date, responded when only
-    answered, assigned when it has a lead unit, else submitted (a record of what happened)."""
-    if closed:
-        return CLOSED
-    if responded:
-        return RESPONDED
-    return ASSIGNED if lead_unit else SUBMITTED
+def vague_promise(text: str) -> str | None:
+    """The vague word a reply promises with when it names no date; None when the reply is fine."""
+    if _COMMITTED_DATE.search(text or ""):
+        return None
+    for word in VAGUE_PROMISES:
+        if word in (text or ""):
+            return word
+    return None
 
 
-def date_errors(
-    *, submitted, responded=None, closed=None, deadline=None, outcome="", satisfaction="", today=None
-) -> dict[str, str]:
-    """Field → why its value cannot be, for dates (or datetimes, all of one kind) of a request."""
-    errors: dict[str, str] = {}
+def reply_problem(text: str) -> str | None:
+    word = vague_promise(text)
+    if word:
+        return _(
+            "答复中写了“%(word)s”却没有明确时间。请写明承诺完成的日期"
+            "（如“2026年12月15日前”或“5个工作日内”），企业才能据此监督。"
+        ) % {"word": word}
+    return None
 
-    def shown(value):
-        if isinstance(value, dt.datetime):
-            value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-        return value.isoformat()
 
-    if today is not None:
-        for key, value in (("submitted", submitted), ("responded", responded), ("closed", closed)):
-            if value and value > today:
-                errors[key] = _("日期不能晚于今天。")
-    if submitted and deadline and deadline < submitted:
-        errors["deadline"] = _("办理时限不能早于提出日期 %(date)s。") % {"date": shown(submitted)}
-    if submitted and responded and responded < submitted:
-        errors["responded"] = _("答复日期不能早于提出日期 %(date)s。") % {"date": shown(submitted)}
-    if closed and responded and closed < responded:
-        errors["closed"] = _("办结日期不能早于答复日期 %(date)s。") % {"date": shown(responded)}
-    elif closed and submitted and closed < submitted:
-        errors["closed"] = _("办结日期不能早于提出日期 %(date)s。") % {"date": shown(submitted)}
-    if outcome and not responded:
-        errors["outcome"] = _("填写了办理结果，但没有答复日期。")
-    if satisfaction and not (responded or closed):
-        errors["satisfaction"] = _("满意度是企业对答复的评价：请先填写答复日期或办结日期。")
-    return errors
+def check_reply(text: str) -> None:
+    problem = reply_problem(text)
+    if problem:
+        raise ValidationError({"response": problem})
+
+
+# Content signatures: the first bytes decide the type, not the name the uploader chose.
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+_EXTENSIONS = {
+    "application/pdf": {".pdf"},
+    "image/png": {".png"},
+    "image/jpeg": {".jpg", ".jpeg"},
+    "image/gif": {".gif"},
+    "image/webp": {".webp"},
+}
+assert set(_EXTENSIONS) == set(ATTACHMENT_EXTENSIONS)
+
+
+def sniff(head: bytes) -> str | None:
+    for signature, content_type in _SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def check_attachment(upload) -> str:
+    """Validate one uploaded file; return its content type (from its bytes) or raise."""
+    name = getattr(upload, "name", "") or ""
+    limit = settings.QIQING_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("附件“%(name)s”大小 %(size)s MB，超过上限 %(limit)s MB。")
+            % {"name": name, "size": f"{upload.size / 1024 / 1024:.1f}", "limit": limit // (1024 * 1024)}
+        )
+    if upload.size == 0:
+        raise ValidationError(_("附件“%(name)s”是空文件。") % {"name": name})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff(head)
+    if content_type is None:
+        raise ValidationError(
+            _("附件“%(name)s”不是 PDF 或图片（PNG、JPEG、GIF、WebP），不能上传。") % {"name": name}
+        )
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if extension not in _EXTENSIONS[content_type]:
+        raise ValidationError(
+            _("附件“%(name)s”的扩展名与文件内容不符（内容为 %(type)s）。")
+            % {"name": name, "type": content_type}
+        )
+    return content_type
+
+
+def check_attachments(uploads) -> list[tuple[object, str]]:
+    uploads = list(uploads or [])
+    if len(uploads) > settings.QIQING_MAX_ATTACHMENTS:
+        raise ValidationError(_("每次最多上传 %(n)s 个附件。") % {"n": settings.QIQING_MAX_ATTACHMENTS})
+    return [(upload, check_attachment(upload)) for upload in uploads]

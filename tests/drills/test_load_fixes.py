@@ -17,7 +17,7 @@ def test_overview_counts_the_programme_once_then_reads_it_from_the_cache(
     url = reverse("analytics:overview")
     assert client.get(url).context["enterprises"] == 4
     f.EnterpriseFactory(town=world.town_a)  # an import adds an enterprise
-    with django_assert_num_queries(8):  # session, user, 3 for the roles, 2 request counts, the bell
+    with django_assert_num_queries(5):  # session, user, 2 request counts, the bell (roles cached)
         assert client.get(url).context["enterprises"] == 4
     cache.delete(f"analytics:overview:size:{world.users['supervisor'].pk}")  # as if the minutes passed
     assert client.get(url).context["enterprises"] == 5

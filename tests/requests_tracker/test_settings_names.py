@@ -25,7 +25,7 @@ def test_notice_thresholds_climb_the_ladder():
 
 
 def test_the_state_rules_speak_the_models_status_values():
-    from requests_tracker import rules
+    from requests_tracker import state as rules
     from requests_tracker.models import Request
 
     assert (rules.SUBMITTED, rules.ASSIGNED, rules.RESPONDED, rules.CLOSED) == (
@@ -44,7 +44,7 @@ def test_the_model_refuses_what_the_ledger_refuses():
     import pytest
     from django.core.exceptions import ValidationError
 
-    from requests_tracker import rules
+    from requests_tracker import state as rules
     from requests_tracker.models import Request
 
     submitted = dt.datetime(2026, 5, 10, 9, tzinfo=dt.UTC)
