@@ -22,7 +22,7 @@ from enterprises.models import Enterprise
 from qiqing.access import access_for
 from qiqing.i18n import join
 from requests_tracker.models import Request
-from visits.models import Visit
+from visits.models import Visit, VisitPhoto
 from visits.rhythm import due_for_visit
 from visits.services import manages_enterprise
 
@@ -221,7 +221,11 @@ def timeline_items(user, rows, *, today: dt.date | None = None) -> list[Timeline
         visits = (
             Visit.objects.filter(pk__in=visit_ids)
             .select_related("cadre__unit")
-            .prefetch_related("participants", Prefetch("requests", queryset=raised, to_attr="raised"))
+            .prefetch_related(
+                "participants",
+                Prefetch("requests", queryset=raised, to_attr="raised"),
+                Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk"), to_attr="photo_list"),
+            )
         )
         visits = {v.pk: v for v in visits}
     requests = {}
