@@ -33,7 +33,7 @@ from visits.photos import upload_digest
 from visits.services import AlreadyAccepted, DuplicateVisit, visit_log
 
 # Not part of what the cadre wrote: tokens, the id itself, and the answer to the duplicate question.
-IGNORED_FIELDS = {"csrfmiddlewaretoken", "client_id", "confirm_duplicate", "offline"}
+IGNORED_FIELDS = {"csrfmiddlewaretoken", "client_id", "confirm_duplicate", "offline", "foreground"}
 
 
 @dataclass
@@ -56,6 +56,7 @@ def _accepted(visit: Visit, *, replay: bool) -> SyncAnswer:
             "status": "accepted",
             "replay": replay,
             "visit": visit.pk,
+            "problems": visit.requests.count(),
             "url": reverse("visits:detail", args=[visit.pk]),
             "file_url": reverse("visits:enterprise_file", args=[visit.enterprise_id]),
             "message": _("已同步：走访已登记。") if not replay else _("这条走访此前已同步，未重复登记。"),

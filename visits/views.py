@@ -68,7 +68,7 @@ def my_enterprises(request):
     return render(
         request,
         "visits/my_enterprises.html",
-        {"rows": rows, "rhythm": RHYTHM_LABELS[current_rhythm()]},
+        {"rows": rows, "rhythm": RHYTHM_LABELS[current_rhythm()], **_offline_context()},
     )
 
 
@@ -115,11 +115,7 @@ def visit_log_view(request):
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            raised = len(problems.problems())
-            if raised:
-                messages.success(request, _("已登记走访，并提交 %(n)s 件诉求。") % {"n": raised})
-            else:
-                messages.success(request, _("已登记走访。"))
+            messages.success(request, _logged_message(len(problems.problems())))
             return redirect("visits:enterprise_file", pk=visit.enterprise_id)
     return render(request, "visits/visit_form.html", _form_context(request, form, problems))
 
@@ -129,9 +125,43 @@ def _form_context(request, form, problems) -> dict:
         "form": form,
         "problems": problems,
         "checkin_enabled": programme.value("checkin_enabled"),
-        "max_photos": MAX_PHOTOS,
-        "photo_side": LONG_SIDE,
+        **_offline_context(),
     }
+
+
+def _offline_context() -> dict:
+    """What static/js/visits-offline.js shows (in the reader's language) and its limits."""
+    strings = {
+        "pending": _("待同步"),
+        "sending": _("正在同步"),
+        "refused": _("被退回"),
+        "conflict": _("内容冲突"),
+        "login": _("需重新登录"),
+        "unnamed": _("（未选企业）"),
+        "photos": _("照片 %(n)s 张"),
+        "checked_in": _("已定位"),
+        "confirm": _("确认仍要登记"),
+        "fix": _("修改"),
+        "send_now": _("立即发送"),
+        "discard": _("放弃"),
+        "discard_confirm": _("放弃后这条走访将从手机上删除，不能恢复。确定放弃吗？"),
+        "need_login": _("登录已过期：请重新登录，待同步的走访仍保存在手机上。"),
+        "synced": _("已同步 %(n)s 条走访。"),
+        "sending_now": _("正在发送……"),
+        "kept_offline": _("没有网络：走访已保存在本机，显示为“待同步”，联网后自动发送。"),
+        "refused_note": _("走访被退回，请查看原因，修改后重新提交或放弃。"),
+        "storage_failed": _("无法在本机保存走访（浏览器存储不可用），请联网后再提交。"),
+        "photo_alt": _("照片 %(n)s"),
+        "remove_photo": _("删除这张照片"),
+        "photo_count": _("%(n)s / %(max)s 张"),
+        "too_many": _("每次走访最多 %(max)s 张照片，多出的未加入。"),
+        "not_image": _("“%(name)s”不是照片，未加入。"),
+        "need_enterprise": _("企业：请选择企业。"),
+        "need_summary": _("走访情况：请填写走访情况。"),
+        "need_date": _("走访日期：请填写走访日期。"),
+        "future_date": _("走访日期：不能晚于今天。"),
+    }
+    return {"offline_strings": strings, "max_photos": MAX_PHOTOS, "photo_side": LONG_SIDE}
 
 
 @require_POST
@@ -139,7 +169,16 @@ def _form_context(request, form, problems) -> dict:
 def visit_sync_view(request):
     """A visit from the phone's queue (JSON answer; see visits/sync.py for what each status means)."""
     answer = visit_sync(actor=request.user, data=request.POST, files=request.FILES)
+    if answer.status == 201 and request.POST.get("foreground"):
+        # The cadre is waiting on the form: the enterprise file they land on says it is in.
+        messages.success(request, _logged_message(answer.body["problems"]))
     return JsonResponse(answer.body, status=answer.status)
+
+
+def _logged_message(raised: int) -> str:
+    if raised:
+        return _("已登记走访，并提交 %(n)s 件诉求。") % {"n": raised}
+    return _("已登记走访。")
 
 
 @require_GET
