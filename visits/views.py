@@ -13,7 +13,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
@@ -207,7 +207,7 @@ OFFLINE_ASSETS = (
 SERVICE_WORKER = "js/visits-sw.js"
 
 
-@require_GET
+@require_safe
 def service_worker(request):
     """The service worker from static/, at /visits/ so that it may control the visit pages."""
     path = finders.find(SERVICE_WORKER)
