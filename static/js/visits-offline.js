@@ -436,6 +436,7 @@
     }).then(function (record) {
       resetForm();
       note(online ? T.sending_now : T.kept_offline, online ? "alert-info" : "alert-warning");
+      if (panel) { panel.scrollIntoView({ block: "start" }); }
       return render().then(function () { return syncAll(); }).then(function () {
         if (navigateTo) { return null; }
         return getRecord(record.id).then(function (left) {
