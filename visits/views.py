@@ -208,6 +208,7 @@ SERVICE_WORKER = "js/visits-sw.js"
 
 
 @require_safe
+@role_required(*STAFF_OR_CADRE)
 def service_worker(request):
     """The service worker from static/, at /visits/ so that it may control the visit pages."""
     path = finders.find(SERVICE_WORKER)

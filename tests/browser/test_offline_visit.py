@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SUMMARY = "车间里没有信号，离线登记的走访。"
 
 
-def _wait_until(page, script, seconds=20):
+def _wait_until(page, script, seconds=60):
     """Poll a page predicate with evaluate (wait_for_function needs eval, which the CSP forbids)."""
     for _ in range(seconds * 4):
         if page.evaluate(script):
