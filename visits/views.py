@@ -208,9 +208,11 @@ SERVICE_WORKER = "js/visits-sw.js"
 
 
 @require_safe
-@role_required(*STAFF_OR_CADRE)
 def service_worker(request):
-    """The service worker from static/, at /visits/ so that it may control the visit pages."""
+    """The service worker from static/, at /visits/ so that it may control the visit pages.
+
+    Public like a static file (it holds only asset URLs): the browser fetches it for update
+    checks whether or not the session is still alive."""
     path = finders.find(SERVICE_WORKER)
     if path:
         with open(path, encoding="utf-8") as handle:

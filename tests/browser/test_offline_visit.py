@@ -55,6 +55,10 @@ def test_visit_logged_offline_with_photos_reaches_the_server_once(
     log_in(page, live_server, "p_cadre")
     page.goto(f"{live_server.url}/visits/new/?enterprise={world.ent_a2.pk}")
     # The service worker takes the page over and has kept its offline copy.
+    _wait_until(
+        page, "() => navigator.serviceWorker.getRegistration('/visits/').then(r => !!(r && r.active))"
+    )
+    page.reload()  # an in-scope page loaded after activation is controlled at once
     _wait_until(page, "() => navigator.serviceWorker.controller !== null")
     _wait_until(page, "() => caches.match('/visits/new/').then(Boolean)")
 
