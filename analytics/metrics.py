@@ -366,12 +366,20 @@ def paired_during(period: Period) -> Q:
 
 
 def _enterprise_counts(
-    period: Period, spec: _KindSpec, ids, restriction: Restriction | None = None, split: bool = False
+    period: Period,
+    spec: _KindSpec,
+    ids,
+    restriction: Restriction | None = None,
+    split: bool = False,
+    visits_q: Q | None = None,
 ) -> dict:
-    """{raw key: {"enterprises_active", "enterprises_visited", "visits"}}."""
+    """{raw key: {"enterprises_active", "enterprises_visited", "visits"}}.
+
+    ``visits_q`` narrows which visits count (coverage with check-in only)."""
     out: dict = defaultdict(dict)
+    visits_q = visits_q or Q()
     visited_in_p = Visit.objects.filter(
-        enterprise=OuterRef("enterprise"), date__range=(period.start, period.end)
+        visits_q, enterprise=OuterRef("enterprise"), date__range=(period.start, period.end)
     )
     if spec.assignment_key is None:
         # county / town / industry: the enterprise's own columns decide membership.
@@ -383,7 +391,11 @@ def _enterprise_counts(
         ).items():
             out[key]["enterprises_active"] = row["n"]
         visits = _restrict(
-            _limit(Visit.objects.filter(date__range=(period.start, period.end)), restriction, "enterprise__"),
+            _limit(
+                Visit.objects.filter(visits_q, date__range=(period.start, period.end)),
+                restriction,
+                "enterprise__",
+            ),
             spec.visit_key,
             ids,
         )
@@ -608,6 +620,39 @@ def compute_by_town(
             continue
         result[(key_map.key(raw), towns.key(town_id))] = _metrics(values, by_category.get((raw, town_id), {}))
     return result
+
+
+# A check-in that counts as proof of presence: present, and not marked 位置不符.
+CHECKED_IN = Q(checkin_latitude__isnull=False, location_mismatch=False)
+
+
+def checkin_coverage(
+    period: Period, scope: Scope = COUNTY_SCOPE, *, restriction: Restriction | None = None
+) -> tuple[int, int, Decimal | None]:
+    """Coverage with check-in only (走访覆盖率·仅签到, DESIGN.md §8).
+
+    enterprises_checked_in  active enterprises of S with at least one visit in P that carries a
+                            check-in not marked 位置不符 (far from the enterprise).
+    checkin_coverage_rate   enterprises_checked_in ÷ enterprises_active (the same denominator as
+                            coverage_rate, so the two figures read side by side).
+    Returns (enterprises_checked_in, enterprises_active, rate). Computed live (two aggregates);
+    snapshots do not store it.
+    """
+    spec = _SPECS[scope.kind]
+    key = scope.key if scope.kind != COUNTY else ""
+    _wanted, ids, key_map = _wanted_ids(scope.kind, [key], None)
+    by_raw = _enterprise_counts(period, spec, ids, restriction, visits_q=CHECKED_IN)
+    values = next(
+        (
+            v
+            for raw, v in by_raw.items()
+            if (raw is not None or scope.kind == COUNTY) and key_map.key(raw) == key
+        ),
+        {},
+    )
+    active = values.get("enterprises_active") or 0
+    checked = values.get("enterprises_visited") or 0
+    return checked, active, rate(checked, active)
 
 
 def compute(

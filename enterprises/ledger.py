@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
 from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +20,24 @@ def clean_uscc(text: str) -> str:
     if reason:
         raise CellError(reason)
     return normalize_uscc(text)
+
+
+def _coordinate(text: str, limit: int) -> str:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise CellError(_("应为十进制度数，如 30.830512。")) from None
+    if not value.is_finite() or not -limit <= value <= limit:
+        raise CellError(_("应在 -%(limit)s 到 %(limit)s 之间。") % {"limit": limit})
+    return f"{value.quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP):f}"
+
+
+def clean_latitude(text: str) -> str:
+    return _coordinate(text, 90)
+
+
+def clean_longitude(text: str) -> str:
+    return _coordinate(text, 180)
 
 
 USCC_COLUMN = Column(
@@ -63,6 +83,10 @@ class EnterprisesKind(LedgerKind):
         Column("employees", "员工数", type="int"),
         Column("address", "地址", max_length=_field("address").max_length),
         Column("legal_rep", "法定代表人", max_length=_field("legal_rep").max_length),
+        Column(
+            "longitude", "经度", clean=clean_longitude, help=gettext_lazy("WGS 84 十进制度，如 120.921830")
+        ),
+        Column("latitude", "纬度", clean=clean_latitude, help=gettext_lazy("WGS 84 十进制度，如 30.830512")),
     )
     key_columns = ("uscc",)
     notes = (
@@ -70,6 +94,9 @@ class EnterprisesKind(LedgerKind):
             "属地编码填镇街单位的编码（先导入单位台账）；标签与“在册”状态不在台账中，导入时保持不变。"
         ),
         gettext_lazy("年产值、员工数、行业、地址、法定代表人留空表示清空该项。"),
+        gettext_lazy(
+            "经度、纬度用于走访定位签到（离企业过远的走访标为“位置不符”）；两项须同时填写，留空表示保持不变。"
+        ),
     )
 
     def begin(self, ctx: ImportContext) -> None:
@@ -78,6 +105,9 @@ class EnterprisesKind(LedgerKind):
     def check(self, rows: list[Row], ctx: ImportContext) -> None:
         towns = ctx.state["towns"]
         for row in rows:
+            if (row.get("longitude") is None) != (row.get("latitude") is None):
+                missing = "latitude" if row.get("latitude") is None else "longitude"
+                ctx.error(row, missing, _("经度和纬度须同时填写。"))
             code = row.get("town_code")
             if code is not None and code not in towns:
                 ctx.error(row, "town_code", _("找不到这个属地编码：请先在单位台账中导入该镇街。"))
@@ -98,6 +128,10 @@ class EnterprisesKind(LedgerKind):
                 "address": row.get("address") or "",
                 "legal_rep": row.get("legal_rep") or "",
             }
+            if row.get("latitude") is not None:
+                # Blank keeps what is there: a position an admin set from a check-in survives.
+                values["latitude"] = Decimal(row.get("latitude"))
+                values["longitude"] = Decimal(row.get("longitude"))
             enterprise = existing.get(row.get("uscc"))
             if enterprise is None:
                 values["scale"] = values["scale"] or Enterprise.Scale.BELOW
@@ -115,15 +149,15 @@ class EnterprisesKind(LedgerKind):
             changed.append(enterprise)
             ctx.updated += 1
         Enterprise.objects.bulk_create(new)
-        Enterprise.objects.bulk_update(changed, [*FIELDS, "updated_at"])
+        Enterprise.objects.bulk_update(changed, [*FIELDS, "latitude", "longitude", "updated_at"])
 
     def export_rows(self):
         rows = (
             Enterprise.objects.order_by("uscc")
-            .values_list("uscc", "name", "town__code", *FIELDS[2:])
+            .values_list("uscc", "name", "town__code", *FIELDS[2:], "longitude", "latitude")
             .iterator(chunk_size=2000)
         )
-        for uscc, name, town_code, industry, scale, output, employees, address, legal_rep in rows:
+        for uscc, name, town_code, industry, scale, output, employees, address, legal_rep, lon, lat in rows:
             yield {
                 "uscc": uscc,
                 "name": name,
@@ -134,6 +168,8 @@ class EnterprisesKind(LedgerKind):
                 "employees": employees,
                 "address": address,
                 "legal_rep": legal_rep,
+                "longitude": None if lon is None else f"{lon:f}",
+                "latitude": None if lat is None else f"{lat:f}",
             }
 
 

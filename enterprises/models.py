@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,24 @@ class Enterprise(models.Model):
     employees = models.PositiveIntegerField(_("员工数"), null=True, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     legal_rep = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    # Where the enterprise is (WGS 84, as phones report it): from the ledger, or set by an admin
+    # from a visit's check-in; visits logged far from it are flagged 位置不符.
+    latitude = models.DecimalField(
+        _("纬度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="enterprises")
     active = models.BooleanField(_("在册"), default=True, help_text=_("注销、迁出的企业不再计入覆盖率分母。"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

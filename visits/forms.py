@@ -12,8 +12,10 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.models import Cadre
 from enterprises.models import Enterprise
+from qiqing import programme
 from qiqing.access import access_for
 from requests_tracker.models import Category
+from visits.checkin import clean_position
 from visits.models import Visit
 from visits.services import Problem, future_date_message
 
@@ -173,6 +175,11 @@ class VisitLogForm(forms.Form):
         error_messages={"required": _("请填写走访情况。"), "max_length": _("走访情况最多 5000 字。")},
     )
     confirm_duplicate = forms.BooleanField(label=_("确认仍要登记"), required=False)
+    # Filled by static/js/visits-offline.js: the check-in position and whether it waited offline.
+    checkin_latitude = forms.CharField(required=False, widget=forms.HiddenInput, max_length=30)
+    checkin_longitude = forms.CharField(required=False, widget=forms.HiddenInput, max_length=30)
+    checkin_accuracy = forms.CharField(required=False, widget=forms.HiddenInput, max_length=30)
+    offline = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -225,6 +232,19 @@ class VisitLogForm(forms.Form):
     def clean_date(self):
         return _clean_date(self.cleaned_data.get("date"))
 
+    def clean(self):
+        data = super().clean()
+        data["position"] = None
+        if not programme.value("checkin_enabled"):
+            return data  # check-in off: a position the phone sent anyway is not kept
+        try:
+            data["position"] = clean_position(
+                data.get("checkin_latitude"), data.get("checkin_longitude"), data.get("checkin_accuracy")
+            )
+        except forms.ValidationError as exc:
+            self.add_error(None, exc.message_dict["checkin"])
+        return data
+
     def ask_duplicate_confirmation(self, existing: Visit) -> None:
         """Re-show the form with the warning and the 确认仍要登记 box (service found a same-day visit)."""
         self.asking_duplicate = True
@@ -250,6 +270,8 @@ class VisitLogForm(forms.Form):
             profit_trend=data.get("profit_trend") or "",
             confirm_duplicate=bool(data.get("confirm_duplicate")),
             cadre=data.get("cadre"),
+            position=data.get("position"),
+            offline=bool(data.get("offline")),
         )
         return kwargs
 

@@ -59,6 +59,22 @@ class Visit(models.Model):
     )
     profit_trend = models.CharField(_("利润趋势"), max_length=10, choices=Trend.choices, blank=True)
     imported = models.BooleanField(_("台账导入"), default=False)
+    # The phone's own id for a visit (a UUID made when it was logged): the idempotency key, so a
+    # resend, a double tap or a second tab never makes a second visit. The digest is of what was
+    # sent, so a replay with other content is told apart from a plain resend.
+    client_id = models.UUIDField(_("客户端编号"), null=True, blank=True, unique=True, editable=False)
+    client_digest = models.CharField(_("提交内容摘要"), max_length=64, blank=True, editable=False)
+    offline = models.BooleanField(_("离线登记"), default=False, help_text=_("在无网络时登记、联网后同步。"))
+    checkin_latitude = models.DecimalField(
+        _("签到纬度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_longitude = models.DecimalField(
+        _("签到经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_accuracy = models.PositiveIntegerField(_("定位精度(米)"), null=True, blank=True)
+    checkin_distance = models.PositiveIntegerField(_("距企业(米)"), null=True, blank=True)
+    # Never a refusal (a meeting may be held elsewhere): a mark for the supervisor to look at.
+    location_mismatch = models.BooleanField(_("位置不符"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),
@@ -85,6 +101,10 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.cadre.name} → {self.enterprise.name}"
+
+    @property
+    def checked_in(self) -> bool:
+        return self.checkin_latitude is not None
 
     @property
     def has_survey(self) -> bool:
@@ -137,3 +157,41 @@ class VisitRevision(models.Model):
         if not self._state.adding:
             raise ValidationError(_("走访更正记录只能追加，不能修改。"))
         super().save(*args, **kwargs)
+
+
+class VisitPhotoQuerySet(ScopedQuerySet):
+    """A photo is seen by whoever may read its visit (``VisitPhoto.scope``)."""
+
+
+class VisitPhoto(models.Model):
+    """A photo taken at a visit (走访照片), resized on the phone; served only through a scoped view."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("走访记录"), on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField(_("照片"), max_length=200)
+    thumbnail = models.FileField(_("缩略图"), max_length=200)
+    width = models.PositiveIntegerField(_("宽(像素)"))
+    height = models.PositiveIntegerField(_("高(像素)"))
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    sha256 = models.CharField(_("内容摘要"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    objects = VisitPhotoQuerySet.as_manager()
+    scope = Scope(through="visit")
+
+    class Meta:
+        ordering = ["visit", "pk"]
+        verbose_name = _("走访照片")
+        verbose_name_plural = _("走访照片")
+
+    def __str__(self):
+        return f"{self.visit_id} #{self.pk}"

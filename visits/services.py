@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
-from qiqing import scope
+from qiqing import programme, scope
 from qiqing.access import ADMIN, SUPERVISOR, access_for
 from qiqing.i18n import join, stored
 from requests_tracker.models import Category, Request
 from requests_tracker.services import request_submit
-from visits.models import Visit, VisitRevision
+from visits import checkin
+from visits import photos as visit_photos
+from visits.models import Visit, VisitPhoto, VisitRevision
 
 # The author may correct a visit for this long after logging it; then it is settled for them
 # (supervisors and admins in scope may still correct). Seven days covers a visit logged on a
@@ -56,6 +58,14 @@ class DuplicateVisit(ValidationError):
             },
             code="duplicate",
         )
+
+
+class AlreadyAccepted(Exception):
+    """A visit with this client id is already on the server (a resend, a double tap, a second tab)."""
+
+    def __init__(self, existing: Visit):
+        self.existing = existing
+        super().__init__(str(existing.client_id))
 
 
 def manages_enterprise(user, enterprise: Enterprise) -> bool:
@@ -138,12 +148,21 @@ def visit_log(
     profit_trend: str = "",
     problems: Sequence[Problem] = (),
     confirm_duplicate: bool = False,
+    photos: Sequence = (),
+    position: checkin.Position | None = None,
+    client_id=None,
+    client_digest: str = "",
+    offline: bool = False,
 ) -> Visit:
     """Log a visit and raise each reported problem as a submitted request linked to it.
 
     A cadre logs for their own current enterprises; a supervisor or admin logs for any liaison
     cadre of an enterprise in their scope (e.g. typing in a paper ledger). A second visit by the
     same cadre to the same enterprise on the same day raises ``DuplicateVisit`` unless confirmed.
+
+    ``photos`` (uploaded files, at most six) are checked and stored with the visit; ``position``
+    is the check-in, kept only while check-in is on. ``client_id`` is the phone's id for the
+    visit: a second visit with the same id raises ``AlreadyAccepted`` and writes nothing.
     """
     access = access_for(actor)
     if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
@@ -154,6 +173,11 @@ def visit_log(
         cadre = Cadre.objects.get(pk=access.cadre_id)
     # Lock the cadre so a double-tapped submit cannot slip two same-day visits past the check.
     cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+    if client_id is not None:
+        # Under the lock: a second tab sending the same visit waits here, then finds the first.
+        existing = Visit.objects.filter(client_id=client_id).first()
+        if existing:
+            raise AlreadyAccepted(existing)
     if not cadre.active:
         raise ValidationError({"cadre": _("%(cadre)s已不在岗，不能登记走访。") % {"cadre": cadre.name}})
     if not enterprise.active:
@@ -164,6 +188,8 @@ def visit_log(
     participants = _clean_participants(participants, cadre)
     if not (summary or "").strip():
         raise ValidationError({"summary": _("请填写走访情况。")})
+    checking_in = programme.value("checkin_enabled")
+    prepared = visit_photos.prepare(photos, keep_location=checking_in)
     if not confirm_duplicate:
         existing = (
             Visit.objects.filter(cadre=cadre, enterprise=enterprise, date=date)
@@ -184,8 +210,13 @@ def visit_log(
         output_yoy=output_yoy,
         profit_trend=profit_trend or "",
         created_by=actor,
+        client_id=client_id,
+        client_digest=client_digest,
+        offline=offline,
     )
-    visit.full_clean()
+    if checking_in:
+        checkin.place(visit, position, enterprise)
+    visit.full_clean(validate_unique=False)
     visit.save()
     visit.participants.set(participants)
     for number, problem in enumerate(problems, start=1):
@@ -210,7 +241,51 @@ def visit_log(
                 }
             ) from exc
     scope.require_visible(actor, visit)
+    # Last, so that nothing after it can roll the rows back and leave the files behind.
+    _store_photos(visit, prepared, actor)
     return visit
+
+
+def _store_photos(visit: Visit, prepared, actor) -> None:
+    written = []
+    try:
+        for photo in prepared:
+            name, thumb = visit_photos.store(photo)
+            written += [name, thumb]
+            VisitPhoto.objects.create(
+                visit=visit,
+                file=name,
+                thumbnail=thumb,
+                width=photo.width,
+                height=photo.height,
+                size=len(photo.content),
+                sha256=photo.sha256,
+                uploaded_by=actor,
+            )
+    except Exception:
+        # The rows roll back with the transaction; the files on disk must go with them.
+        visit_photos.discard(written)
+        raise
+
+
+@transaction.atomic
+def enterprise_locate(*, actor, visit: Visit) -> Enterprise:
+    """Set an enterprise's coordinates from a visit's check-in (admins; only while it has none).
+
+    The first check-in is the best evidence of where an enterprise is when the ledger has no
+    coordinates; once set, later check-ins are measured against it, not allowed to move it.
+    """
+    if not access_for(actor).is_admin:
+        raise PermissionDenied(_("只有系统管理员可以设置企业位置。"))
+    enterprise = Enterprise.objects.select_for_update().get(pk=visit.enterprise_id)
+    if not visit.checked_in:
+        raise ValidationError(_("这次走访没有签到位置。"))
+    if enterprise.latitude is not None:
+        raise ValidationError(_("“%(name)s”已有企业位置，请在企业资料中修改。") % {"name": enterprise.name})
+    enterprise.latitude = visit.checkin_latitude
+    enterprise.longitude = visit.checkin_longitude
+    enterprise.save(update_fields=["latitude", "longitude", "updated_at"])
+    return enterprise
 
 
 def correction_deadline(visit: Visit) -> dt.datetime:

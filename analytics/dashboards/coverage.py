@@ -18,6 +18,7 @@ from analytics.tables import Card, Column, Row, Table, change, headline_cards
 from analytics.windows import Window
 from cadres.models import Assignment, Cadre, Unit
 from enterprises.models import Enterprise, Tag, Town
+from qiqing import programme
 from qiqing.access import access_for
 from qiqing.i18n import join
 
@@ -238,6 +239,8 @@ def coverage_page(choice: ScopeChoice, window: Window, today: dt.date, query) ->
         by_unit=by_unit,
         from_snapshot=restriction is None and windows.snapshot_slot(period, today) is not None,
     )
+    if programme.value("checkin_enabled"):
+        page.cards.insert(1, _checkin_card(period, previous, scope, restriction))
     page.charts = {
         "towns": rate_chart(
             [r.values["name"] for r in by_town.rows],
@@ -249,6 +252,20 @@ def coverage_page(choice: ScopeChoice, window: Window, today: dt.date, query) ->
         ),
     }
     return page
+
+
+def _checkin_card(period, previous, scope, restriction) -> Card:
+    """The second coverage figure: only visits with a check-in at the enterprise count."""
+    checked, active, value = metrics.checkin_coverage(period, scope, restriction=restriction)
+    before = metrics.checkin_coverage(previous, scope, restriction=restriction)[2] if previous else None
+    return Card(
+        "checkin_coverage_rate",
+        gettext_lazy("覆盖率（仅签到）"),
+        value,
+        "pct",
+        change(value, before),
+        f"{checked:,} / {active:,}",
+    )
 
 
 def _town_table(choice: ScopeChoice, window: Window, today: dt.date, query: str) -> Table:

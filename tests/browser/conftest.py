@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Lets a context's routes see the service worker's own requests: Chromium's offline emulation
+# does not reach them, so the offline visit test cuts them by route (test_offline_visit.py).
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -107,10 +107,11 @@ def test_journey_2_cadre_logs_a_visit_on_a_phone_and_raises_a_problem(
     page.select_option("select[name=problems-0-category]", label="用电用能")
     page.fill("textarea[name=problems-0-description]", "新增生产线需增容 800 千伏安，请协调供电公司。")
     page.get_by_role("button", name="提交走访").click()
-    page.wait_for_load_state("networkidle")
+    # Either the file opens, or the visit comes back asking to confirm a second visit today.
+    page.locator("[data-timeline], [data-outbox-item]").first.wait_for()
     if page.get_by_role("button", name="确认仍要登记").count():
         page.get_by_role("button", name="确认仍要登记").click()  # the seed may have a visit today
-        page.wait_for_load_state("networkidle")
+    page.wait_for_url(f"**/visits/enterprises/{enterprise_pk}/")
 
     assert page.url.endswith(f"/visits/enterprises/{enterprise_pk}/")
     timeline = page.locator("[data-timeline]")

@@ -35,6 +35,8 @@ ID_URLS = {
     "visits:detail": "visits.Visit",
     "visits:correct": "visits.Visit",
     "visits:enterprise_file": "enterprises.Enterprise",
+    "visits:photo": "visits.VisitPhoto",
+    "visits:photo_thumb": "visits.VisitPhoto",
     "requests_tracker:detail": "requests_tracker.Request",
     "requests_tracker:rating_link": "requests_tracker.Request",
     "requests_tracker:attachment": "requests_tracker.RequestAttachment",

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 FOREIGN_PK = 900_001
 FOREIGN_NAME = "丙一保密科技有限公司"
-ANONYMOUS_OK = {"login", "healthz", "readyz", "set_language", "password_reset"}
+# visits:service_worker is a static script (asset URLs only), fetched by the browser itself.
+ANONYMOUS_OK = {"login", "healthz", "readyz", "set_language", "password_reset", "visits:service_worker"}
 # Not pages: the Django admin (its own login), language switch, static error views.
 SKIP_NAMESPACES = {"admin"}
 LIMITED = ["town_supervisor", "handler", "cadre", "other_cadre", "contact", "other_contact", "outsider"]

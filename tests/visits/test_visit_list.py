@@ -143,3 +143,61 @@ def test_query_count_does_not_grow_with_rows(login, world, today, count_queries)
         visit = f.VisitFactory(enterprise=world.ent_a2, cadre=world.cadre, date=today - dt.timedelta(days=i))
         f.RequestFactory(enterprise=world.ent_a2, visit=visit)
     assert count_queries(client, URL) == small
+
+
+# --- photos, check-in and offline marks (issue 17) ----------------------------------------
+@pytest.fixture
+def marked(log_visit, world):
+    from decimal import Decimal
+
+    from qiqing import programme
+    from tests.visits.photo_helpers import photo
+    from visits.checkin import Position
+
+    programme.settings_update(actor=world.users["admin"], values={"checkin_enabled": True})
+    world.ent_a2.latitude, world.ent_a2.longitude = Decimal("30.84"), Decimal("120.92")
+    world.ent_a2.save()
+    far = Position(latitude=Decimal("30.83"), longitude=Decimal("120.92"), accuracy=20)
+    return {
+        "photo": log_visit(summary="有照片", photos=[photo(), photo()]),
+        "far": log_visit(summary="远处签到", position=far, confirm_duplicate=True),
+        "offline": log_visit(summary="离线补登", offline=True, confirm_duplicate=True),
+    }
+
+
+@pytest.mark.parametrize(
+    "params,expected",
+    [
+        ({"photos": "yes"}, {"有照片"}),
+        ({"checkin": "mismatch"}, {"远处签到"}),
+        ({"checkin": "yes"}, {"远处签到"}),
+        ({"origin": "offline"}, {"离线补登"}),
+        ({"photos": "no", "enterprise": "甲二"}, {"远处签到", "离线补登"}),
+    ],
+)
+def test_supervisor_filters_on_photos_check_in_and_offline(login, world, marked, params, expected):
+    page = login(world.users["supervisor"]).get(URL, params).context["page_obj"]
+    assert {v.summary for v in page} == expected
+
+
+def test_list_shows_the_marks(login, world, marked):
+    html = login(world.users["supervisor"]).get(URL, {"enterprise": "甲二"}).content.decode()
+    assert "2 张照片" in html and 'data-mark="mismatch"' in html and 'data-mark="offline"' in html
+
+
+def test_export_carries_photo_check_in_and_offline_columns(login, world, marked):
+    rows = _rows(login(world.users["supervisor"]).get(EXPORT, {"enterprise": "甲二"}))
+    by_summary = {row[8]: row[-5:] for row in rows[1:]}
+    assert by_summary["有照片"] == (2, None, None, None, None)
+    assert by_summary["远处签到"] == (0, "位置不符", 20, 1112, None)
+    assert by_summary["离线补登"][-1] == "是"
+
+
+def test_query_count_with_marks_does_not_grow(login, world, marked, log_visit, count_queries):
+    from tests.visits.photo_helpers import photo
+
+    client = login(world.users["supervisor"])
+    small = count_queries(client, URL)
+    for n in range(3):
+        log_visit(summary=f"再来 {n}", photos=[photo()], confirm_duplicate=True)
+    assert count_queries(client, URL) == small
