@@ -42,7 +42,7 @@ def _errors(*codes: int) -> dict:
     return {code: OpenApiResponse(ErrorSerializer, description=words[code]) for code in codes}
 
 
-COMMON = (401, 403, 429)
+COMMON = (400, 401, 403, 429)
 
 
 class ClientView(APIView):
@@ -52,10 +52,20 @@ class ClientView(APIView):
     parser_classes = [LimitedJSONParser]
     renderer_classes = [JSONRenderer]
     client_permission: str | None = None
+    # Query parameters the endpoint reads; any other is refused, so a misspelt one never passes silently.
+    query_names: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         check_length(request)
+        unknown = sorted(set(request.query_params) - set(self.query_names))
+        if unknown:
+            raise ApiError(
+                400,
+                "invalid",
+                _("不支持的查询参数“%(name)s”。") % {"name": unknown[0][:40]},
+                field=unknown[0][:40],
+            )
 
     @property
     def client(self):
@@ -63,7 +73,10 @@ class ClientView(APIView):
 
 
 USCC_PARAM = OpenApiParameter(
-    "uscc", str, OpenApiParameter.PATH, description=_("统一社会信用代码"), pattern=r"^[0-9A-Za-z]{18}$"
+    "uscc",
+    {"type": "string", "pattern": r"^[0-9A-HJ-NP-RTUW-Y]{18}$"},
+    OpenApiParameter.PATH,
+    description=_("统一社会信用代码（18 位，第 18 位为 GB 32100 校验位）"),
 )
 REF_PARAM = OpenApiParameter("service_request_id", str, OpenApiParameter.PATH, description=_("诉求编号"))
 
@@ -75,7 +88,7 @@ class EnterpriseDetail(ClientView):
         operation_id="enterprise_by_uscc",
         summary=_("按统一社会信用代码查询企业"),
         parameters=[USCC_PARAM],
-        responses={200: EnterpriseSerializer, **_errors(400, 404, *COMMON)},
+        responses={200: EnterpriseSerializer, **_errors(404, *COMMON)},
     )
     def get(self, request, uscc: str):
         try:
@@ -103,7 +116,7 @@ class RequestSubmit(ClientView):
         responses={
             201: RequestStatusSerializer,
             200: RequestStatusSerializer,
-            **_errors(400, 404, 409, 413, 415, *COMMON),
+            **_errors(404, 409, 413, 415, *COMMON),
         },
     )
     def post(self, request):
@@ -173,16 +186,25 @@ class RequestHistory(RequestDetail):
 
 class Changes(ClientView):
     client_permission = "can_read_status"
+    query_names = ("cursor", "limit")
     MAX_LIMIT = 500
 
     @extend_schema(
         operation_id="changes_since",
         summary=_("自游标以来的状态变化（轮询）"),
         parameters=[
-            OpenApiParameter("cursor", int, description=_("上次返回的 next_cursor；首次为 0"), default=0),
-            OpenApiParameter("limit", int, description=_("每次最多条数（1–500）"), default=100),
+            OpenApiParameter(
+                "cursor",
+                {"type": "integer", "minimum": 0, "maximum": 2**63 - 1, "default": 0},
+                description=_("上次返回的 next_cursor；首次为 0"),
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+                description=_("每次最多条数（1–500）"),
+            ),
         ],
-        responses={200: ChangesSerializer, **_errors(400, *COMMON)},
+        responses={200: ChangesSerializer, **_errors(*COMMON)},
     )
     def get(self, request):
         cursor = self._int("cursor", 0, 0, 2**63 - 1)
