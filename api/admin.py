@@ -2,6 +2,7 @@
 page that issued it; only its digest is kept."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +49,8 @@ class ApiClientAdmin(admin.ModelAdmin):
     readonly_fields = ["shown_secret"]
     inlines = [TokenInline]
     actions = ["issue_token", "revoke_tokens"]
+    # Webhook URLs are often plain http on an intranet or loopback: no scheme guessed as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "http"}}
 
     @admin.display(description=gettext_lazy("回调签名密钥"))
     def shown_secret(self, obj):

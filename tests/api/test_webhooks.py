@@ -5,50 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
 
 from api import webhooks
+from api.receiver import Receiver
 from api.models import WebhookDelivery
 from qiqing import notifications, programme
 from requests_tracker import services as lifecycle
 from requests_tracker.models import Request
 
 pytestmark = pytest.mark.django_db
-
-
-class Receiver:
-    """A real HTTP server in a thread: records each POST and answers ``status``."""
-
-    def __init__(self, status=200):
-        self.status = status
-        self.received: list[tuple[dict, bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.received.append((dict(self.headers), body))
-                self.send_response(outer.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
