@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from api import webhooks
-from api.receiver import Receiver
 from api.models import WebhookDelivery
+from api.receiver import Receiver
 from qiqing import notifications, programme
 from requests_tracker import services as lifecycle
 from requests_tracker.models import Request
