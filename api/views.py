@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
@@ -86,6 +86,7 @@ class EnterpriseDetail(ClientView):
 
     @extend_schema(
         operation_id="enterprise_by_uscc",
+        tags=[_("企业")],
         summary=_("按统一社会信用代码查询企业"),
         parameters=[USCC_PARAM],
         responses={200: EnterpriseSerializer, **_errors(404, *COMMON)},
@@ -108,6 +109,7 @@ class RequestSubmit(ClientView):
 
     @extend_schema(
         operation_id="request_submit",
+        tags=[_("诉求")],
         summary=_("提交诉求（按 external_ref 幂等）"),
         description=_(
             "首次提交返回 201；同一 external_ref 内容相同的重试返回 200 和同一条诉求，绝不重复登记。"
@@ -161,6 +163,7 @@ class RequestDetail(ClientView):
 
     @extend_schema(
         operation_id="request_status",
+        tags=[_("诉求")],
         summary=_("诉求办理情况：状态、期限、答复"),
         parameters=[REF_PARAM],
         responses={200: RequestStatusSerializer, **_errors(404, *COMMON)},
@@ -173,6 +176,7 @@ class RequestDetail(ClientView):
 class RequestHistory(RequestDetail):
     @extend_schema(
         operation_id="request_history",
+        tags=[_("诉求")],
         summary=_("诉求流转记录（仅企业可见部分）"),
         parameters=[REF_PARAM],
         responses={200: HistorySerializer, **_errors(404, *COMMON)},
@@ -191,6 +195,7 @@ class Changes(ClientView):
 
     @extend_schema(
         operation_id="changes_since",
+        tags=[_("轮询")],
         summary=_("自游标以来的状态变化（轮询）"),
         parameters=[
             OpenApiParameter(
@@ -242,6 +247,7 @@ class Changes(ClientView):
 class Categories(ClientView):
     @extend_schema(
         operation_id="categories",
+        tags=[_("代码表")],
         summary=_("问题类别（service_code）"),
         responses={200: CategorySerializer(many=True), **_errors(*COMMON)},
     )
@@ -252,6 +258,7 @@ class Categories(ClientView):
 class Units(ClientView):
     @extend_schema(
         operation_id="units",
+        tags=[_("代码表")],
         summary=_("承办单位"),
         responses={200: UnitSerializer(many=True), **_errors(*COMMON)},
     )
