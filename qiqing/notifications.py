@@ -137,9 +137,22 @@ def send_one(pk: int) -> str:
     return "sent"
 
 
+# Other outboxes drained with the e-mails (name → function returning sent/skipped/failed counts),
+# registered by the apps that own them (the API's webhooks) so this module imports no app.
+_OUTBOXES: dict = {}
+
+
+def register_outbox(name: str, drain) -> None:
+    _OUTBOXES[name] = drain
+
+
 def drain_outbox(limit: int = 500) -> dict[str, int]:
-    """Send whatever is still unsent (the broker was down, a worker died, SMTP failed)."""
+    """Send whatever is still unsent (the broker was down, a worker died, SMTP failed): e-mails and
+    every registered outbox (webhooks), counted together."""
     counts = {"sent": 0, "skipped": 0, "failed": 0}
+    for drain in _OUTBOXES.values():
+        for key, value in drain(limit=limit).items():
+            counts[key] += value
     pending = (
         Notification.objects.email_pending()
         .filter(email_attempts__lt=settings.QIQING_EMAIL_MAX_ATTEMPTS)

@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "requests_tracker",
     "visits",
     "analytics",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "api.middleware.ApiCallLogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -382,3 +387,30 @@ QIQING_CLUSTER_DAYS = env_int("QIQING_CLUSTER_DAYS", 365, minimum=7, maximum=366
 # Largest ledger file accepted by the upload page (100,000 enterprise rows of CSV are about 20 MB;
 # bigger files can still be imported with ``manage.py import_ledger``).
 QIQING_LEDGER_MAX_BYTES = 50 * 1024 * 1024
+
+# --- Exchange API (REST, issue 16) ------------------------------------------------------------------
+# Token-authenticated JSON under /api/v1/ (api app); schema at /api/schema/, docs from static/.
+QIQING_API_MAX_BODY_BYTES = 64 * 1024
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ClientPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "企情在线 数据交换接口",
+    "DESCRIPTION": "按统一社会信用代码提交与跟踪企业诉求（12345 热线、省级平台等外部系统）。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+LOGGING["loggers"]["api"] = {"level": LOG_LEVEL}

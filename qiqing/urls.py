@@ -27,5 +27,6 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("requests/", include("requests_tracker.urls")),
     path("analytics/", include("analytics.urls")),
+    path("api/", include("api.urls")),
     path("sysadmin/", admin.site.urls),
 ]

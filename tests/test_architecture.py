@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-ORDER = ["qiqing", "enterprises", "cadres", "requests_tracker", "visits", "analytics"]
+ORDER = ["qiqing", "enterprises", "cadres", "requests_tracker", "visits", "analytics", "api"]
 IMPORT = re.compile(
     r"^\s*(?:from|import)\s+(qiqing|enterprises|cadres|requests_tracker|visits|analytics)\b", re.M
 )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from cadres.models import Unit
 from enterprises.models import Enterprise
 from qiqing import i18n, scope
+from qiqing.scope import require_visible
 from requests_tracker import lifecycle, rules
 from requests_tracker.models import (
     Category,
@@ -68,13 +69,18 @@ def request_submit(
     contact_phone: str = "",
     submitted_at: dt.datetime | None = None,
     attachments: Sequence = (),
+    scope=None,
 ) -> Request:
     """Raise a request for an enterprise the actor may see; it enters the lifecycle as submitted.
+
+    ``scope`` replaces the actor's own enterprise scope for actors that are not people: an API
+    client's service account files only for the enterprises of the client's towns.
 
     ``attachments`` are uploaded files (PDF or images), checked by content and size; each is
     stored under a generated name and served only through the scoped attachment view.
     """
-    if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+    allowed = Enterprise.objects.visible_to(actor) if scope is None else scope
+    if not allowed.filter(pk=enterprise.pk).exists():
         raise PermissionDenied(_("不能为不在您联系或管理范围内的企业提交诉求。"))
     description = (description or "").strip()
     if not description:
@@ -142,7 +148,8 @@ def request_submit(
         request,
         skip=actor,
     )
-    scope.require_visible(actor, request)
+    if scope is None:  # (the parameter: an API client's own scope, checked above)
+        require_visible(actor, request)
     return request
 
 

@@ -23,7 +23,20 @@ pytestmark = pytest.mark.django_db
 FOREIGN_PK = 900_001
 FOREIGN_NAME = "丙一保密科技有限公司"
 # visits:service_worker is a static script (asset URLs only), fetched by the browser itself.
-ANONYMOUS_OK = {"login", "healthz", "readyz", "set_language", "password_reset", "visits:service_worker"}
+ANONYMOUS_OK = {
+    "visits:service_worker",
+    "login",
+    "healthz",
+    "readyz",
+    "set_language",
+    "password_reset",
+    "api:schema",
+    "api:docs",
+    "api:redoc",
+}
+# The exchange API (api:…) authenticates by bearer token, not by session: without one it answers
+# 401, never a login redirect, and a session cookie (or its CSRF token) opens nothing there.
+TOKEN_API = "api:"
 # Not pages: the Django admin (its own login), language switch, static error views.
 SKIP_NAMESPACES = {"admin"}
 LIMITED = ["town_supervisor", "handler", "cadre", "other_cadre", "contact", "other_contact", "outsider"]
@@ -124,6 +137,8 @@ def test_anonymous_is_sent_to_login(client, foreign, name, route):
     response = client.get(url, follow=True)
     if response.redirect_chain:
         assert response.redirect_chain[-1][0].startswith("/accounts/login/"), (name, response.redirect_chain)
+    elif name.startswith(TOKEN_API):
+        assert response.status_code == 401, (name, response.status_code)
     else:
         # Public token pages (signed rating links) refuse a bad token without revealing anything.
         assert response.status_code in (400, 403, 404, 405, 410), (name, response.status_code)
@@ -159,7 +174,8 @@ def test_posts_with_foreign_ids_change_nothing(login, world, foreign, persona):
             continue
         response = client.post(url, {"version": before["version"], "note": "越权", "reason": "越权"})
         # Never a success redirect: a POST naming a foreign object is refused outright.
-        assert response.status_code in (400, 403, 404, 405, 410), (persona, name, response.status_code)
+        refused = (401,) if name.startswith(TOKEN_API) else (400, 403, 404, 405, 410)
+        assert response.status_code in refused, (persona, name, response.status_code)
     assert Request.objects.filter(pk=FOREIGN_PK).values().get() == before
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -99,3 +100,5 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"演示账号（仅供演示，密码 {DEMO_PASSWORD}）：{', '.join(result.logins)}")
+        # The exchange API's loopback client (by command name: analytics imports no later app).
+        call_command("api_demo_client", force=True, stdout=self.stdout)
