@@ -35,6 +35,7 @@ ID_URLS = {
     "visits:detail": "visits.Visit",
     "visits:correct": "visits.Visit",
     "visits:enterprise_file": "enterprises.Enterprise",
+    "visits:locate": "visits.Visit",
     "visits:photo": "visits.VisitPhoto",
     "visits:photo_thumb": "visits.VisitPhoto",
     "requests_tracker:detail": "requests_tracker.Request",
