@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class QiqingConfig(AppConfig):
     name = "qiqing"
     verbose_name = _("企情在线")
+
+    def ready(self):
+        from qiqing import checks  # noqa: F401 - registers the deploy checks
