@@ -87,3 +87,11 @@ def test_developers_can_ask_for_the_debug_pages(debug, supervisor_client):
     debug.QIQING_TECHNICAL_ERRORS = True
     response = supervisor_client.get("/no-such-page/")
     assert response.status_code == 404 and "Using the URLconf" in response.content.decode()
+
+
+def test_admin_names_the_login_lockout_in_chinese(world, login):
+    body = login(world.users["admin"]).get("/sysadmin/").content.decode()
+    assert "登录安全（防暴力破解）" in body and "登录尝试" in body and "登录失败记录" in body
+    assert "Access attempts" not in body and ">Axes<" not in body
+    page = login(world.users["admin"]).get("/sysadmin/axes/accessattempt/").content.decode()
+    assert "选择 登录尝试 来修改" in page and "access attempt" not in page
