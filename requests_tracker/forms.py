@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.models import Unit
 from enterprises.models import Enterprise
+from qiqing.widgets import SearchableCheckboxes
 from requests_tracker import rules
 from requests_tracker.models import Category, Escalation, Request
 from requests_tracker.services import ContactMethod, ReturnReason
@@ -167,7 +168,7 @@ class AssignForm(ActionForm):
         label=_("协办单位"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=SearchableCheckboxes(search_label=_("输入单位名称筛选")),
     )
     note = forms.CharField(label=_("交办说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -178,7 +179,7 @@ class AssignForm(ActionForm):
         self.fields["assist_units"].queryset = units
         # Formatted here, not in the class body: a lazy text formatted at import would freeze in Chinese.
         self.fields["assist_units"].help_text = _(
-            "可多选（按住 Ctrl 或在手机上逐个点选）；协办单位在 %(n)s 个工作日内向牵头单位反馈。"
+            "可勾选多个，输入名称可筛选；协办单位在 %(n)s 个工作日内向牵头单位反馈。"
         ) % {"n": settings.QIQING_ASSIST_DAYS}
         self.fields["category"].queryset = _categories()
         if self.request_obj is not None and not self.is_bound:
