@@ -210,7 +210,6 @@ def headline_cards(
             "int",
             change(overdue_now, previous.overdue if previous is not None else None),
             up_is_good=False,
-            note=gettext_lazy("较上期末"),
         )
     )
     return cards
