@@ -161,6 +161,18 @@ COUNT_LABELS = {
     "requests": gettext_lazy("诉求数"),
     "clusters": gettext_lazy("共性问题"),
     "clustered": gettext_lazy("归入共性问题的诉求"),
+    # The request lifecycle's jobs (flag_overdue, auto_close, drain_outbox, the calendar recount).
+    "checked": gettext_lazy("检查诉求"),
+    "overdue": gettext_lazy("新超期"),
+    "sign_late": gettext_lazy("签收超期"),
+    "contact_late": gettext_lazy("首次联系超期"),
+    "notices": gettext_lazy("督办通知"),
+    "reminders": gettext_lazy("提醒"),
+    "closed": gettext_lazy("自动办结"),
+    "recounted": gettext_lazy("重算期限"),
+    "sent": gettext_lazy("已发送"),
+    "skipped": gettext_lazy("跳过"),
+    "failed": gettext_lazy("发送失败"),
 }
 
 

@@ -38,6 +38,9 @@ class Column:
     css: str = ""
     # For changes: whether a rise is good news (green) or bad (red, e.g. overdue).
     up_is_good: bool = True
+    # On a phone a ``cards`` table shows each row as a card: "title" heads it, "key" is the figure
+    # the page is about (shown large, right under the title); every other column stays as a line.
+    card: str = ""
 
     @property
     def numeric(self) -> bool:
@@ -71,6 +74,8 @@ class Table:
     rows: list[Row]
     note: str = ""
     empty: str = gettext_lazy("没有数据。")
+    # Below 576 px the rows become cards (``qq-cards`` in app.css) instead of a squeezed table.
+    cards: bool = False
 
     def cell_rows(self) -> list[tuple[Row, list]]:
         return [(row, row.cells(self.columns)) for row in self.rows]
@@ -79,13 +84,20 @@ class Table:
         """Every ``<tr>`` of the body, built here rather than in template loops: a unit table of
         30 rows × 9 columns would otherwise cost more to render than its figures to read."""
         heads = [
-            " ".join(filter(None, ("text-end qq-nowrap" if c.numeric else "", c.css))) for c in self.columns
+            " ".join(
+                filter(
+                    None,
+                    ("text-end qq-nowrap" if c.numeric else "", c.css, f"qq-card-{c.card}" if c.card else ""),
+                )
+            )
+            for c in self.columns
         ]
+        labels = [format_html(' data-label="{}"', c.label) if self.cards else "" for c in self.columns]
         out = []
         for row in self.rows:
             cells = []
-            for column, css, (_c, value, link) in zip(
-                self.columns, heads, row.cells(self.columns), strict=True
+            for column, css, label, (_c, value, link) in zip(
+                self.columns, heads, labels, row.cells(self.columns), strict=True
             ):
                 if column.kind in ("pp", "delta"):
                     content = formatting.change_html(value, column.kind, column.up_is_good)
@@ -93,7 +105,9 @@ class Table:
                     content = format_html('<a href="{}">{}</a>', link, formatting.cell(value, column.kind))
                 else:
                     content = conditional_escape(formatting.cell(value, column.kind))
-                cells.append(format_html('<td class="{}" data-col="{}">{}</td>', css, column.key, content))
+                cells.append(
+                    format_html('<td class="{}" data-col="{}"{}>{}</td>', css, column.key, label, content)
+                )
             attrs = format_html_join("", ' data-{}="{}"', row.data.items())
             tone = format_html(' class="table-{}"', row.tone) if row.tone else ""
             out.append(format_html("<tr{}{}>{}</tr>", tone, attrs, mark_safe("".join(cells))))  # noqa: S308 - cells escaped above
@@ -196,7 +210,6 @@ def headline_cards(
             "int",
             change(overdue_now, previous.overdue if previous is not None else None),
             up_is_good=False,
-            note=gettext_lazy("较上期末"),
         )
     )
     return cards

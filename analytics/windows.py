@@ -7,8 +7,14 @@ reads those rows when they cover exactly the window asked for, and otherwise (a 
 an enterprise-attribute restriction, a snapshot not computed yet) asks ``analytics.metrics``
 directly; both give the same numbers, the snapshot only faster.
 
-The comparison ("较上期") is the previous period of the same kind: the whole previous month for
-this month (the label says so), the same number of days just before a custom range.
+The comparison compares like with like. A period still running (this month, five days old) is
+compared with the same number of days at the start of the previous period (1–5 November for
+1–5 December, "较上月同期"), never with the whole previous month; a complete period with the whole
+previous one ("较上月"); a custom range with the same number of days just before it. The cards
+and the window line say which (``Window.compare_note``).
+
+The dashboards open on the period of the visit rhythm (``QIQING_VISIT_RHYTHM``: a quarter by
+default), the span in which every enterprise is due a visit, not on a month a few days old.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,6 +42,15 @@ PERIOD_CHOICES = [
     ("custom", gettext_lazy("自定义")),
 ]
 DEFAULT_PERIOD = "month"
+# The visit rhythm → the period the dashboards open on (a half-year is not a choice: its quarter).
+RHYTHM_PERIODS = {"month": "month", "quarter": "quarter", "half": "quarter", "year": "year"}
+
+
+def default_period() -> str:
+    """The period choice a dashboard opens on: the visit rhythm's (a quarter by default)."""
+    return RHYTHM_PERIODS.get(settings.QIQING_VISIT_RHYTHM, DEFAULT_PERIOD)
+
+
 # A custom range longer than this is refused: the figures would be computed from raw rows.
 MAX_CUSTOM_DAYS = 3 * 366
 
@@ -60,11 +76,31 @@ class Window:
         return _label(self.previous) if self.previous else ""
 
     @property
+    def compare_note(self) -> str:
+        """What a change on a card is against: "较上月同期", "较上季度", "较前 30 天" …"""
+        if self.previous is None:
+            return ""
+        if self.choice == "custom":
+            return _("较前 %(n)s 天") % {"n": self.previous.days}
+        kind = self.choice[len(LAST) :] if self.choice.startswith(LAST) else self.choice
+        if self.running:
+            return str(SAME_DAYS_NOTES[kind])
+        return str(WHOLE_NOTES[kind])
+
+    @property
     def span(self) -> str:
         return _("%(start)s 至 %(end)s") % {
             "start": f"{self.period.start:%Y-%m-%d}",
             "end": f"{self.period.end:%Y-%m-%d}",
         }
+
+
+SAME_DAYS_NOTES = {
+    MONTH: gettext_lazy("较上月同期"),
+    QUARTER: gettext_lazy("较上季度同期"),
+    YEAR: gettext_lazy("较上年同期"),
+}
+WHOLE_NOTES = {MONTH: gettext_lazy("较上月"), QUARTER: gettext_lazy("较上季度"), YEAR: gettext_lazy("较上年")}
 
 
 def _label(period: Period) -> str:
@@ -103,9 +139,18 @@ def resolve(choice: str, today: dt.date, start: dt.date | None = None, end: dt.d
         return Window(calendar, previous_calendar(kind, calendar.start), choice)
     previous = previous_calendar(kind, calendar.start)
     if calendar.start > yesterday:
-        # The first day of the period: nothing complete yet, so today's activity so far.
-        return Window(Period(today, today, kind), previous, choice, running=True, live=True)
-    return Window(calendar.until(yesterday), previous, choice, running=True)
+        # The first day of the period: nothing complete yet, so today's activity so far —
+        # against the previous period's first day.
+        return Window(Period(today, today, kind), same_days(previous, 1), choice, running=True, live=True)
+    period = calendar.until(yesterday)
+    return Window(period, same_days(previous, period.days), choice, running=True)
+
+
+def same_days(previous: Period, days: int) -> Period:
+    """The first ``days`` days of ``previous`` (all of it when it is shorter): 1–5 November
+    against 1–5 December, 1 October–5 November … against the running quarter."""
+    end = min(previous.end, previous.start + dt.timedelta(days=days - 1))
+    return Period(previous.start, end, previous.kind)
 
 
 # --- figures: snapshot rows when they cover the window, the metrics module otherwise -----------

@@ -10,3 +10,5 @@ class QiqingConfig(AppConfig):
         from qiqing.access import connect_invalidation
 
         connect_invalidation()
+
+        from qiqing import checks  # noqa: F401 - registers the deploy checks

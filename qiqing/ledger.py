@@ -541,9 +541,9 @@ class LedgerSource:
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise LedgerFileError(
                 _(
-                    "无法读取 Excel 文件“%(name)s”：请确认是 .xlsx 格式（旧的 .xls 请先另存为 .xlsx）。（%(error)s）"
+                    "无法读取 Excel 文件“%(name)s”：%(reason)s请确认是 .xlsx 格式（旧的 .xls 请先另存为 .xlsx）。"
                 )
-                % {"name": self.name, "error": exc.__class__.__name__}
+                % {"name": self.name, "reason": _workbook_reason(exc)}
             ) from None
 
     def _xlsx_rows(self):
@@ -956,3 +956,12 @@ def write_errors(target, errors: Iterable[LedgerError]) -> None:
             )
         ],
     )
+
+
+def _workbook_reason(exc: Exception) -> str:
+    """What a failure to open a workbook means to the person who uploaded it (not the class name)."""
+    if isinstance(exc, zipfile.BadZipFile):
+        return _("文件不是有效的 .xlsx 文件（可能已损坏，或是改了扩展名的其他文件）。")
+    if isinstance(exc, KeyError):
+        return _("文件缺少 Excel 工作簿的必要部分（可能是其他软件导出的不完整文件）。")
+    return _("文件内容无法按 Excel 工作簿解析。")

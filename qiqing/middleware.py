@@ -1,5 +1,10 @@
+import logging
+
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404
 from django.utils import translation
+from django.views import defaults
 
 
 class ChineseFirstLocaleMiddleware:
@@ -22,3 +27,40 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ChineseErrorPagesMiddleware:
+    """With DEBUG on (the embedded run, ``make run``), still answer with the custom Chinese
+    404 and 500 pages instead of Django's English debug pages: the demo is what people judge.
+
+    Django shows its technical pages whenever DEBUG is on; this middleware (the innermost) turns a
+    view's Http404 or uncaught error into the page production shows, and a path that matches no
+    URL (answered before any view runs) into the same 404. The error is still logged with its
+    traceback. ``QIQING_TECHNICAL_ERRORS=true`` brings Django's debug pages back for developers.
+    403 needs nothing: Django renders ``403.html`` whatever DEBUG says.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def active() -> bool:
+        return settings.DEBUG and not settings.QIQING_TECHNICAL_ERRORS
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 404 and self.active() and getattr(request, "resolver_match", None) is None:
+            return defaults.page_not_found(request, Http404())
+        return response
+
+    def process_exception(self, request, exception):
+        if not self.active() or isinstance(exception, PermissionDenied | SuspiciousOperation):
+            return None
+        if isinstance(exception, Http404):
+            return defaults.page_not_found(request, exception)
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s", request.path, exc_info=exception, extra={"status_code": 500}
+        )
+        from qiqing.views import server_error  # the views import models; this module loads first
+
+        return server_error(request)

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from qiqing import broker
+from qiqing import broker, links
 from qiqing.models import Notification
 
 logger = logging.getLogger("qiqing.notifications")
@@ -124,7 +124,7 @@ def send_one(pk: int) -> str:
     if not address:
         Notification.objects.filter(pk=pk).update(email_wanted=False, emailed_at=None)
         return "skipped"
-    link = f"{settings.SITE_URL}{notification.url}" if notification.url.startswith("/") else notification.url
+    link = links.absolute(notification.url)
     message = "\n\n".join(part for part in (notification.body, link) if part)
     try:
         send_mail(notification.title, message, None, [address], fail_silently=False)

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "api.middleware.ApiCallLogMiddleware",
     "axes.middleware.AxesMiddleware",
+    "qiqing.middleware.ChineseErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "qiqing.urls"
@@ -247,7 +248,16 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "企情在线 <noreply@qiqing.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Public base URL of e-mail and rating (QR code) links. Unset on the embedded run: a page builds
+# links from the address it was asked on (qiqing.links.site_url), anything else from 127.0.0.1 and
+# the port ``make run`` serves on; ``check --deploy`` fails until production sets it (qiqing.checks).
+SITE_URL_SET = bool(env_str("SITE_URL", ""))
+SITE_URL = (
+    env_str("SITE_URL", "") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
+).rstrip("/")
+# DEBUG on still shows the custom Chinese 404/500 pages (the demo is what people judge); set
+# QIQING_TECHNICAL_ERRORS=true to see Django's debug pages while developing (qiqing.middleware).
+QIQING_TECHNICAL_ERRORS = env_bool("QIQING_TECHNICAL_ERRORS", False)
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

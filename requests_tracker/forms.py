@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.models import Unit
 from enterprises.models import Enterprise
+from qiqing.widgets import SearchableCheckboxes
 from requests_tracker import rules
 from requests_tracker.models import Category, Escalation, Request
 from requests_tracker.services import ContactMethod, ReturnReason
@@ -52,21 +53,52 @@ def _categories():
 class PortalSubmitForm(forms.Form):
     """An enterprise contact raises a request for their own enterprise."""
 
-    category = forms.ModelChoiceField(label=_("问题类别"), queryset=_categories(), empty_label=_("请选择"))
+    category = forms.ModelChoiceField(
+        label=_("问题类别"),
+        queryset=_categories(),
+        empty_label=_("请选择"),
+        error_messages={"required": _("请选择问题类别。"), "invalid_choice": _("请选择有效的问题类别。")},
+    )
+    # Lengths are checked here with a message (rules.description_problem), not by the browser,
+    # which would cut a pasted text short without a word.
     description = forms.CharField(
         label=_("问题描述"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=4000,
-        help_text=_("请写清遇到的问题、涉及的人数或金额、希望得到的帮助。"),
+        required=False,
     )
-    contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    contact_name = forms.CharField(
+        label=_("联系人"),
+        max_length=50,
+        required=False,
+        error_messages={"max_length": _("联系人最多 50 字。")},
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("11 位手机号码或带区号的固定电话，如 13905731234、0573-84123456。"),
+    )
     attachments = MultipleFileField(label=_("附件"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = _categories()
         self.fields["attachments"].help_text = _attachment_help()
+        self.fields["description"].help_text = _(
+            "请写清遇到的问题、涉及的人数或金额、希望得到的帮助（%(min)s–%(max)s 字）。"
+        ) % {"min": rules.DESCRIPTION_MIN, "max": rules.DESCRIPTION_MAX}
+
+    def clean_description(self):
+        value = (self.cleaned_data.get("description") or "").strip()
+        if problem := rules.description_problem(value):
+            raise ValidationError(problem)
+        return value
+
+    def clean_contact_phone(self):
+        value = self.cleaned_data.get("contact_phone") or ""
+        if problem := rules.phone_problem(value):
+            raise ValidationError(problem)
+        return rules.normalize_phone(value)
 
 
 class StaffEntryForm(PortalSubmitForm):
@@ -98,6 +130,7 @@ class StaffEntryForm(PortalSubmitForm):
         super().__init__(*args, **kwargs)
         self.enterprises = Enterprise.objects.visible_to(user).active()
         self.fields["contact_name"].required = True
+        self.fields["contact_name"].error_messages["required"] = _("请填写联系人。")
 
     def clean_enterprise(self):
         value = self.cleaned_data["enterprise"].strip()
@@ -135,7 +168,7 @@ class AssignForm(ActionForm):
         label=_("协办单位"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=SearchableCheckboxes(search_label=_("输入单位名称筛选")),
     )
     note = forms.CharField(label=_("交办说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -146,7 +179,7 @@ class AssignForm(ActionForm):
         self.fields["assist_units"].queryset = units
         # Formatted here, not in the class body: a lazy text formatted at import would freeze in Chinese.
         self.fields["assist_units"].help_text = _(
-            "可多选（按住 Ctrl 或在手机上逐个点选）；协办单位在 %(n)s 个工作日内向牵头单位反馈。"
+            "可勾选多个，输入名称可筛选；协办单位在 %(n)s 个工作日内向牵头单位反馈。"
         ) % {"n": settings.QIQING_ASSIST_DAYS}
         self.fields["category"].queryset = _categories()
         if self.request_obj is not None and not self.is_bound:

@@ -1,4 +1,5 @@
-"""Small business rules shared by forms and services: committed dates in replies, attachment checks."""
+"""Small business rules shared by forms and services: what a typed request must hold, committed
+dates in replies, attachment checks."""
 
 from __future__ import annotations
 
@@ -8,7 +9,70 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from requests_tracker.models import ATTACHMENT_EXTENSIONS
+from qiqing.validators import validate_phone
+from requests_tracker.models import ATTACHMENT_EXTENSIONS, Request
+
+# A request typed by an enterprise or by staff (portal, hotline, meeting, the API): enough to act
+# on, short enough to read. Problems noted during a visit keep the visit form's own rule.
+TYPED_SOURCES = frozenset({Request.Source.ONLINE, Request.Source.HOTLINE, Request.Source.MEETING})
+DESCRIPTION_MIN = 10
+DESCRIPTION_MAX = 2000
+
+
+def description_problem(text: str) -> str | None:
+    """Why a typed request's description cannot be accepted (None when it can)."""
+    length = len((text or "").strip())
+    if length == 0:
+        return _("请填写问题描述。")
+    if length < DESCRIPTION_MIN:
+        return _("问题描述至少 %(min)s 个字，请写清遇到的问题和希望得到的帮助（当前 %(n)s 个字）。") % {
+            "min": DESCRIPTION_MIN,
+            "n": length,
+        }
+    if length > DESCRIPTION_MAX:
+        return _("问题描述最多 %(max)s 个字，当前 %(n)s 个字；详细材料请作为附件上传。") % {
+            "max": DESCRIPTION_MAX,
+            "n": length,
+        }
+    return None
+
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def normalize_phone(text: str) -> str:
+    """Phones arrive with spaces, full-width digits or a +86 prefix: keep digits and one hyphen."""
+    value = (text or "").strip().translate(_FULL_WIDTH).replace(" ", "").replace("－", "-")
+    for prefix in ("+86", "0086"):
+        if value.startswith(prefix):
+            value = value[len(prefix) :].lstrip("-")
+    return value
+
+
+def phone_problem(text: str) -> str | None:
+    """Why a contact phone is not a mainland mobile or landline (None when valid or empty)."""
+    value = normalize_phone(text)
+    if not value:
+        return None
+    try:
+        validate_phone(value)
+    except ValidationError:
+        return _("联系电话“%(v)s”格式不对：请输入 11 位手机号码或带区号的固定电话（如 0573-84123456）。") % {
+            "v": text.strip()[:30]
+        }
+    return None
+
+
+def check_typed_request(*, description: str, contact_phone: str) -> None:
+    """Raise a ValidationError keyed by field for a typed request's description and phone."""
+    errors = {}
+    if problem := description_problem(description):
+        errors["description"] = problem
+    if problem := phone_problem(contact_phone):
+        errors["contact_phone"] = problem
+    if errors:
+        raise ValidationError(errors)
+
 
 # Words that promise action without committing to when (the enterprise cannot hold anyone to them).
 VAGUE_PROMISES = (

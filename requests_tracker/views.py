@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enterprises.models import EnterpriseContact
-from qiqing import scope
+from qiqing import links, scope
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR, access_for
 from qiqing.navigation import home_url_name
 from qiqing.permissions import get_visible_or_404, role_required
@@ -449,7 +449,7 @@ def rating_link(request, pk):
     if not obj.awaiting_rating:
         messages.info(request, _("该诉求当前不在待评价状态。"))
         return redirect("requests_tracker:detail", obj.pk)
-    url = settings.SITE_URL + reverse("requests_tracker:rate_by_link", args=[rating_token(obj)])
+    url = links.absolute(reverse("requests_tracker:rate_by_link", args=[rating_token(obj)]), request)
     svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string(
         encoding="unicode"
     )

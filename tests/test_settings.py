@@ -18,12 +18,13 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "qiqing.example.gov.cn",
     "DATABASE_URL": "postgres://qiqing:secret@db.internal:5432/qiqing",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "SITE_URL": "https://qiqing.example.gov.cn",
 }
 
 
 def _environment(extra_env: dict) -> dict:
     """This process's environment without anything the test run itself set, plus ``extra_env``."""
-    drop = set(PRODUCTION) | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL"}
+    drop = set(PRODUCTION) | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL", "PORT"}
     clean = {k: v for k, v in os.environ.items() if k not in drop}
     clean.update(
         {
@@ -140,6 +141,45 @@ def test_check_deploy_is_clean_with_production_variables():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _check_deploy(extra_env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_environment(extra_env),
+    )
+
+
+@pytest.mark.parametrize(
+    ("site_url", "error"),
+    [
+        (None, "qiqing.E001"),
+        ("http://127.0.0.1:8000", "qiqing.E002"),
+        ("http://localhost:8119/", "qiqing.E002"),
+        ("http://0.0.0.0", "qiqing.E002"),
+        ("qiqing.example.gov.cn", "qiqing.E002"),
+    ],
+)
+def test_check_deploy_fails_without_a_public_site_url(site_url, error):
+    production = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+    if site_url is not None:
+        production["SITE_URL"] = site_url
+    result = _check_deploy(production)
+    assert result.returncode != 0
+    assert error in result.stderr and "SITE_URL" in result.stderr
+
+
+def test_site_url_defaults_to_the_port_served_on():
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.SITE_URL, s.SITE_URL_SET)"
+    result = _run(code, {"PORT": "8123"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["http://127.0.0.1:8123", "False"]
+    result = _run(code, {"PORT": "8123", "SITE_URL": "https://qiqing.example.gov.cn/"})
+    assert result.stdout.split() == ["https://qiqing.example.gov.cn", "True"]
 
 
 def test_every_environment_variable_read_is_documented():

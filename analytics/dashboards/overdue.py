@@ -83,12 +83,12 @@ def working_days_late(calendar: WorkCalendar, dues, today: dt.date) -> dict[dt.d
 
 BOARD_COLUMNS = [
     Column("ref", gettext_lazy("编号")),
-    Column("enterprise", gettext_lazy("企业")),
+    Column("enterprise", gettext_lazy("企业"), card="title"),
     Column("town", gettext_lazy("属地"), css="d-none d-lg-table-cell"),
     Column("category", gettext_lazy("类别"), css="d-none d-md-table-cell"),
     Column("unit", gettext_lazy("牵头单位")),
     Column("due", gettext_lazy("答复期限"), "date", "d-none d-sm-table-cell"),
-    Column("days", gettext_lazy("超期(工作日)"), "int"),
+    Column("days", gettext_lazy("超期(工作日)"), "int", card="key"),
     Column("level", gettext_lazy("督办等级")),
     Column("notices", gettext_lazy("已发督办"), css="d-none d-md-table-cell"),
 ]
@@ -180,6 +180,7 @@ def overdue_page(queryset, today: dt.date, page_number=None, *, paged: bool = Tr
         board_rows,
         note=_("超期：已交办未答复且已过答复期限；超期天数按法定工作日计（与督办通知一致）。"),
         empty=gettext_lazy("当前没有超期诉求。"),
+        cards=True,
     )
     by_unit = Table(
         "units", _("各牵头单位超期情况"), UNIT_COLUMNS, unit_rows, empty=gettext_lazy("当前没有超期诉求。")

@@ -45,8 +45,8 @@ def ranking_table(ranking: TownRanking, entries: list) -> Table:
     codes = [item["code"] for item in ranking.indicators]
     columns = [
         Column("rank", _("名次"), "int"),
-        Column("town", _("镇街"), css="qq-nowrap"),
-        Column("score", _("得分"), "num"),
+        Column("town", _("镇街"), css="qq-nowrap", card="title"),
+        Column("score", _("得分"), "num", card="key"),
         Column("change", _("较上周"), "delta"),
         Column("board", _("榜单")),
     ]
@@ -88,6 +88,7 @@ def ranking_table(ranking: TownRanking, entries: list) -> Table:
             "按权重加权平均得总分；无数据的指标不计入该镇街。较上周：名次上升为↑。"
         )
         % {"start": f"{ranking.period_start:%Y-%m-%d}", "end": f"{ranking.period_end:%Y-%m-%d}"},
+        cards=True,
     )
 
 

@@ -22,21 +22,21 @@ def xlsx(filename: str, tables) -> object:
     return xlsx_response(filename, to_sheets(tables))
 
 
-def with_period(query, default: str = windows.DEFAULT_PERIOD):
+def with_period(query, default: str | None = None):
     data = query.copy()
     if not data.get("period"):
-        data["period"] = default
+        data["period"] = default or windows.default_period()
     return data
 
 
 def window_from(dashboard_filter, today: dt.date) -> windows.Window:
     """The window the filter asks for; a custom range that failed validation (its errors show
     on the form) falls back to the default period."""
-    choice = dashboard_filter.choice("period") or windows.DEFAULT_PERIOD
+    choice = dashboard_filter.choice("period") or windows.default_period()
     if choice == "custom":
         start, end = dashboard_filter.choice("start"), dashboard_filter.choice("end")
         if not (start and end) or dashboard_filter.form.errors:
-            choice = windows.DEFAULT_PERIOD
+            choice = windows.default_period()
         else:
             return windows.resolve(choice, today, start, end)
     return windows.resolve(choice, today)

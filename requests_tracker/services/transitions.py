@@ -83,8 +83,13 @@ def request_submit(
     if not allowed.filter(pk=enterprise.pk).exists():
         raise PermissionDenied(_("不能为不在您联系或管理范围内的企业提交诉求。"))
     description = (description or "").strip()
-    if not description:
+    contact_phone = rules.normalize_phone(contact_phone)
+    if source in rules.TYPED_SOURCES:
+        rules.check_typed_request(description=description, contact_phone=contact_phone)
+    elif not description:
         raise ValidationError({"description": _("请填写问题描述。")})
+    elif problem := rules.phone_problem(contact_phone):
+        raise ValidationError({"contact_phone": problem})
     if category is None or not category.active:
         raise ValidationError({"category": _("请选择有效的问题类别。")})
     if source not in Request.Source.values:

@@ -4,22 +4,27 @@
 
   // Assign form: the lead unit cannot also be an assisting unit, so grey it out there.
   function syncAssistUnits(form) {
+    // The lead unit cannot also assist: its checkbox is disabled and cleared.
     var lead = form.querySelector("select[name=lead_unit]");
-    var assist = form.querySelector("select[name=assist_units]");
-    if (!lead || !assist) { return; }
-    Array.prototype.forEach.call(assist.options, function (option) {
-      var isLead = option.value !== "" && option.value === lead.value;
-      option.disabled = isLead;
-      if (isLead) { option.selected = false; }
+    var boxes = form.querySelectorAll("input[name=assist_units]");
+    if (!lead || !boxes.length) { return; }
+    Array.prototype.forEach.call(boxes, function (box) {
+      var isLead = box.value !== "" && box.value === lead.value;
+      box.disabled = isLead;
+      if (isLead) { box.checked = false; }
     });
   }
 
-  // Rating form: a comment is required when the enterprise is not satisfied.
+  // Rating form: a comment is needed when the enterprise is not satisfied. The page says so next
+  // to the box; the server checks it and explains in Chinese (no browser-native "required").
   function syncRatingComment(form) {
     var comment = form.querySelector("textarea[name=comment]");
     var chosen = form.querySelector("input[name=satisfaction]:checked");
     if (!comment) { return; }
-    comment.required = !!chosen && chosen.value === "unsatisfied";
+    var needed = !!chosen && chosen.value === "unsatisfied";
+    comment.setAttribute("aria-required", needed ? "true" : "false");
+    var help = form.querySelector("#" + comment.id + "_helptext");
+    if (help) { help.classList.toggle("text-danger", needed); help.classList.toggle("fw-semibold", needed); }
   }
 
   document.addEventListener("change", function (event) {

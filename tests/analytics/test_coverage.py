@@ -205,7 +205,7 @@ def test_invalid_custom_range_explains_and_falls_back(login, world):
     )
     assert response.status_code == 200
     assert "早于开始日期" in response.content.decode()
-    assert response.context["page"].window.choice == windows.DEFAULT_PERIOD
+    assert response.context["page"].window.choice == windows.default_period() == "quarter"
 
 
 def test_future_end_is_refused(login, world):
@@ -358,3 +358,21 @@ def test_industry_choices_come_from_the_snapshots_once_there_are_some(busy):
     f.EnterpriseFactory(town=busy.town_a, industry="新材料")
     compute_snapshots()
     assert industry_choices() == [("新材料", "新材料"), ("装备制造", "装备制造")]
+
+
+def test_running_month_is_compared_with_the_same_days_and_the_cards_say_so(login, world):
+    """5 December is compared with 1–4 November, not the whole of November (issue 19)."""
+    today = dt.date(2026, 12, 5)
+    window = windows.resolve("month", today)
+    assert (window.period.start, window.period.end) == (dt.date(2026, 12, 1), dt.date(2026, 12, 4))
+    assert (window.previous.start, window.previous.end) == (dt.date(2026, 11, 1), dt.date(2026, 11, 4))
+    assert window.compare_note == "较上月同期"
+    assert windows.resolve("last_month", today).compare_note == "较上月"
+    body = login(world.users["supervisor"]).get(URL, {"period": "month"}).content.decode()
+    assert "较上月同期" in body and "（全期）" not in body
+
+
+def test_dashboards_open_on_the_visit_rhythms_period(login, world, settings):
+    assert login(world.users["supervisor"]).get(URL).context["page"].window.choice == "quarter"
+    settings.QIQING_VISIT_RHYTHM = "month"
+    assert login(world.users["supervisor"]).get(URL).context["page"].window.choice == "month"

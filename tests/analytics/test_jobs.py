@@ -9,6 +9,7 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.core.management import get_commands
 from django.db import InterfaceError, OperationalError
+from django.urls import reverse
 
 from analytics import jobs, tasks
 from analytics.models import Snapshot
@@ -123,3 +124,17 @@ def test_run_now_runs_a_lifecycle_job_marked_manual():
     jobs.queue_now(job)  # eager in tests: runs inline like a worker would
     run = JobRun.objects.get(name="drain_outbox")
     assert (run.trigger, run.ok) == ("manual", True)
+
+
+def test_every_job_counter_reads_in_chinese_on_the_jobs_page(world, login):
+    """Each scheduled job runs once; every key of its counts has a label (no raw
+    ``checked/overdue/sign_late`` on the page)."""
+    for job in jobs.scheduled_jobs():
+        jobs.queue_now(job)  # eager in tests: runs inline like a worker would
+    keys = {key for run in JobRun.objects.all() for key in run.counts}
+    assert {"checked", "sign_late", "closed", "sent"} <= keys
+    assert keys - set(jobs.COUNT_LABELS) == set()
+    body = login(world.users["admin"]).get(reverse("analytics:jobs")).content.decode()
+    assert "检查诉求：" in body and "签收超期：" in body
+    for raw in ("checked：", "sign_late：", "contact_late：", "overdue："):
+        assert raw not in body

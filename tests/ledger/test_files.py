@@ -112,8 +112,10 @@ def test_other_formats_are_refused(db, tmp_path):
 def test_broken_xlsx_is_explained(db, tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"not a zip")
-    with pytest.raises(LedgerFileError, match="无法读取 Excel 文件"):
+    with pytest.raises(LedgerFileError, match="无法读取 Excel 文件") as caught:
         import_ledger("enterprises", path)
+    # Said in Chinese, not as the Python class name "(BadZipFile)".
+    assert "不是有效的 .xlsx 文件" in str(caught.value) and "BadZipFile" not in str(caught.value)
 
 
 def test_blank_rows_are_skipped_and_row_numbers_stay_true(towns, ledger_file):

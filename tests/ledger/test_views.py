@@ -86,6 +86,23 @@ def test_bad_rows_are_shown_as_a_table_and_downloadable(
     assert Enterprise.objects.filter(uscc=E1).count() == 0
 
 
+def test_a_long_bad_value_is_shortened_on_the_page_and_whole_in_the_download(
+    admin, django_capture_on_commit_callbacks, tmp_path, world
+):
+    long_value = "不存在的镇街" * 30  # 180 characters
+    header, rows = replace("enterprises", 0, "属地编码", long_value)
+    path = write_csv(tmp_path / "ents.csv", header, rows)
+    response = _upload(admin, django_capture_on_commit_callbacks, "enterprises", path)
+    body = admin.get(response.url).content.decode()
+    cell = body.split(f'qq-error-value" title="{long_value}">', 1)[1].split("</td>", 1)[0]
+    assert cell.startswith(long_value[:50]) and len(cell) <= 60
+    assert body.count(long_value) == 2  # only in the hover titles (table cell and phone line)
+    job = BackgroundJob.objects.get()
+    download = admin.get(reverse("cadres:ledger_job_errors", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)][0] == long_value
+
+
 def test_dry_run_from_the_page_writes_nothing(admin, django_capture_on_commit_callbacks, units_file):
     response = _upload(admin, django_capture_on_commit_callbacks, "units", units_file, dry_run="on")
     body = admin.get(response.url).content.decode()

@@ -338,11 +338,11 @@ def test_attachments_are_checked_by_content(cast, name, content, message):
             actor=cast.users["contact"],
             enterprise=cast.enterprise,
             category=cast.category,
-            description="附件测试。",
+            description="附件测试：厂房扩建审批材料。",
             source="online",
             attachments=[upload],
         )
-    assert not Request.objects.filter(description="附件测试。").exists()
+    assert not Request.objects.filter(description="附件测试：厂房扩建审批材料。").exists()
 
 
 def test_attachment_over_the_size_limit_is_refused(cast, settings):
@@ -353,7 +353,7 @@ def test_attachment_over_the_size_limit_is_refused(cast, settings):
             actor=cast.users["contact"],
             enterprise=cast.enterprise,
             category=cast.category,
-            description="附件过大。",
+            description="附件过大：厂房扩建审批材料。",
             source="online",
             attachments=[upload],
         )

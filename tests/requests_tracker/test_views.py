@@ -336,10 +336,14 @@ def test_a_disguised_file_is_refused_on_the_form(cast, login):
     upload = SimpleUploadedFile("合同.pdf", b"<html><script>alert(1)</script></html>")
     response = login(cast.users["contact"]).post(
         reverse("requests_tracker:submit"),
-        {"category": cast.category.pk, "description": "附件伪装。", "attachments": [upload]},
+        {
+            "category": cast.category.pk,
+            "description": "附件伪装：厂房扩建审批材料。",
+            "attachments": [upload],
+        },
     )
     assert response.status_code == 200 and "不是 PDF 或图片" in response.content.decode()
-    assert not Request.objects.filter(description="附件伪装。").exists()
+    assert not Request.objects.filter(description="附件伪装：厂房扩建审批材料。").exists()
 
 
 def test_attachment_is_404_outside_scope(cast, login):
@@ -347,7 +351,7 @@ def test_attachment_is_404_outside_scope(cast, login):
         actor=cast.users["contact"],
         enterprise=cast.enterprise,
         category=cast.category,
-        description="附件范围。",
+        description="附件范围：厂房扩建审批材料。",
         source="online",
         attachments=[SimpleUploadedFile("a.pdf", PDF)],
     )
@@ -388,11 +392,14 @@ def test_town_supervisor_cannot_enter_for_another_towns_enterprise(cast, login):
             "source": "meeting",
             "enterprise": cast.enterprise.uscc,
             "category": cast.category.pk,
-            "description": "座谈会反映。",
+            "description": "座谈会反映：园区道路破损需修补。",
             "contact_name": "李强",
         },
     )
-    assert response.status_code == 200 and not Request.objects.filter(description="座谈会反映。").exists()
+    assert (
+        response.status_code == 200
+        and not Request.objects.filter(description="座谈会反映：园区道路破损需修补。").exists()
+    )
 
 
 # --- rating without a login --------------------------------------------------------------

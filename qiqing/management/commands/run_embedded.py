@@ -51,7 +51,9 @@ class Command(BaseCommand):
         processes = {}
         for name, command in commands.items():
             # Own process group: Ctrl-C reaches this supervisor, which then stops each child once.
-            processes[name] = subprocess.Popen(command, start_new_session=True)
+            # PORT reaches every child: links the worker writes (e-mails) use this port (SITE_URL unset).
+            env = {**os.environ, "PORT": str(port)}
+            processes[name] = subprocess.Popen(command, start_new_session=True, env=env)
             self.stdout.write(f"started {name} (pid {processes[name].pid})")
         self.stdout.write(
             self.style.SUCCESS(f"企情在线 running at http://{host}:{port}/ — press Ctrl-C to stop.")
