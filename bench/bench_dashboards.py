@@ -35,7 +35,7 @@ REQUESTS = 20
 
 def run(ctx) -> list[dict]:
     ctx.ensure_demo_database()
-    return ctx.run_inside("qiqing.bench.bench_dashboards", "--inside")
+    return ctx.run_inside("bench.bench_dashboards", "--inside")
 
 
 SNAPSHOT_SQL = """
@@ -123,7 +123,7 @@ def _inside() -> list[dict]:
     from analytics import windows
     from analytics.dashboards import issues
     from analytics.periods import Period, spring_festival
-    from qiqing.bench import bench_metrics, timed
+    from bench import bench_metrics, counting_queries, timed
 
     today = timezone.localdate()
     first, computed = _ensure_snapshots(today)
@@ -134,13 +134,7 @@ def _inside() -> list[dict]:
     def page(url):
         # Warm-up (imports, plotly's validators, the connection), counting the queries once
         # (a wrapper, not the debug log: each request start clears that log).
-        queries = []
-        with connection.execute_wrapper(
-            lambda execute, sql, params, many, context: (
-                queries.append(sql),
-                execute(sql, params, many, context),
-            )[1]
-        ):
+        with counting_queries() as queries:
             client.get(url)
         timings = []
         for _ in range(REQUESTS):
