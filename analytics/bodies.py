@@ -14,6 +14,8 @@ written. It is rendered once and kept in the cache under a key made of:
   every process — the web workers and the Celery worker that wrote the rows do not share memory
   on the embedded default, and need not share a cache.
 
+A body has parts (the filter bar — its choices are the reader's towns and units, rendered
+with the chosen values — and the tables), placed around what stays live.
 Live figures (the requests overdue *now*) are never part of a cached body: the views render them
 around it. Bodies built from raw rows (a filter the snapshots do not hold) are not cached.
 """
@@ -59,12 +61,14 @@ def key(name: str, request, *, data_until: dt.date, today: dt.date) -> str:
     return f"qiqing:body:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
-def cached(cache_key: str, build: Callable[[], tuple[str, bool]]) -> str:
-    """The body under ``cache_key``, or ``build()``'s — ``(html, cacheable)`` — stored when it
-    may be (built from snapshots only)."""
-    body = cache.get(cache_key)
-    if body is None:
-        body, cacheable = build()
+def cached(cache_key: str, build: Callable[[], tuple[dict[str, str], bool]]) -> dict[str, str]:
+    """The body's parts (name → HTML) under ``cache_key``, or ``build()``'s — ``(parts,
+    cacheable)`` — stored when they may be (built from snapshots only)."""
+    parts = cache.get(cache_key)
+    if parts is None:
+        parts, cacheable = build()
+        parts = {name: str(html) for name, html in parts.items()}
         if cacheable:
-            cache.set(cache_key, str(body), TIMEOUT)
-    return mark_safe(body)  # noqa: S308 - our own rendered template, escaped when it was rendered
+            cache.set(cache_key, parts, TIMEOUT)
+    # Our own rendered templates, escaped when they were rendered.
+    return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308

@@ -55,8 +55,11 @@ def coverage(request):
 
     def tables():
         dash.coverage_tables(page, today, request.GET)
-        html = render_to_string("analytics/_coverage_tables.html", {"page": page}, request)
-        return html, page.from_snapshot
+        parts = {
+            "filter": render_to_string("analytics/_filter_form.html", {"filter": coverage_filter}, request),
+            "tables": render_to_string("analytics/_coverage_tables.html", {"page": page}, request),
+        }
+        return parts, page.from_snapshot
 
     data_until = min(page.window.period.end, today - dt.timedelta(days=1))
     body = bodies.cached(bodies.key("coverage", request, data_until=data_until, today=today), tables)

@@ -35,8 +35,11 @@ def issues(request):
             focus=category.name if category else None,
             years=int(years) if years else None,
         )
-        html = render_to_string("analytics/_issues_body.html", {"page": page}, request)
-        return html, choice.headline()[1] is None  # unrestricted: read from snapshots
+        parts = {
+            "filter": render_to_string("analytics/_filter_form.html", {"filter": issue_filter}, request),
+            "page": render_to_string("analytics/_issues_body.html", {"page": page}, request),
+        }
+        return parts, choice.headline()[1] is None  # unrestricted: read from snapshots
 
     if wants_xlsx(request):
         build()
