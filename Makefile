@@ -53,7 +53,7 @@ clean:
 # Benchmarks on PostgreSQL at seed_demo --scale 50 (BENCH_SCALE); prints a table, writes var/bench/results.json.
 BENCH_SCALE ?= 50
 bench: $(VENV)/.installed
-	$(BIN)/python -m qiqing.bench --scale $(BENCH_SCALE) $(BENCH)
+	$(BIN)/python -m bench --scale $(BENCH_SCALE) $(BENCH)
 
 # Fault drills (README "Fault drills"): the broker down or hung, a worker SIGKILLed mid-job, the
 # database restarted under load (a private cluster), simultaneous transitions, two workers + one

@@ -66,7 +66,11 @@ class Snapshot(models.Model):
                 name="snapshot_data_within_period",
             ),
         ]
-        indexes = [models.Index(fields=["scope", "scope_key", "period", "period_start"])]
+        indexes = [
+            models.Index(fields=["scope", "scope_key", "period", "period_start"]),
+            # The snapshot generation dashboards key their cached bodies on (analytics.bodies).
+            models.Index(fields=["computed_at"], name="snapshot_computed_at"),
+        ]
 
     def __str__(self):
         return f"{self.get_period_display()} {self.period_start} {self.get_scope_display()} {self.scope_key}"

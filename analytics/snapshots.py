@@ -88,6 +88,9 @@ def write_period(period: Period, rows: list[SlotRow], data_until: dt.date, stamp
     gone = [pk for slot_key, (pk, _) in stored.items() if slot_key not in produced]
     if gone:
         Snapshot.objects.filter(pk__in=gone).delete()
+        # A slot gone moves no remaining row's computed_at: touch one, so the generation the
+        # cached dashboard bodies are keyed on (analytics.bodies) moves all the same.
+        slot.filter(pk__in=slot.order_by("pk").values("pk")[:1]).update(computed_at=stamp)
     slot.exclude(data_until=data_until).update(
         data_until=data_until, period_end=period.end, computed_at=stamp
     )

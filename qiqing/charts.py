@@ -11,9 +11,15 @@ Always show the numbers as a table next to the chart too. Prefer category axes w
 labels ("2026年1月") over date axes: the bundled plotly.js has English month names only.
 
 A figure may also be a plain ``{"data": [...], "layout": {...}}`` dict in plotly.js's own terms:
-``chart_payload`` then adds the same house layout and plotly's default template without building
-graph objects, whose validation costs ~10 ms per small figure — too much on a page served
-hundreds of times a minute (the enterprise file).
+``chart_payload`` then adds the same house layout without building graph objects, whose
+validation costs ~10 ms per small figure — too much on a page served hundreds of times a minute
+(the enterprise file).
+
+plotly's default template (7 KB of JSON) is not sent inside every chart: it is the static file
+``static/js/plotly-template.js``, cached by the browser, which static/js/charts.js applies to every
+chart that has none. ``tests/test_charts.py`` checks that file against the pinned plotly; after
+upgrading plotly, rewrite it with ``python -c "from qiqing.charts import write_template_script as
+w; w()"``.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 
@@ -61,16 +68,36 @@ def figure(data: list[dict], **layout) -> dict:
     return {"data": data, "layout": layout}
 
 
+TEMPLATE_SCRIPT = Path(__file__).resolve().parent.parent / "static" / "js" / "plotly-template.js"
+
+
+def template_script() -> str:
+    """The static file that gives every chart plotly's default template in the browser."""
+    return (
+        "// Generated from plotly.py's default template (qiqing.charts.write_template_script); "
+        "static/js/charts.js applies it.\n"
+        f"window.QQ_PLOTLY_TEMPLATE = {_default_template_json()};\n"
+    )
+
+
+def write_template_script(path: Path = TEMPLATE_SCRIPT) -> None:
+    path.write_text(template_script(), encoding="utf-8")
+
+
 def chart_payload(fig, *, height: int = 320) -> dict:
-    """A JSON-safe {data, layout} dict with the house layout (fonts, margins, legend below)."""
+    """A JSON-safe {data, layout} dict with the house layout (fonts, margins, legend below);
+    the default template comes from the static file (see the module docstring)."""
     if isinstance(fig, dict):
-        layout = {"template": json.loads(_default_template_json()), **copy.deepcopy(fig.get("layout", {}))}
+        layout = copy.deepcopy(fig.get("layout", {}))
         fast = {"data": fig["data"], "layout": _merge(layout, _house_layout(height))}
         if getattr(settings, "QIQING_CHECK_CHARTS", False):
             _check_against_plotly(fig, fast, height)
         return fast
     fig.update_layout(**_house_layout(height))
-    return json.loads(fig.to_json())
+    payload = json.loads(fig.to_json())
+    if payload["layout"].get("template") == json.loads(_default_template_json()):
+        del payload["layout"]["template"]
+    return payload
 
 
 def _check_against_plotly(fig: dict, fast: dict, height: int) -> None:

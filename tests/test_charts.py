@@ -36,3 +36,18 @@ def test_the_check_is_off_outside_tests(settings):
     settings.QIQING_CHECK_CHARTS = False
     payload = chart_payload(figure([{"type": "bar", "x": [1], "y": ["甲"], "text": [3]}]))
     assert payload["data"][0]["text"] == [3]
+
+
+def test_the_static_template_file_is_plotlys_current_default_template():
+    """static/js/plotly-template.js is what every chart is drawn with; regenerate it after a
+    plotly upgrade (qiqing.charts.write_template_script)."""
+    import json
+
+    import plotly.graph_objects as go
+
+    from qiqing.charts import TEMPLATE_SCRIPT, template_script
+
+    text = TEMPLATE_SCRIPT.read_text(encoding="utf-8")
+    assert text == template_script()
+    sent = json.loads(text.split("window.QQ_PLOTLY_TEMPLATE = ", 1)[1].rstrip().rstrip(";"))
+    assert sent == json.loads(go.Figure().to_json())["layout"]["template"]

@@ -430,7 +430,7 @@ def _export_chunk(chunk, modes, orders, trends) -> Iterator[list]:
             cadre,
             unit,
             modes.get(mode, mode),
-            join(names.get(pk, [])),
+            join(names[pk]) if pk in names else "",
             summary,
             orders.get(order, order),
             headcount,

@@ -206,8 +206,8 @@ class CoveragePage:
     previous: metrics.Metrics | None
     overdue_now: int
     cards: list[Card]
-    by_town: Table
-    by_unit: Table
+    by_town: Table | None = None
+    by_unit: Table | None = None
     charts: dict = field(default_factory=dict)
     from_snapshot: bool = False
 
@@ -216,17 +216,17 @@ class CoveragePage:
         return [self.by_town, self.by_unit]
 
 
-def coverage_page(choice: ScopeChoice, window: Window, today: dt.date, query) -> CoveragePage:
+def coverage_page(
+    choice: ScopeChoice, window: Window, today: dt.date, query, *, tables: bool = True
+) -> CoveragePage:
+    """The headline (cards, with the live overdue count) and, unless ``tables`` is False, the
+    town and unit tables with their charts (``coverage_tables``: the part a view may cache)."""
     period, previous = window.period, window.previous
     scope, restriction = choice.headline()
     current = windows.one(period, scope, restriction, today)
     before = windows.one(previous, scope, restriction, today) if previous else None
     key = scope.key if scope.kind != metrics.COUNTY else ""
     overdue = metrics.overdue_now(scope.kind, keys=[key], restriction=restriction, today=today)[key]
-    drill_query = query.copy()
-    drill_query.pop("town", None)
-    by_town = _town_table(choice, window, today, _querystring(drill_query))
-    by_unit = _unit_table(choice, window, today)
     page = CoveragePage(
         window=window,
         choice=choice,
@@ -235,12 +235,22 @@ def coverage_page(choice: ScopeChoice, window: Window, today: dt.date, query) ->
         previous=before,
         overdue_now=overdue,
         cards=headline_cards(current, before, overdue),
-        by_town=by_town,
-        by_unit=by_unit,
         from_snapshot=restriction is None and windows.snapshot_slot(period, today) is not None,
     )
     if programme.value("checkin_enabled"):
         page.cards.insert(1, _checkin_card(period, previous, scope, restriction))
+    if tables:
+        coverage_tables(page, today, query)
+    return page
+
+
+def coverage_tables(page: CoveragePage, today: dt.date, query) -> CoveragePage:
+    """Fill in the towns and units tables and charts (snapshot figures only: nothing live)."""
+    choice, window = page.choice, page.window
+    drill_query = query.copy()
+    drill_query.pop("town", None)
+    page.by_town = by_town = _town_table(choice, window, today, _querystring(drill_query))
+    page.by_unit = by_unit = _unit_table(choice, window, today)
     page.charts = {
         "towns": rate_chart(
             [r.values["name"] for r in by_town.rows],

@@ -3,10 +3,14 @@ tables of the page shown."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics import bodies
 from analytics.dashboards import coverage as dash
 from analytics.filters import CoverageFilter
 from analytics.views.common import (
@@ -45,11 +49,23 @@ def coverage(request):
     today = timezone.localdate()
     coverage_filter = _filter(request)
     choice = dash.ScopeChoice.from_filter(request.user, coverage_filter)
-    page = dash.coverage_page(choice, window_from(coverage_filter, today), today, request.GET)
-    if wants_xlsx(request):
+    export = wants_xlsx(request)
+    page = dash.coverage_page(choice, window_from(coverage_filter, today), today, request.GET, tables=export)
+    if export:
         name = _("走访覆盖_%(scope)s_%(period)s_%(day)s.xlsx")
         return xlsx(name % {"scope": choice.label, "period": page.window.label, "day": stamp()}, page.tables)
-    return render(request, "analytics/coverage.html", _context(request, coverage_filter, page))
+
+    def tables():
+        dash.coverage_tables(page, today, request.GET)
+        parts = {
+            "filter": render_to_string("analytics/_filter_form.html", {"filter": coverage_filter}, request),
+            "tables": render_to_string("analytics/_coverage_tables.html", {"page": page}, request),
+        }
+        return parts, page.from_snapshot
+
+    data_until = min(page.window.period.end, today - dt.timedelta(days=1))
+    body = bodies.cached(bodies.key("coverage", request, data_until=data_until, today=today), tables)
+    return render(request, "analytics/coverage.html", _context(request, coverage_filter, page, body=body))
 
 
 @role_required(ADMIN, SUPERVISOR)

@@ -9,11 +9,15 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from cadres.models import StaffRole
 from qiqing import i18n
+from qiqing.models import Notification
 from qiqing.notifications import notify
 from requests_tracker.lifecycle import SYSTEM
 from requests_tracker.models import (
@@ -210,6 +214,76 @@ def _next_notice_number(year: int) -> int:
     return NoticeSequence.next_number(year)
 
 
+def _ladder_cutoff(today: dt.date, threshold: int, calendar: WorkCalendar) -> dt.date:
+    """The latest deadline at least ``threshold`` working days behind ``today``
+    (``calendar.workdays_between(cutoff, today) >= threshold``, and one day later it is not)."""
+    day, counted = today, 0
+    while counted < threshold:
+        if calendar.day(day).working:
+            counted += 1
+        day -= dt.timedelta(days=1)
+    return min(day, today - dt.timedelta(days=1))
+
+
+def _reminder_missing(kind: str, due_field: str):
+    """An active handler of the lead unit has not yet had the "due soon" notice for this deadline
+    (the same dedupe key ``_supervise_one`` sends it under)."""
+    key = Concat(
+        Value(f"due:{kind}:"),
+        Cast(OuterRef(OuterRef("pk")), CharField()),
+        Value(":"),
+        Cast(OuterRef(OuterRef(due_field)), CharField()),
+        output_field=CharField(),
+    )
+    handlers = get_user_model().objects.filter(
+        is_active=True,
+        staff_roles__role=StaffRole.Role.HANDLER,
+        staff_roles__unit_id=OuterRef("lead_unit_id"),
+    )
+    told = Notification.objects.filter(recipient=OuterRef("pk"), dedupe_key=key)
+    return Exists(handlers.filter(~Exists(told)))
+
+
+def _changes(today: dt.date, calendar: WorkCalendar) -> Q:
+    """The open requests on which a run today would change something, in SQL: a flag to set or
+    clear, the next rung of the supervision ladder not yet issued, a "due soon" notice not yet
+    sent. Every other open request is left alone (no row read, no transaction), so a run with
+    nothing to do costs a couple of queries whatever the size of the county."""
+    awaiting_sign = Q(status__in=(S.ASSIGNED, S.REOPENED))
+    sign_late = awaiting_sign & Q(sign_due__isnull=False, sign_due__lt=today)
+    contact_late = Q(contacted_at__isnull=True, contact_due__isnull=False, contact_due__lt=today)
+    late = Q(response_due__isnull=False, response_due__lt=today)
+    flags = (
+        (Q(sign_overdue=False) & sign_late)
+        | (Q(sign_overdue=True) & ~sign_late)
+        | (Q(contact_overdue=False) & contact_late)
+        | (Q(contact_overdue=True) & ~contact_late)
+        | (Q(is_overdue=False) & late)
+        | (Q(is_overdue=True) & ~late)
+    )
+    # A notice is due when the highest rung reached is above every rung issued for this deadline;
+    # with the rungs' thresholds that is: reached rung L and nothing at L or above issued yet.
+    ladder = SupervisionNotice.LADDER
+    notices = Q(pk__in=[])
+    for index, level in enumerate(ladder):
+        issued = SupervisionNotice.objects.filter(
+            request=OuterRef("pk"), due=OuterRef("response_due"), level__in=ladder[index:]
+        )
+        cutoff = _ladder_cutoff(today, settings.QIQING_NOTICE_THRESHOLDS[level], calendar)
+        notices |= Q(response_due__lte=cutoff) & ~Exists(issued)
+    notices &= late & ~Q(status=S.ESCALATED) & Q(lead_unit__isnull=False)
+    tomorrow = calendar.next_workday(today)
+    reminders = Q(pk__in=[])
+    for kind, due_field, waiting in (
+        ("sign", "sign_due", awaiting_sign),
+        ("contact", "contact_due", Q(contacted_at__isnull=True)),
+        ("response", "response_due", ~Q(status=S.ESCALATED)),
+    ):
+        soon = Q(**{f"{due_field}__gt": today, f"{due_field}__lte": tomorrow})
+        reminders |= waiting & soon & _reminder_missing(kind, due_field)
+    return flags | notices | (Q(lead_unit__isnull=False) & reminders)
+
+
 def flag_overdue_requests(today: dt.date | None = None, now: dt.datetime | None = None) -> dict[str, int]:
     """Mark late sign-for / contact / response, issue the next supervision notice, send reminders.
 
@@ -221,20 +295,7 @@ def flag_overdue_requests(today: dt.date | None = None, now: dt.datetime | None 
     today = today or timezone.localdate(now)
     calendar = WorkCalendar.load()
     totals = dict.fromkeys(("checked", "overdue", "sign_late", "contact_late", "notices", "reminders"), 0)
-    # Only rows with something to do: a flag to set or clear, an overdue ladder, a deadline tomorrow.
-    soon = (today, calendar.next_workday(today))
-    awaiting_sign = Q(status__in=(S.ASSIGNED, S.REOPENED))
-    candidates = Request.objects.filter(status__in=Request.CLOCK_STATUSES).filter(
-        Q(is_overdue=True)
-        | Q(response_due__lt=today)
-        | Q(sign_overdue=True)
-        | (awaiting_sign & Q(sign_due__lt=today))
-        | Q(contact_overdue=True)
-        | Q(contacted_at__isnull=True, contact_due__lt=today)
-        | Q(sign_due__gt=soon[0], sign_due__lte=soon[1])
-        | Q(contact_due__gt=soon[0], contact_due__lte=soon[1])
-        | Q(response_due__gt=soon[0], response_due__lte=soon[1])
-    )
+    candidates = Request.objects.filter(status__in=Request.CLOCK_STATUSES).filter(_changes(today, calendar))
     pks = list(candidates.order_by("pk").values_list("pk", flat=True))
     for pk in pks:
         totals["checked"] += 1

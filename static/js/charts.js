@@ -7,7 +7,12 @@
       var source = document.getElementById(el.getAttribute("data-chart"));
       if (!source || el.getAttribute("data-drawn")) { return; }
       var spec = JSON.parse(source.textContent);
-      Plotly.newPlot(el, spec.data || [], spec.layout || {}, {
+      var layout = spec.layout || {};
+      // plotly's default template is one static file for every chart (static/js/plotly-template.js).
+      if (!layout.template && window.QQ_PLOTLY_TEMPLATE) {
+        layout.template = JSON.parse(JSON.stringify(window.QQ_PLOTLY_TEMPLATE));
+      }
+      Plotly.newPlot(el, spec.data || [], layout, {
         displaylogo: false, responsive: true, displayModeBar: false
       }).then(function () { el.setAttribute("data-drawn", "1"); });
     });

@@ -96,7 +96,7 @@ def test_stored_text_is_escaped_on_detail_pages(login, hostile, persona):
 
 def test_visit_export_neutralises_formulas(login, hostile):
     response = login(hostile.users["supervisor"]).get("/visits/records/export/")
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
     cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row if isinstance(cell, str)]
     summary = next(cell for cell in cells if "HYPERLINK" in cell)
     assert summary.startswith("'=") and not any(cell.startswith("=") for cell in cells)

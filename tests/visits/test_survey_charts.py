@@ -39,12 +39,12 @@ def test_payload_carries_the_house_layout_and_the_default_template():
         12,
     )
     assert payload["data"][0]["marker"]["color"] == ["#c62828", "#2e7d32", "#2e7d32"]
-    assert "layout" in layout["template"]
+    assert "template" not in layout  # one static file for every chart (static/js/plotly-template.js)
 
 
-def test_building_one_payload_leaves_the_figure_and_the_template_untouched():
+def test_building_one_payload_leaves_the_figure_untouched():
     figure = survey_figures(_series())["headcount"]
     before = json.dumps(figure, sort_keys=True)
-    chart_payload(figure, height=220)["layout"]["template"]["layout"]["mutated"] = True
+    chart_payload(figure, height=220)["layout"]["mutated"] = True
     assert json.dumps(figure, sort_keys=True) == before
-    assert "mutated" not in chart_payload(figure, height=220)["layout"]["template"]["layout"]
+    assert "mutated" not in chart_payload(figure, height=220)["layout"]

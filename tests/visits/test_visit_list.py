@@ -17,7 +17,7 @@ EXPORT = reverse("visits:export")
 
 
 def _rows(response):
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
     return list(sheet.iter_rows(values_only=True))
 
 

@@ -1,6 +1,6 @@
 """A 100,000-row enterprises ledger (企业台账) imported into an empty PostgreSQL database.
 
-Runs on the context's PostgreSQL server in a database of its own (``qiqing_bench_import``,
+Runs on the context's PostgreSQL server in a database of its own (``<prefix>_import``,
 created and migrated afresh each run and dropped afterwards, so the seeded benchmark county is
 left alone). The files are generated in a temporary directory. Each import step is timed next to
 the time it takes only to read and parse the same file, and the child process's peak memory
@@ -16,11 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qiqing.bench import ROOT, BenchContext
+from bench import ROOT, BenchContext
 
 TITLE = "台账导入：10 万行企业台账（PostgreSQL）"
 ROWS = 100_000
-DATABASE = "qiqing_bench_import"
 TOWNS = 9
 
 CHILD = r"""
@@ -49,8 +48,12 @@ print("BENCH_RESULT " + json.dumps(out))
 """
 
 
+def _database(ctx: BenchContext) -> str:
+    return f"{ctx.database_prefix}_import"
+
+
 def _database_url(ctx: BenchContext) -> str:
-    return ctx.pg_admin_url.rsplit("/", 1)[0] + "/" + DATABASE
+    return ctx.pg_admin_url.rsplit("/", 1)[0] + "/" + _database(ctx)
 
 
 def _fresh_database(ctx: BenchContext) -> None:
@@ -59,8 +62,8 @@ def _fresh_database(ctx: BenchContext) -> None:
     conn = psycopg2.connect(ctx.pg_admin_url)
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
-        cursor.execute(f'CREATE DATABASE "{DATABASE}"')
+        cursor.execute(f'DROP DATABASE IF EXISTS "{_database(ctx)}"')
+        cursor.execute(f'CREATE DATABASE "{_database(ctx)}"')
     conn.close()
 
 
@@ -116,7 +119,7 @@ def _drop_database(ctx: BenchContext) -> None:
     conn = psycopg2.connect(ctx.pg_admin_url)
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
+        cursor.execute(f'DROP DATABASE IF EXISTS "{_database(ctx)}"')
     conn.close()
 
 
@@ -127,7 +130,7 @@ def run(ctx: BenchContext) -> list[dict]:
     finally:
         _drop_database(ctx)
     ctx.notes.append(
-        f"import: {ROWS} enterprise rows into a fresh database {DATABASE} on the benchmark PostgreSQL "
+        f"import: {ROWS} enterprise rows into a fresh database {_database(ctx)} on the benchmark PostgreSQL "
         f"server, dropped afterwards (csv {sizes['csv']:.1f} MB, xlsx {sizes['xlsx']:.1f} MB)"
     )
     name = "ledger_import_enterprises"

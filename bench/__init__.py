@@ -1,10 +1,10 @@
-"""Benchmarks for ``make bench``: each ``qiqing/bench/bench_<name>.py`` module defines
+"""Benchmarks for ``make bench``: each ``bench/bench_<name>.py`` module defines
 
     TITLE = "…"
     def run(ctx: BenchContext) -> list[dict]
 
 returning rows {"benchmark", "measure", "value", "unit", "floor", "goal", "note"} (floor and goal
-optional). ``python -m qiqing.bench [names…]`` runs them, prints one table and writes JSON to
+optional). ``python -m bench [names…]`` runs them, prints one table and writes JSON to
 ``var/bench/results.json``.
 
 The runner process is not a Django process: a benchmark that times code inside Django runs it
@@ -21,23 +21,35 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
 
 
 @dataclass
 class BenchContext:
+    """Where a run works. ``BENCH_DATABASE_PREFIX`` (default ``qiqing_bench``) names its databases
+    (``<prefix>_s50``, ``<prefix>_import``), so several checkouts on one PostgreSQL server do not
+    share a county; ``BENCH_PG_ADMIN_URL`` and ``BENCH_REDIS_URL`` say which server and Redis db."""
+
     scale: int
-    pg_admin_url: str = "postgres://postgres@127.0.0.1:5432/postgres"
-    redis_url: str = "redis://127.0.0.1:6379/14"
+    pg_admin_url: str = field(
+        default_factory=lambda: _env("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
+    redis_url: str = field(default_factory=lambda: _env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    database_prefix: str = field(default_factory=lambda: _env("BENCH_DATABASE_PREFIX", "qiqing_bench"))
     notes: list[str] = field(default_factory=list)
 
     @property
     def database_name(self) -> str:
-        return f"qiqing_bench_s{self.scale}"
+        return f"{self.database_prefix}_s{self.scale}"
 
     @property
     def database_url(self) -> str:
@@ -133,3 +145,19 @@ def timed(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> tuple[f
         result = fn()
         times.append(time.perf_counter() - started)
     return statistics.median(times), result
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    """The SQL statements run inside the block (a wrapper, not the debug log: each request start
+    clears that log). Inside Django only."""
+    from django.db import connection
+
+    queries: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield queries

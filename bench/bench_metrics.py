@@ -26,7 +26,7 @@ GOAL = "≤ 3× floor"
 
 def run(ctx) -> list[dict]:
     ctx.ensure_demo_database()
-    return ctx.run_inside("qiqing.bench.bench_metrics", "--inside")
+    return ctx.run_inside("bench.bench_metrics", "--inside")
 
 
 # --- the floors: hand-written SQL for the headline counts ---------------------------------------
@@ -111,7 +111,7 @@ def _inside() -> list[dict]:
     from analytics import metrics, snapshots
     from analytics.models import Snapshot
     from analytics.periods import Period
-    from qiqing.bench import timed
+    from bench import timed
     from visits.models import Visit
 
     def sql(statement, period):

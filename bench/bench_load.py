@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from qiqing.bench import ROOT
+from bench import ROOT
 
 TITLE = "负载（gunicorn 2 个 worker + wrk -c 20 -t 2，PostgreSQL scale 50）"
 DEMO_PASSWORD = "Demo-2026-qiqing"  # analytics.demo.DEMO_PASSWORD; the runner process has no Django
@@ -101,7 +101,7 @@ def run(ctx) -> list[dict]:
     seconds = int(os.environ.get("BENCH_LOAD_SECONDS", "20"))
     wanted = os.environ.get("BENCH_LOAD_PAGES", "")
     pages = [p for p in PAGES if not wanted or p.key == "bare" or p.key in wanted.split(",")]
-    plan = ctx.run_inside("qiqing.bench.bench_load", "--prepare", json.dumps([asdict(p) for p in pages]))
+    plan = ctx.run_inside("bench.bench_load", "--prepare", json.dumps([asdict(p) for p in pages]))
     work = Path(tempfile.mkdtemp(prefix="qiqing-bench-load-"))
     static_root = ROOT / "var" / "bench" / "static"
     port = _free_port()
@@ -144,7 +144,7 @@ def run(ctx) -> list[dict]:
             results[page.key]["load"] = round(os.getloadavg()[0], 1)
     finally:
         _stop(server)
-        cleanup = ctx.run_inside("qiqing.bench.bench_load", "--cleanup", str(plan["last_visit_id"]))
+        cleanup = ctx.run_inside("bench.bench_load", "--cleanup", str(plan["last_visit_id"]))
         shutil.rmtree(work, ignore_errors=True)
     logged = cleanup["removed_visits"]
     posts = results.get("visit_log", {})

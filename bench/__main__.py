@@ -1,4 +1,4 @@
-"""``python -m qiqing.bench [names…] [--scale N]`` — run benchmarks, print a table, write JSON."""
+"""``python -m bench [names…] [--scale N]`` — run benchmarks, print a table, write JSON."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pkgutil
 import platform
 from pathlib import Path
 
-from qiqing.bench import ROOT, BenchContext
+from bench import ROOT, BenchContext
 
 
 def _modules() -> list[str]:
@@ -35,7 +35,7 @@ def main() -> int:
     ctx = BenchContext(scale=args.scale)
     rows = []
     for name in args.names or _modules():
-        module = importlib.import_module(f"qiqing.bench.bench_{name}")
+        module = importlib.import_module(f"bench.bench_{name}")
         print(f"== {getattr(module, 'TITLE', name)}", flush=True)
         rows.extend(module.run(ctx))
     headers = ["benchmark", "measure", "value", "unit", "floor", "goal", "note"]
