@@ -148,7 +148,7 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 _(
-                    "%(years)s 年的国务院放假安排尚未录入：相关期限暂按周一至周五估算。"
+                    "%(years)s 年的国务院放假安排尚未录入：相关期限暂按周末和法定节日估算。"
                     "请逐日录入放假日（不勾选“当天上班”）和调休上班日（勾选），依据选“国务院放假安排”。"
                 )
                 % {"years": join(missing)},

@@ -227,7 +227,7 @@ class Request(models.Model):
     deadline_estimated = models.BooleanField(
         _("期限为估算"),
         default=False,
-        help_text=_("期限跨入官方节假日安排尚未公布的年份，暂按周一至周五计算。"),
+        help_text=_("期限跨入官方节假日安排尚未公布的年份，暂按周末和法定节日估算。"),
     )
     responded_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
