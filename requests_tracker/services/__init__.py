@@ -19,13 +19,6 @@ from requests_tracker.services.jobs import (
     recount_open_requests,
     request_auto_close,
 )
-from requests_tracker.services.trust import (
-    appeal_decide,
-    appeal_submit,
-    callback_record,
-    spotcheck_draw,
-    spotcheck_last_week,
-)
 from requests_tracker.services.transitions import (
     request_assign,
     request_assist_answer,
@@ -43,6 +36,13 @@ from requests_tracker.services.transitions import (
     request_return,
     request_sign,
     request_submit,
+)
+from requests_tracker.services.trust import (
+    appeal_decide,
+    appeal_submit,
+    callback_record,
+    spotcheck_draw,
+    spotcheck_last_week,
 )
 
 __all__ = [
