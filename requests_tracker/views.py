@@ -27,6 +27,7 @@ from requests_tracker import forms as f
 from requests_tracker import lifecycle, selectors, services
 from requests_tracker.filters import InboxFilter, NoticeFilter, PortalFilter, RequestFilter
 from requests_tracker.models import Request, RequestAttachment, SupervisionNotice, WorkdayOverride
+from requests_tracker.trust import selectors as trust_selectors
 from requests_tracker.workdays import WorkCalendar
 
 ANY_ROLE = (ADMIN, SUPERVISOR, HANDLER, CADRE, CONTACT)
@@ -155,9 +156,12 @@ def notice_board(request):
         .select_related("request__enterprise", "unit", "town")
         .order_by("-issued_at", "-pk")
     )
-    return render(
-        request, "requests_tracker/notice_board.html", {"page_obj": _page(request, cards), "year": year}
-    )
+    context = {
+        "page_obj": _page(request, cards),
+        "year": year,
+        "false_closures": trust_selectors.false_closures(request.user, year)[:100],
+    }
+    return render(request, "requests_tracker/notice_board.html", context)
 
 
 # --- one request -------------------------------------------------------------------------
@@ -361,6 +365,7 @@ def _detail_context(request, obj, bound: tuple[str, f.ActionForm] | None = None)
         "escalations": obj.escalations.all() if internal else [],
         "notices": obj.notices.select_related("unit") if internal else [],
         "panels": panels,
+        "trust": trust_selectors.request_trust(obj, request.user) if internal else {},
         "may_show_rating_link": internal
         and obj.awaiting_rating
         and access.has_role(SUPERVISOR, HANDLER, CADRE),
