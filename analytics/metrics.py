@@ -867,6 +867,26 @@ class TrustMetrics:
         data.update({name: rate_str(getattr(self, name)) for name in TRUST_RATE_FIELDS})
         return data
 
+    def sum_of(self, expression: str) -> int:
+        """The value of "a + b - c" over these counts (count names and + / - only): the
+        numerators and denominators the screen and ``metrics`` print beside each rate."""
+        total, sign = 0, 1
+        for token in expression.split():
+            if token in "+-":
+                sign = 1 if token == "+" else -1
+            else:
+                total += sign * getattr(self, token)
+        return total
+
+    @classmethod
+    def combined(cls, parts: Iterable[TrustMetrics]) -> TrustMetrics:
+        """Several towns together: the towns partition the county, so the counts add up."""
+        totals = {f.name: 0 for f in fields(cls)}
+        for part in parts:
+            for name in totals:
+                totals[name] += getattr(part, name)
+        return cls(**totals)
+
 
 TRUST_RATE_FIELDS = (
     "satisfaction_rate",

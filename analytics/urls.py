@@ -16,6 +16,7 @@ urlpatterns = [
     path("problems/<int:pk>/", views.problem, name="problem"),
     path("overdue/", views.overdue, name="overdue"),
     path("ranking/", views.ranking, name="ranking"),
+    path("trust/", views.trust, name="trust"),
     path("reports/", views.reports, name="reports"),
     path("tasks/<int:pk>/", views.task, name="task"),
     path("tasks/<int:pk>/status/", views.task_status, name="task_status"),

@@ -15,6 +15,7 @@ from analytics.views.records import (
     ranking,
 )
 from analytics.views.tasks import reports, task, task_download, task_status
+from analytics.views.trust import trust
 
 __all__ = [
     "cadre_record",
@@ -36,4 +37,5 @@ __all__ = [
     "task",
     "task_download",
     "task_status",
+    "trust",
 ]

@@ -11,8 +11,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from analytics import metrics
 from analytics.periods import Period
@@ -179,3 +181,48 @@ def test_a_rating_event_is_needed_once_per_appeal(world):
             reason="再次申诉。",
         )
     assert RequestEvent.objects.filter(action="rate").count() == 2
+
+
+# --- the dashboard --------------------------------------------------------------------------------
+def test_trust_dashboard_shows_the_same_figures_and_exports_them(world, client):
+    supervisor = f.StaffRoleFactory(user__username="t_sup").user
+    client.force_login(supervisor)
+    query = {"period": "custom", "start": "2026-11-01", "end": "2026-11-30"}
+    page = client.get("/analytics/trust/", query)
+    assert page.status_code == 200
+    cards = {card.key: card for card in page.context["page"].cards}
+    assert (
+        cards["satisfaction_rate"].value == Decimal("55.56") and cards["satisfaction_rate"].detail == "5 / 9"
+    )
+    assert cards["satisfaction_after_appeals_rate"].detail == "5 / 8" and cards["unrated_closed"].value == 2
+    export = client.get("/analytics/trust/", {**query, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(export.content)).worksheets[0]
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
+    assert rows[world.town_a.name][2] == pytest.approx(66.67)
+
+
+def test_town_supervisor_sees_only_the_town(world, client):
+    client.force_login(f.StaffRoleFactory(user__username="t_town", town=world.town_b).user)
+    page = client.get("/analytics/trust/", {"period": "custom", "start": "2026-11-01", "end": "2026-11-30"})
+    rows = page.context["page"].by_town.rows
+    assert [row.data["key"] for row in rows] == [world.town_b.code]
+    assert {row.data["key"] for row in page.context["page"].by_unit.rows} == {"UB"}
+
+
+def test_trust_dashboard_query_count_does_not_grow_with_towns(world, client):
+    client.force_login(f.StaffRoleFactory(user__username="t_sup").user)
+    query = {"period": "custom", "start": "2026-11-01", "end": "2026-11-30"}
+    client.get("/analytics/trust/", query)
+    counts = []
+    for _ in range(2):
+        for _ in range(3):
+            f.RequestFactory(
+                enterprise=f.EnterpriseFactory(town=f.TownFactory()),
+                lead_unit=f.UnitFactory(),
+                category=world.category,
+                submitted_at=_at(6),
+            )
+        with CaptureQueriesContext(connection) as ctx:
+            client.get("/analytics/trust/", query)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

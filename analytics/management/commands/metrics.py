@@ -159,19 +159,7 @@ class Command(BaseCommand):
             value = getattr(trust, name)
             if parts:
                 shown = "—" if value is None else f"{value}%"
-                numerator = eval_sum(trust, parts[0])
-                denominator = eval_sum(trust, parts[1])
+                numerator, denominator = trust.sum_of(parts[0]), trust.sum_of(parts[1])
                 write(f"    {_pad(label, 18)}{_pad(shown, 10)}（{numerator} / {denominator}）")
             else:
                 write(f"    {_pad(label, 18)}{value}")
-
-
-def eval_sum(trust, expression: str) -> int:
-    """The value of "a + b - c" over the counts of ``trust`` (names and + / - only)."""
-    total, sign = 0, 1
-    for token in expression.split():
-        if token in "+-":
-            sign = 1 if token == "+" else -1
-        else:
-            total += sign * getattr(trust, token)
-    return total
