@@ -282,3 +282,22 @@ class CloseForm(ActionForm):
 
 class ReopenForm(ActionForm):
     reason = forms.CharField(label=_("重新办理原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SchedulePasteForm(forms.Form):
+    """One year's State Council schedule, pasted from the notice (国务院办公厅关于节假日安排的通知)."""
+
+    year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100)
+    days_off = forms.CharField(
+        label=_("放假日期"),
+        widget=forms.Textarea(attrs={"rows": 9}),
+        help_text=_(
+            "每行一个节日，可写日期区间，如“春节：2月6日至14日”或“国庆节 2027-10-01 至 2027-10-07”。"
+        ),
+    )
+    workdays_text = forms.CharField(
+        label=_("调休上班日期"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("通知中“上班”的周六、周日，如“春节：1月31日、2月20日”。"),
+    )

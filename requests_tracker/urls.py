@@ -14,6 +14,7 @@ urlpatterns = [
     path("notices/", views.notice_list, name="notices"),
     path("notices/red/", views.notice_board, name="notice_board"),
     path("calendar/", views.calendar_coverage, name="calendar"),
+    path("calendar/paste/", views.calendar_paste, name="calendar_paste"),
     path("callbacks/", trust.callback_list, name="callbacks"),
     path("callbacks/<int:pk>/", trust.callback_detail, name="callback"),
     path("callbacks/<int:pk>/record/", trust.callback_record, name="callback_record"),

@@ -120,6 +120,10 @@ class StatutoryDay:
     substitute: bool = False
 
     @property
+    def weekday_label(self) -> str:
+        return str(WEEKDAY_LABELS[self.day.weekday()])
+
+    @property
     def name(self) -> str:
         name = str(HOLIDAY_NAMES[self.holiday])
         return _("%(holiday)s补假") % {"holiday": name} if self.substitute else name
