@@ -291,13 +291,11 @@ class SchedulePasteForm(forms.Form):
     days_off = forms.CharField(
         label=_("放假日期"),
         widget=forms.Textarea(attrs={"rows": 9}),
-        help_text=_(
-            "每行一个节日，可写日期区间，如“春节：2月6日至14日”或“国庆节 2027-10-01 至 2027-10-07”。"
-        ),
+        help_text=_("每行一个节日，可写日期区间，格式见右侧示例。"),
     )
     workdays_text = forms.CharField(
         label=_("调休上班日期"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text=_("通知中“上班”的周六、周日，如“春节：1月31日、2月20日”。"),
+        help_text=_("通知中写明“上班”的周六、周日，每行一个节日。"),
     )
