@@ -291,7 +291,7 @@ class SchedulePasteForm(forms.Form):
     days_off = forms.CharField(
         label=_("放假日期"),
         widget=forms.Textarea(attrs={"rows": 9}),
-        help_text=_("每行一个节日，可写日期区间，格式见右侧示例。"),
+        help_text=_("每行一个节日，可写日期区间，格式见示例。"),
     )
     workdays_text = forms.CharField(
         label=_("调休上班日期"),

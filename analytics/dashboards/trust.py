@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics import metrics
-from analytics.tables import Card, Column, Row, Table
+from analytics.tables import Card, Column, Row, Table, change
 from analytics.windows import Window
 from cadres.models import Unit
 from enterprises.models import Town
@@ -83,14 +83,21 @@ def trust_page(window: Window, town_ids: list[int] | None, scope_label: str) -> 
     units = {u.code: u for u in Unit.objects.filter(code__in=list(by_unit))}
     # Every enterprise and callback task has a town, so the towns' figures add up to the scope's.
     total = metrics.TrustMetrics.combined(by_town.values())
+    before = None
+    if window.previous is not None:
+        keys = [t.code for t in towns]
+        before = metrics.TrustMetrics.combined(
+            metrics.trust_grouped(window.previous, metrics.TOWN, keys=keys).values()
+        )
     cards = [
         Card(
             key,
             label,
             getattr(total, key),
             kind,
+            change(getattr(total, key), getattr(before, key) if before else None),
             detail=f"{total.sum_of(num):,} / {total.sum_of(den):,}",
-            note=" ",
+            up_is_good=key != "false_closure_rate",
         )
         for key, label, kind, num, den in CARDS
     ]
@@ -100,7 +107,9 @@ def trust_page(window: Window, town_ids: list[int] | None, scope_label: str) -> 
             gettext_lazy("逾期未评自动办结"),
             total.unrated_closed,
             "int",
-            note=_("不计入满意率"),
+            change(total.unrated_closed, before.unrated_closed if before else None),
+            detail=_("不计入满意率"),
+            up_is_good=False,
         )
     )
     town_table = Table(

@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '回访任务',
                 'verbose_name_plural': '回访任务',
-                'ordering': ['status', 'due', 'pk'],
+                'ordering': ['-status', 'due', 'pk'],
                 'indexes': [models.Index(fields=['status', 'due'], name='requests_tr_status_dcad76_idx'), models.Index(fields=['town', 'created_at'], name='requests_tr_town_id_a6ac5b_idx')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('draw__isnull', False)), fields=('draw', 'request'), name='callback_once_per_draw'), models.CheckConstraint(condition=models.Q(models.Q(('verdict', 'not_solved'), _negated=True), models.Q(('note', ''), _negated=True), _connector='OR'), name='callback_not_solved_has_note')],
             },

@@ -97,8 +97,18 @@ def parse_schedule(text: str, year: int, *, default_name: str, field: str) -> li
 
 
 def estimate_lines(year: int) -> str:
-    """The estimate's days off as paste-form lines: a starting point to correct from the notice."""
-    return "\n".join(f"{item.name}：{item.day:%Y-%m-%d}" for item in workdays.statutory_days_off(year))
+    """The estimate's days off as paste-form lines, runs of one holiday as ranges: a starting
+    point to correct from the notice (春节：2027-02-05 至 2027-02-10)."""
+    runs: list[list] = []  # [holiday, name, first day, last day]
+    for item in workdays.statutory_days_off(year):
+        if runs and runs[-1][0] == item.holiday and item.day == runs[-1][3] + dt.timedelta(days=1):
+            runs[-1][3] = item.day
+        else:
+            runs.append([item.holiday, str(workdays.HOLIDAY_NAMES[item.holiday]), item.day, item.day])
+    return "\n".join(
+        f"{name}：{first:%Y-%m-%d}" + (f" 至 {last:%Y-%m-%d}" if last != first else "")
+        for _holiday, name, first, last in runs
+    )
 
 
 @transaction.atomic

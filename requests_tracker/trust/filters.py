@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +21,9 @@ class CallbackFilter(django_filters.FilterSet):
     unit = django_filters.ModelChoiceFilter(empty_label=ALL, label=_("承办单位"), queryset=Unit.objects.all())
     false_closure = yes_no_filter(_("不实办结"), field_name="false_closure")
     late = yes_no_filter(_("回访超期"), method="by_late")
-    week = django_filters.DateFilter(label=_("抽查周(周一)"), field_name="draw__week_start")
+    week = django_filters.DateFilter(
+        label=_("抽查周(周一)"), field_name="draw__week_start", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = Callback

@@ -133,7 +133,7 @@ class Callback(models.Model):
     objects = CallbackQuerySet.as_manager()
 
     class Meta:
-        ordering = ["status", "due", "pk"]
+        ordering = ["-status", "due", "pk"]
         verbose_name = _("回访任务")
         verbose_name_plural = _("回访任务")
         constraints = [

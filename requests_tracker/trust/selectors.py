@@ -14,7 +14,10 @@ CALLBACK_RELATED = ("request__enterprise", "unit", "town", "done_by", "draw")
 
 
 def callbacks_for(user):
-    return Callback.objects.visible_to(user).select_related(*CALLBACK_RELATED).order_by("status", "due", "pk")
+    # Open tasks first ("pending" sorts after "done"), the most urgent at the top.
+    return (
+        Callback.objects.visible_to(user).select_related(*CALLBACK_RELATED).order_by("-status", "due", "pk")
+    )
 
 
 def appeals_for(user):

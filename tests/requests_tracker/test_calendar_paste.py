@@ -102,7 +102,12 @@ def test_paste_form_is_prefilled_with_the_estimate_and_saves(
     freeze(dt.datetime(2026, 11, 20, 10, 0))
     client = login(cast.users["admin"])
     form = client.get(reverse("requests_tracker:calendar_paste")).context["form"]
-    assert form.initial["year"] == 2027 and "元旦：2027-01-01" in form.initial["days_off"]
+    assert form.initial["year"] == 2027
+    lines = form.initial["days_off"].splitlines()
+    assert lines[:3] == ["元旦：2027-01-01", "春节：2027-02-05 至 2027-02-10", "清明节：2027-04-05"]
+    # The prefilled lines read back as exactly the estimate's days off.
+    parsed = cal.parse_schedule(form.initial["days_off"], 2027, default_name="放假", field="days_off")
+    assert len(parsed) == 19
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("requests_tracker:calendar_paste"),
