@@ -22,9 +22,7 @@ NAV = [
         icon="megaphone",
         order=45,
     ),
-    NavItem(
-        _("回访"), "requests_tracker:callbacks", (ADMIN, SUPERVISOR), icon="telephone-outbound", order=46
-    ),
+    NavItem(_("回访"), "requests_tracker:callbacks", (SUPERVISOR,), icon="telephone-outbound", order=46),
     NavItem(_("申诉"), "requests_tracker:appeals", (SUPERVISOR, HANDLER), icon="shield-check", order=47),
     NavItem(_("节假日"), "requests_tracker:calendar", (ADMIN,), icon="calendar3", order=95),
 ]
