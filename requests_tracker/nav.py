@@ -4,6 +4,8 @@ from django.utils.translation import pgettext_lazy
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR
 from qiqing.navigation import NavItem
 
+TRUST = _("回访申诉")
+
 NAV = [
     NavItem(_("我的诉求"), "requests_tracker:portal", (CONTACT,), icon="chat-square-text", order=35),
     NavItem(_("受理分办"), "requests_tracker:triage", (SUPERVISOR,), icon="inboxes", order=36),
