@@ -299,3 +299,23 @@ class ReportForm(forms.Form):
     def clean_month(self):
         value = self.cleaned_data["month"]
         return dt.date.fromisoformat(f"{value}-01")
+
+
+class TrustFilter(StyledFilterSet):
+    """评价可信度 filters: the period only (the user's towns bound the figures)."""
+
+    period = django_filters.ChoiceFilter(
+        label=_("统计周期"), choices=windows.PERIOD_CHOICES, empty_label=None, method="keep"
+    )
+    start = _date_filter(_("开始日期"))
+    end = _date_filter(_("截止日期"))
+
+    class Meta:
+        model = Request
+        fields = ["period", "start", "end"]
+        form = DashboardForm
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    choice = ScopeFilterSet.choice

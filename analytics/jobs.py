@@ -49,6 +49,10 @@ JOB_INFO = {
         gettext_lazy("逾期未评自动办结"), gettext_lazy("答复后企业逾期未评价的诉求自动办结。")
     ),
     "drain_outbox": JobInfo(gettext_lazy("邮件补发"), gettext_lazy("发送尚未发出的通知邮件。")),
+    "spotcheck": JobInfo(
+        gettext_lazy("随机抽查"),
+        gettext_lazy("从上周满意办结和自动办结的诉求中按比例随机抽取回访（保存随机种子，可复核）。"),
+    ),
 }
 
 # Crontab day-of-week → Monday-first index into the weekday names (周一 … 周日).

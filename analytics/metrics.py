@@ -94,14 +94,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from analytics.periods import Period, local_midnight
 from cadres.models import Assignment, Cadre, Unit
 from enterprises.models import Enterprise, Town
-from requests_tracker.models import Category, Request
+from requests_tracker.models import Callback, Category, RatingAppeal, Request
 from visits.models import Visit
 
 COUNTY, TOWN, UNIT, CADRE, INDUSTRY = "county", "town", "unit", "cadre", "industry"
@@ -839,3 +839,208 @@ def enterprise_visits(period: Period, enterprise_ids: Iterable[int]) -> dict[int
         .annotate(n=Count("pk"), last=Max("date"))
     )
     return {row["enterprise_id"]: (row["n"], row["last"]) for row in rows}
+
+
+# --- trusted ratings (callbacks, spot checks, appeals) -------------------------------------------
+#
+# Request cohort: as the request metrics above — requests of S received in P, as of the end of P.
+#     rated / satisfied     the latest real rating, exactly as ``Metrics.rated`` / ``satisfied``.
+#     unrated_closed        closed before the end of P without any rating (销号 needs 满意 or 基本
+#                           满意, so these are the automatic closes): shown apart, never counted
+#                           as satisfied.
+#     callback_confirmed    not rated by the end of P, and the enterprise gave a verdict on a
+#                           callback (reached; 已解决 or 未解决) done before the end of P.
+#     callback_solved       of those, the latest such verdict is 已解决.
+#     overturned            rated, the latest rating is 不满意, and the appeal of that very rating
+#                           (RatingAppeal.rated_at = last_rated_at) was overturned before the end of P.
+#     satisfaction_rate               (satisfied + callback_solved)
+#                                     ÷ (rated + callback_confirmed)            — before appeals
+#     satisfaction_after_appeals_rate (satisfied + callback_solved)
+#                                     ÷ (rated − overturned + callback_confirmed) — after appeals
+# Callback cohort: callback tasks of S created in P (S: the task's town and unit, recorded when it
+# was created), as of the end of P.
+#     callbacks             tasks created in P.
+#     callbacks_reached     of those, done before the end of P with the enterprise reached.
+#     callback_rate         callbacks_reached ÷ callbacks.
+#     closures_checked      tasks on a closure (自动办结 or 随机抽查) done with a verdict of
+#                           已解决 or 未解决 before the end of P.
+#     false_closures        of those, found false (不实办结: 未解决 on a closed request).
+#     false_closure_rate    false_closures ÷ closures_checked.
+# Scope kinds: county, town (the enterprise's town / the task's town) and unit (the lead unit /
+# the task's unit). By batch (交办批次) is a follow-up once batches exist.
+
+TRUST_KINDS = (COUNTY, TOWN, UNIT)
+_TRUST_REQUEST_KEY = {COUNTY: None, TOWN: "enterprise__town_id", UNIT: "lead_unit_id"}
+_TRUST_CALLBACK_KEY = {COUNTY: None, TOWN: "town_id", UNIT: "unit_id"}
+
+
+@dataclass(frozen=True)
+class TrustMetrics:
+    """The counts behind the trusted-rating figures of one period and scope."""
+
+    rated: int = 0
+    satisfied: int = 0
+    unrated_closed: int = 0
+    callback_confirmed: int = 0
+    callback_solved: int = 0
+    overturned: int = 0
+    callbacks: int = 0
+    callbacks_reached: int = 0
+    closures_checked: int = 0
+    false_closures: int = 0
+
+    @property
+    def satisfaction_rate(self) -> Decimal | None:
+        return rate(self.satisfied + self.callback_solved, self.rated + self.callback_confirmed)
+
+    @property
+    def satisfaction_after_appeals_rate(self) -> Decimal | None:
+        return rate(
+            self.satisfied + self.callback_solved, self.rated - self.overturned + self.callback_confirmed
+        )
+
+    @property
+    def callback_rate(self) -> Decimal | None:
+        return rate(self.callbacks_reached, self.callbacks)
+
+    @property
+    def false_closure_rate(self) -> Decimal | None:
+        return rate(self.false_closures, self.closures_checked)
+
+    def as_json(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data.update({name: rate_str(getattr(self, name)) for name in TRUST_RATE_FIELDS})
+        return data
+
+    def sum_of(self, expression: str) -> int:
+        """The value of "a + b - c" over these counts (count names and + / - only): the
+        numerators and denominators the screen and ``metrics`` print beside each rate."""
+        total, sign = 0, 1
+        for token in expression.split():
+            if token in "+-":
+                sign = 1 if token == "+" else -1
+            else:
+                total += sign * getattr(self, token)
+        return total
+
+    @classmethod
+    def combined(cls, parts: Iterable[TrustMetrics]) -> TrustMetrics:
+        """Several towns together: the towns partition the county, so the counts add up."""
+        totals = {f.name: 0 for f in fields(cls)}
+        for part in parts:
+            for name in totals:
+                totals[name] += getattr(part, name)
+        return cls(**totals)
+
+
+TRUST_RATE_FIELDS = (
+    "satisfaction_rate",
+    "satisfaction_after_appeals_rate",
+    "callback_rate",
+    "false_closure_rate",
+)
+
+
+def _trust_request_counts(period: Period, key_path, ids, town_ids) -> dict:
+    end_at = period.end_at
+    received = _restrict(
+        Request.objects.filter(submitted_at__gte=period.start_at, submitted_at__lt=end_at), key_path, ids
+    )
+    if town_ids is not None:
+        received = received.filter(enterprise__town_id__in=list(town_ids))
+    verdicts = (
+        Callback.Verdict.SOLVED,
+        Callback.Verdict.NOT_SOLVED,
+    )
+    latest_verdict = (
+        Callback.objects.filter(
+            request=OuterRef("pk"),
+            status=Callback.Status.DONE,
+            result=Callback.Result.REACHED,
+            verdict__in=verdicts,
+            done_at__lt=end_at,
+        )
+        .order_by("-done_at", "-pk")
+        .values("verdict")[:1]
+    )
+    overturned = RatingAppeal.objects.filter(
+        request=OuterRef("pk"),
+        rated_at=OuterRef("last_rated_at"),
+        status=RatingAppeal.Status.OVERTURNED,
+        decided_at__lt=end_at,
+    )
+    rated = ~Q(last_rating="") & (Q(last_rated_at__isnull=True) | Q(last_rated_at__lt=end_at))
+    annotated = received.annotate(
+        callback_verdict=Subquery(latest_verdict), was_overturned=Exists(overturned)
+    )
+    return _grouped(
+        annotated,
+        key_path,
+        rated=Count("pk", filter=rated),
+        satisfied=Count("pk", filter=rated & Q(last_rating__in=SATISFIED_VALUES)),
+        unrated_closed=Count(
+            "pk", filter=Q(status=Request.Status.CLOSED, closed_at__lt=end_at, last_rating="")
+        ),
+        callback_confirmed=Count("pk", filter=~rated & Q(callback_verdict__in=verdicts)),
+        callback_solved=Count("pk", filter=~rated & Q(callback_verdict=Callback.Verdict.SOLVED)),
+        overturned=Count(
+            "pk",
+            filter=rated & Q(last_rating=Request.Satisfaction.UNSATISFIED, was_overturned=True),
+        ),
+    )
+
+
+def _trust_callback_counts(period: Period, key_path, ids, town_ids) -> dict:
+    end_at = period.end_at
+    created = _restrict(
+        Callback.objects.filter(created_at__gte=period.start_at, created_at__lt=end_at), key_path, ids
+    )
+    if town_ids is not None:
+        created = created.filter(town_id__in=list(town_ids))
+    done = Q(status=Callback.Status.DONE, done_at__lt=end_at)
+    reached = done & Q(result=Callback.Result.REACHED)
+    on_closure = Q(reason__in=(Callback.Reason.AUTO_CLOSED, Callback.Reason.SPOT_CHECK))
+    checked = reached & on_closure & Q(verdict__in=(Callback.Verdict.SOLVED, Callback.Verdict.NOT_SOLVED))
+    return _grouped(
+        created,
+        key_path,
+        callbacks=Count("pk"),
+        callbacks_reached=Count("pk", filter=reached),
+        closures_checked=Count("pk", filter=checked),
+        false_closures=Count("pk", filter=checked & Q(false_closure=True)),
+    )
+
+
+def trust_grouped(
+    period: Period,
+    kind: str = COUNTY,
+    *,
+    keys: Iterable[str] | None = None,
+    town_ids: Iterable[int] | None = None,
+) -> dict[str, TrustMetrics]:
+    """Trusted-rating figures for every key of ``kind`` (county, town or unit) with activity in
+    P, or exactly ``keys``; ``town_ids`` keeps only the enterprises / tasks of those towns (a town
+    supervisor's view). Two aggregate queries whatever the number of keys."""
+    if kind not in TRUST_KINDS:
+        raise ValueError(f"trusted-rating figures have no {kind!r} scope")
+    wanted, ids, key_map = _wanted_ids(kind, keys, None)
+    by_key: dict = defaultdict(dict)
+    for raw, values in _trust_request_counts(period, _TRUST_REQUEST_KEY[kind], ids, town_ids).items():
+        by_key[raw].update(values)
+    for raw, values in _trust_callback_counts(period, _TRUST_CALLBACK_KEY[kind], ids, town_ids).items():
+        by_key[raw].update(values)
+    names = [f.name for f in fields(TrustMetrics)]
+    result = {
+        key_map.key(raw): TrustMetrics(**{name: values.get(name) or 0 for name in names})
+        for raw, values in by_key.items()
+        if raw is not None or kind == COUNTY
+    }
+    if wanted is not None:
+        return {key: result.get(key, TrustMetrics()) for key in wanted}
+    return result
+
+
+def trust(period: Period, scope: Scope = COUNTY_SCOPE) -> TrustMetrics:
+    """Trusted-rating figures of one scope: ``trust_grouped`` restricted to that key."""
+    key = scope.key if scope.kind != COUNTY else ""
+    return trust_grouped(period, scope.kind, keys=[key])[key]

@@ -18,6 +18,7 @@ NAV = [
     _dashboard(_("共性问题"), "analytics:problems", "diagram-3", 7),
     _dashboard(_("擂台比武"), "analytics:ranking", "trophy", 8),
     _dashboard(_("超期督办"), "analytics:overdue", "alarm", 9),
+    _dashboard(_("评价可信度"), "analytics:trust", "shield-check", 9),
     _dashboard(_("干部履职"), "analytics:cadre_records", "clipboard-data", 10),
     _dashboard(_("月报"), "analytics:reports", "file-earmark-spreadsheet", 11),
     _dashboard(_("工作总览"), "analytics:overview", "speedometer2", 12),

@@ -106,6 +106,12 @@ def _cards(colour: str):
     return values
 
 
+def _false_closures(period, by_town):
+    """Closures a callback found false (不实办结), by the town recorded on the callback task."""
+    found = metrics.trust_grouped(period, metrics.TOWN, keys=list(by_town))
+    return {code: Fraction(found[code].false_closures) for code in by_town}
+
+
 INDICATORS: dict[str, Indicator] = {
     "coverage_rate": Indicator(_("走访覆盖率"), True, _ratio("enterprises_visited", "enterprises_active")),
     "visits_per_enterprise": Indicator(
@@ -119,9 +125,11 @@ INDICATORS: dict[str, Indicator] = {
     "reopened": Indicator(_("重新办理件"), False, _count("reopened"), unit="件"),
     "red_cards": Indicator(_("红牌督办"), False, _cards("red"), unit="张"),
     "yellow_cards": Indicator(_("黄牌督办"), False, _cards("yellow"), unit="张"),
+    "false_closures": Indicator(_("不实办结"), False, _false_closures, unit="件"),
 }
 
-# The contest's starting indicators: (code, weight, active). Migration 0003 installed a copy.
+# The contest's starting indicators: (code, weight, active). Migration 0003 installed a copy of
+# the first ten, 0005 the ones added since.
 DEFAULT_WEIGHTS = [
     ("coverage_rate", 20, True),
     ("visits_per_enterprise", 5, True),
@@ -133,6 +141,7 @@ DEFAULT_WEIGHTS = [
     ("reopened", 0, False),
     ("red_cards", 10, True),
     ("yellow_cards", 0, False),
+    ("false_closures", 5, True),
 ]
 
 WINDOWS = ("week", "month", "quarter", "year")

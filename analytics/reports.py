@@ -41,6 +41,48 @@ HEADLINE = [
 ]
 
 
+TRUST_ROWS = [
+    # key, label, kind — analytics.metrics.TrustMetrics (definitions there)
+    ("satisfaction_rate", gettext_lazy("满意率（申诉前）"), "pct"),
+    ("satisfaction_after_appeals_rate", gettext_lazy("满意率（申诉后）"), "pct"),
+    ("rated", gettext_lazy("真实评价"), "int"),
+    ("callback_confirmed", gettext_lazy("未评价但回访确认"), "int"),
+    ("overturned", gettext_lazy("申诉撤销的不满意评价"), "int"),
+    ("unrated_closed", gettext_lazy("逾期未评自动办结"), "int"),
+    ("callbacks", gettext_lazy("回访任务"), "int"),
+    ("callback_rate", gettext_lazy("回访率"), "pct"),
+    ("closures_checked", gettext_lazy("回访核实的办结件"), "int"),
+    ("false_closures", gettext_lazy("不实办结"), "int"),
+    ("false_closure_rate", gettext_lazy("不实办结率"), "pct"),
+]
+
+
+def _comparison_table(key: str, title: str, rows, current, previous) -> Table:
+    """指标 | 本月 | 上月 | 变化, one row per (key, label, kind)."""
+    return Table(
+        key,
+        title,
+        [
+            Column("label", _("指标")),
+            Column("current", _("本月"), "raw"),
+            Column("previous", _("上月"), "raw"),
+            Column("change", _("变化"), "raw"),
+        ],
+        [
+            Row(
+                {
+                    "label": f"{label}(%)" if kind == "pct" else label,
+                    "current": getattr(current, name),
+                    "previous": getattr(previous, name),
+                    "change": change(getattr(current, name), getattr(previous, name)),
+                },
+                data={"metric": name, "kind": kind},
+            )
+            for name, label, kind in rows
+        ],
+    )
+
+
 def month_window(month: dt.date, today: dt.date) -> windows.Window:
     """The report's month (through yesterday if it is still running) and the month before."""
     calendar = Period.containing(MONTH, month)
@@ -62,10 +104,11 @@ class MonthlyReport:
     towns: Table
     categories: Table
     ranking: Table
+    trust: Table
 
     @property
     def tables(self) -> list[Table]:
-        return [self.headline, self.towns, self.categories, self.ranking]
+        return [self.headline, self.towns, self.categories, self.ranking, self.trust]
 
 
 def monthly_report(month: dt.date, town: Town | None, today: dt.date, progress=None) -> MonthlyReport:
@@ -76,28 +119,7 @@ def monthly_report(month: dt.date, town: Town | None, today: dt.date, progress=N
     current = windows.one(window.period, scope, restriction, today)
     previous = windows.one(window.previous, scope, restriction, today)
     step(1, _("主要指标"))
-    headline = Table(
-        "headline",
-        _("主要指标"),
-        [
-            Column("label", _("指标")),
-            Column("current", _("本月"), "raw"),
-            Column("previous", _("上月"), "raw"),
-            Column("change", _("变化"), "raw"),
-        ],
-        [
-            Row(
-                {
-                    "label": f"{label}(%)" if kind == "pct" else label,
-                    "current": getattr(current, key),
-                    "previous": getattr(previous, key),
-                    "change": change(getattr(current, key), getattr(previous, key)),
-                },
-                data={"metric": key, "kind": kind},
-            )
-            for key, label, kind in HEADLINE
-        ],
-    )
+    headline = _comparison_table("headline", _("主要指标"), HEADLINE, current, previous)
     towns = coverage._town_table(choice, window, today, "")
     step(2, _("镇街覆盖"))
     names = metrics.category_names()
@@ -147,10 +169,18 @@ def monthly_report(month: dt.date, town: Town | None, today: dt.date, progress=N
             [Row({"note": _("本月没有已完成的擂台比武排名。")})],
         )
     step(4, _("红黑榜"))
+    trust_scope = metrics.Scope(metrics.TOWN, town.code) if town else metrics.COUNTY_SCOPE
+    trust = _comparison_table(
+        "trust",
+        _("评价可信度"),
+        TRUST_ROWS,
+        metrics.trust(window.period, trust_scope),
+        metrics.trust(window.previous, trust_scope),
+    )
     scope_label = town.name if town else _("全县")
     title = _("企情在线月报 %(month)s %(scope)s") % {"month": window.label, "scope": scope_label}
     return MonthlyReport(
-        title, window, scope_label, current, previous, headline, towns, categories, ranking_table
+        title, window, scope_label, current, previous, headline, towns, categories, ranking_table, trust
     )
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("problems/<int:pk>/", views.problem, name="problem"),
     path("overdue/", views.overdue, name="overdue"),
     path("ranking/", views.ranking, name="ranking"),
+    path("trust/", views.trust, name="trust"),
     path("reports/", views.reports, name="reports"),
     path("record/", views.my_record, name="my_record"),
     path("cadres/<int:pk>/", views.cadre_record, name="cadre_record"),

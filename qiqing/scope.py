@@ -343,3 +343,12 @@ def require_visible(user, obj) -> None:
         raise PermissionDenied(
             _("保存后该%(what)s将不在您的范围内，操作未执行。") % {"what": type(obj)._meta.verbose_name}
         )
+
+
+def town_key(user) -> str:
+    """What a cache shared by readers must be keyed on: "county" for county-wide readers, else
+    their towns (two supervisors of the same towns may share a cached dashboard body)."""
+    access = access_for(user)
+    if access.sees_everything:
+        return "county"
+    return "towns:" + ",".join(map(str, sorted(access.supervised_town_ids)))

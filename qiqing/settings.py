@@ -315,6 +315,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "auto_close": {"task": "requests_tracker.tasks.auto_close", "schedule": crontab(minute=0, hour=1)},
     "drain_outbox": {"task": "requests_tracker.tasks.drain_outbox", "schedule": crontab(minute="*/5")},
     "cluster_problems": {"task": "analytics.tasks.cluster_problems", "schedule": crontab(minute=30, hour=1)},
+    # After auto_close (01:00) so last Sunday's automatic closes are in the week's population.
+    "spotcheck": {
+        "task": "requests_tracker.tasks.spotcheck",
+        "schedule": crontab(minute=30, hour=6, day_of_week="mon"),
+    },
 }
 
 # A broker that is down or hung must not hold a web request: on Redis, connecting and every

@@ -1,5 +1,6 @@
+import datetime as dt
+
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -148,7 +149,7 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 _(
-                    "%(years)s 年的国务院放假安排尚未录入：相关期限暂按周一至周五估算。"
+                    "%(years)s 年的国务院放假安排尚未录入：相关期限暂按周末和法定节日估算。"
                     "请逐日录入放假日（不勾选“当天上班”）和调休上班日（勾选），依据选“国务院放假安排”。"
                 )
                 % {"years": join(missing)},
@@ -177,15 +178,8 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
 
 
 def _recount_on_commit(dates) -> None:
-    from requests_tracker.tasks import recount_deadlines
+    from requests_tracker.services.calendar import _recount_after_commit
 
-    workdays.invalidate()
-    payload = sorted({d.isoformat() if hasattr(d, "isoformat") else str(d) for d in dates})
-
-    def queue():
-        try:
-            recount_deadlines.delay(payload, trigger="manual")
-        except Exception:  # noqa: BLE001 - no broker: recount here rather than leave deadlines stale
-            recount_deadlines(payload, trigger="manual")
-
-    transaction.on_commit(queue)
+    _recount_after_commit(
+        sorted({d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in dates})
+    )

@@ -315,3 +315,20 @@ class CloseForm(ActionForm):
 
 class ReopenForm(ActionForm):
     reason = forms.CharField(label=_("重新办理原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SchedulePasteForm(forms.Form):
+    """One year's State Council schedule, pasted from the notice (国务院办公厅关于节假日安排的通知)."""
+
+    year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100)
+    days_off = forms.CharField(
+        label=_("放假日期"),
+        widget=forms.Textarea(attrs={"rows": 9}),
+        help_text=_("每行一个节日，可写日期区间，格式见示例。"),
+    )
+    workdays_text = forms.CharField(
+        label=_("调休上班日期"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("通知中写明“上班”的周六、周日，每行一个节日。"),
+    )

@@ -144,6 +144,15 @@ TRANSITIONS: dict[str, Transition] = {
             {SYSTEM},
             _rating_window_passed,
         ),
+        # A callback (回访) found a closed request not solved; the callback service checks that
+        # the actor is the supervisor, so it is not offered as a form on the request page.
+        _t(
+            "callback_reopen",
+            pgettext_lazy("request action", "回访重新办理"),
+            {S.CLOSED},
+            S.REOPENED,
+            {SYSTEM},
+        ),
     ]
 }
 

@@ -201,7 +201,7 @@ class Request(models.Model):
     deadline_estimated = models.BooleanField(
         _("期限为估算"),
         default=False,
-        help_text=_("期限跨入官方节假日安排尚未公布的年份，暂按周一至周五计算。"),
+        help_text=_("期限跨入官方节假日安排尚未公布的年份，暂按周末和法定节日估算。"),
     )
     responded_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
@@ -656,6 +656,9 @@ class RequestEvent(models.Model):
         OVERDUE = "overdue", _("超期")
         DEADLINE = "deadline", _("期限调整")
         IMPORT = "import", _("台账导入")
+        CALLBACK = "callback", _("回访")
+        APPEAL = "appeal", _("评价申诉")
+        APPEAL_DECIDE = "appeal_decide", _("申诉复核")
 
     request = models.ForeignKey(
         Request, verbose_name=_("诉求"), on_delete=models.PROTECT, related_name="events"
@@ -695,3 +698,7 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("诉求流转记录只能追加，不能删除。"))
+
+
+# The trust records (回访, 抽查, 申诉) live in their own module; imported here so Django sees them.
+from requests_tracker.trust.models import Callback, RatingAppeal, SpotCheckDraw  # noqa: E402, F401

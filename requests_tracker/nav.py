@@ -4,6 +4,8 @@ from django.utils.translation import pgettext_lazy
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR
 from qiqing.navigation import NavItem
 
+TRUST = _("回访申诉")
+
 NAV = [
     NavItem(_("我的诉求"), "requests_tracker:portal", (CONTACT,), icon="chat-square-text", order=35),
     NavItem(_("受理分办"), "requests_tracker:triage", (SUPERVISOR,), icon="inboxes", order=36),
@@ -22,6 +24,8 @@ NAV = [
         icon="megaphone",
         order=45,
     ),
+    NavItem(_("回访"), "requests_tracker:callbacks", (SUPERVISOR,), icon="telephone-outbound", order=46),
+    NavItem(_("申诉"), "requests_tracker:appeals", (SUPERVISOR, HANDLER), icon="shield-check", order=47),
     NavItem(_("节假日"), "requests_tracker:calendar", (ADMIN,), icon="calendar3", order=95),
 ]
 HOME = {HANDLER: "requests_tracker:inbox", CONTACT: "requests_tracker:portal"}

@@ -247,7 +247,7 @@ class YearCoverage:
         labels = {
             "library": _("官方日历库"),
             "entered": _("管理员已录入"),
-            "none": _("未覆盖（按周一至周五估算）"),
+            "none": _("未覆盖（按周末和法定节假日估算）"),
         }
         return labels[self.source]
 

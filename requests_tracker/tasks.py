@@ -34,6 +34,14 @@ def auto_close(trigger: str = "beat", today: str | None = None) -> dict:
     return run.counts
 
 
+@shared_task(name="requests_tracker.tasks.spotcheck", ignore_result=True)
+def spotcheck(trigger: str = "beat", today: str | None = None) -> dict:
+    """Draw last week's random spot check (随机抽查); a second run draws nothing new."""
+    with job_run("spotcheck", trigger=trigger) as run:
+        run.counts.update(services.spotcheck_last_week(today=_date(today)))
+    return run.counts
+
+
 @shared_task(name="requests_tracker.tasks.drain_outbox", ignore_result=True)
 def drain_outbox(trigger: str = "beat") -> dict:
     with job_run("drain_outbox", trigger=trigger) as run:

@@ -28,6 +28,8 @@ from requests_tracker import forms as f
 from requests_tracker import lifecycle, selectors, services
 from requests_tracker.filters import InboxFilter, NoticeFilter, PortalFilter, RequestFilter
 from requests_tracker.models import Request, RequestAttachment, SupervisionNotice, WorkdayOverride
+from requests_tracker.services import calendar as calendar_services
+from requests_tracker.trust import selectors as trust_selectors
 from requests_tracker.workdays import WorkCalendar
 
 ANY_ROLE = (ADMIN, SUPERVISOR, HANDLER, CADRE, CONTACT)
@@ -155,9 +157,12 @@ def notice_board(request):
         .select_related("request__enterprise", "unit", "town")
         .order_by("-issued_at", "-pk")
     )
-    return render(
-        request, "requests_tracker/notice_board.html", {"page_obj": _page(request, cards), "year": year}
-    )
+    context = {
+        "page_obj": _page(request, cards),
+        "year": year,
+        "false_closures": trust_selectors.false_closures(request.user, year)[:100],
+    }
+    return render(request, "requests_tracker/notice_board.html", context)
 
 
 # --- one request -------------------------------------------------------------------------
@@ -361,6 +366,7 @@ def _detail_context(request, obj, bound: tuple[str, f.ActionForm] | None = None)
         "escalations": obj.escalations.all() if internal else [],
         "notices": obj.notices.select_related("unit") if internal else [],
         "panels": panels,
+        "trust": trust_selectors.request_trust(obj, request.user) if internal else {},
         "may_show_rating_link": internal
         and obj.awaiting_rating
         and access.has_role(SUPERVISOR, HANDLER, CADRE),
@@ -493,8 +499,58 @@ def calendar_coverage(request):
     today = timezone.localdate()
     years = list(range(today.year - 1, today.year + 3))
     overrides = WorkdayOverride.objects.filter(date__year__gte=today.year - 1).order_by("date")
+    calendar = WorkCalendar.load()
+    estimates = [
+        (year, sorted(calendar.estimated_days_off(year).values(), key=lambda item: item.day))
+        for year in years
+        if not calendar.covers(year)
+    ]
     return render(
         request,
         "requests_tracker/calendar.html",
-        {"coverage": selectors.calendar_coverage(years), "overrides": overrides},
+        {"coverage": selectors.calendar_coverage(years), "overrides": overrides, "estimates": estimates},
     )
+
+
+@role_required(ADMIN)
+def calendar_paste(request):
+    """One form for a year's schedule: prefilled with the estimate, corrected from the notice."""
+    calendar = WorkCalendar.load()
+    if request.method == "POST":
+        form = f.SchedulePasteForm(request.POST)
+        if form.is_valid():
+            try:
+                counts = calendar_services.calendar_schedule_enter(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                message = _(
+                    "已录入 %(year)s 年国务院放假安排：放假 %(off)s 天，调休上班 %(on)s 天；相关期限正在重算。"
+                )
+                messages.success(
+                    request,
+                    message
+                    % {
+                        "year": form.cleaned_data["year"],
+                        "off": counts["days_off"],
+                        "on": counts["workdays"],
+                    },
+                )
+                return redirect("requests_tracker:calendar")
+        status = 400
+    else:
+        year = _year_param(request.GET.get("year"))
+        uncovered = next((y for y in range(year, year + 3) if not calendar.covers(y)), year)
+        form = f.SchedulePasteForm(
+            initial={"year": uncovered, "days_off": calendar_services.estimate_lines(uncovered)}
+        )
+        status = 200
+    return render(request, "requests_tracker/calendar_paste.html", {"form": form}, status=status)
+
+
+def _year_param(raw) -> int:
+    try:
+        year = int(raw)
+    except (TypeError, ValueError):
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year

@@ -6,8 +6,12 @@ Three sources, in order of precedence:
    library does not know yet, or a local closure (县域停工) / extra working day;
 2. the maintained ``chinese-calendar`` library (weekends off, statutory holidays off, make-up
    working days 调休 on);
-3. for a year neither covers, Monday–Friday — and every result that relied on such a day is
-   marked *estimated* (估算) so the screen can say so, never silently guessed.
+3. for a year neither covers, an estimate: weekends and the statutory days off that the law
+   fixes (``statutory_days_off``: 元旦, 春节 eve + three days, 清明, 劳动节 1–2 May, 端午, 中秋,
+   国庆 1–3 Oct, each computed from the solar or lunar calendar, plus the 补假 weekday the law
+   gives for one falling on a weekend). Make-up working days (调休) and bridging days are only
+   known from the State Council's notice, so every result that relied on such a year is marked
+   *estimated* (估算) so the screen can say so, never silently guessed.
 
 Services build a fresh ``WorkCalendar.load()`` (one small query) for each transition, so a
 deadline always reflects the rows admins have entered. The module-level ``is_workday`` /
@@ -20,10 +24,12 @@ import datetime as dt
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import chinese_calendar
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from lunardate import LunarDate
 
 from requests_tracker.models import WorkdayOverride
 
@@ -103,6 +109,74 @@ def library_years() -> range:
 LIBRARY_YEARS = library_years()
 
 
+# --- the statutory days off (全国年节及纪念日放假办法, as revised for 2025) --------------------
+SUBSTITUTE = "substitute"
+
+
+@dataclass(frozen=True)
+class StatutoryDay:
+    """One day off the law fixes, or the weekday given in lieu (补假) of one on a weekend."""
+
+    day: dt.date
+    holiday: str  # the key of HOLIDAY_NAMES (the library's English name)
+    substitute: bool = False
+
+    @property
+    def weekday_label(self) -> str:
+        return str(WEEKDAY_LABELS[self.day.weekday()])
+
+    @property
+    def name(self) -> str:
+        name = str(HOLIDAY_NAMES[self.holiday])
+        return _("%(holiday)s补假") % {"holiday": name} if self.substitute else name
+
+
+def _lunar(year: int, month: int, day: int) -> dt.date:
+    return LunarDate(year, month, day).to_solar_date()
+
+
+def _qingming(year: int) -> dt.date:
+    """The day of the solar term 清明 (the library's 寿星 formula with its correction table)."""
+    terms = chinese_calendar.get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 30))
+    return next(day for day, name in terms if name == "清明")
+
+
+def _statutory_groups(year: int) -> list[tuple[str, list[dt.date]]]:
+    """The statutory days off of ``year``, grouped by holiday, in calendar order."""
+    new_year = _lunar(year, 1, 1)
+    return [
+        ("New Year's Day", [dt.date(year, 1, 1)]),
+        ("Spring Festival", [new_year + dt.timedelta(days=n) for n in range(-1, 3)]),
+        ("Tomb-sweeping Day", [_qingming(year)]),
+        ("Labour Day", [dt.date(year, 5, 1), dt.date(year, 5, 2)]),
+        ("Dragon Boat Festival", [_lunar(year, 5, 5)]),
+        ("Mid-autumn Festival", [_lunar(year, 8, 15)]),
+        ("National Day", [dt.date(year, 10, day) for day in (1, 2, 3)]),
+    ]
+
+
+@lru_cache(maxsize=32)
+def statutory_days_off(year: int) -> tuple[StatutoryDay, ...]:
+    """Every day off the law alone decides for ``year``, in date order.
+
+    Article 6 of the 放假办法: a statutory day off that falls on a Saturday or Sunday is given
+    back on a working day (补假) — here the first weekdays after that holiday not already off.
+    Make-up working days (调休) and bridging days are the State Council's yearly choice and are
+    not guessed.
+    """
+    groups = _statutory_groups(year)
+    off = {day: StatutoryDay(day, holiday) for holiday, days in groups for day in days}
+    for holiday, days in groups:
+        owed = sum(1 for day in days if day.weekday() >= 5)
+        day = max(days)
+        while owed:
+            day += dt.timedelta(days=1)
+            if day.weekday() < 5 and day not in off:
+                off[day] = StatutoryDay(day, holiday, substitute=True)
+                owed -= 1
+    return tuple(off[day] for day in sorted(off))
+
+
 def official_is_workday(day: dt.date) -> bool | None:
     """The library's answer, or None when its calendar does not cover the year."""
     if day.year not in LIBRARY_YEARS:
@@ -138,6 +212,12 @@ class WorkCalendar:
     def covers(self, year: int) -> bool:
         return self.coverage(year) != "none"
 
+    def estimated_days_off(self, year: int) -> dict[dt.date, StatutoryDay]:
+        """The statutory days off the estimate assumes for a year nobody covers (empty otherwise)."""
+        if self.covers(year):
+            return {}
+        return {item.day: item for item in statutory_days_off(year)}
+
     # --- single days ---------------------------------------------------------------------
     def day(self, day: dt.date) -> DayInfo:
         override = self.overrides.get(day)
@@ -158,6 +238,9 @@ class WorkCalendar:
         official = official_is_workday(day)
         if official is None:
             estimated = not self.covers(day.year)
+            statutory = self.estimated_days_off(day.year).get(day) if estimated else None
+            if statutory is not None:
+                return DayInfo(day, False, True, "holiday", statutory.name)
             return DayInfo(
                 day, not weekend, estimated, "weekend" if weekend else "weekday", _("周末") if weekend else ""
             )

@@ -15,6 +15,7 @@ from analytics.views.records import (
     ranking,
 )
 from analytics.views.tasks import reports
+from analytics.views.trust import trust
 
 __all__ = [
     "cadre_record",
@@ -33,4 +34,5 @@ __all__ = [
     "problems_recompute",
     "ranking",
     "reports",
+    "trust",
 ]

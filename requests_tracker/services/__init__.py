@@ -3,7 +3,7 @@ and the state against the one table in ``lifecycle.py``, changes the row, and wr
 RequestEvent and notifications in the same transaction (DESIGN.md §4).
 
 ``core`` holds the shared check-and-write steps, ``transitions`` the actions people take,
-``jobs`` the scheduled work; everything public is importable from here.
+``jobs`` the scheduled work, ``trust`` callbacks, spot checks and appeals; everything public is importable from here.
 """
 
 from requests_tracker.services.core import (
@@ -37,13 +37,23 @@ from requests_tracker.services.transitions import (
     request_sign,
     request_submit,
 )
+from requests_tracker.services.trust import (
+    appeal_decide,
+    appeal_submit,
+    callback_record,
+    spotcheck_draw,
+    spotcheck_last_week,
+)
 
 __all__ = [
     "ContactMethod",
     "ReturnReason",
     "StaleRequest",
     "TransitionRefused",
+    "appeal_decide",
+    "appeal_submit",
     "auto_close_requests",
+    "callback_record",
     "flag_overdue_requests",
     "recount",
     "recount_open_requests",
@@ -64,4 +74,6 @@ __all__ = [
     "request_return",
     "request_sign",
     "request_submit",
+    "spotcheck_draw",
+    "spotcheck_last_week",
 ]

@@ -215,3 +215,18 @@ def _start_clocks(request: Request, calendar: WorkCalendar, start: dt.date, *, c
         request.contact_days = None
     request.sign_overdue = request.contact_overdue = request.is_overdue = False
     recount(request, calendar)
+
+
+def _reopen(locked: Request, today: dt.date) -> None:
+    """Back to the same unit with a fresh response deadline, counted as a reopening (重新办理).
+
+    Also used when a callback finds a closed request not solved: it is no longer closed.
+    """
+    locked.status = S.REOPENED
+    locked.reopen_count += 1
+    locked.satisfaction = ""
+    locked.rated_at = None
+    locked.outcome = ""
+    locked.rating_due = None
+    locked.closed_at = None
+    _start_clocks(locked, WorkCalendar.load(), today, contact=False)

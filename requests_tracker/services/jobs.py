@@ -26,6 +26,7 @@ from requests_tracker.models import (
     RequestEvent,
     SupervisionNotice,
 )
+from requests_tracker.services import trust
 from requests_tracker.services.core import (
     TransitionRefused,
     _begin,
@@ -58,14 +59,15 @@ def request_auto_close(*, request: Request, today: dt.date | None = None) -> boo
     from_status = locked.status
     locked.status = S.CLOSED
     locked.closed_at = now
-    _finish(
+    event = _finish(
         locked,
         None,
         A.AUTO_CLOSE,
         from_status,
-        note=f"答复后 {settings.QIQING_RATING_WINDOW_DAYS} 个工作日内企业未评价，自动办结。",
+        note=f"答复后 {settings.QIQING_RATING_WINDOW_DAYS} 个工作日内企业未评价，自动办结，待服务企业办回访。",
         at=now,
     )
+    trust.callback_for_auto_close(locked, event, today)
     return True
 
 

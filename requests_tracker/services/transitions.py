@@ -34,6 +34,7 @@ from requests_tracker.models import (
     RequestEvent,
     RequestSequence,
 )
+from requests_tracker.services import trust
 from requests_tracker.services.core import (
     ContactMethod,
     ReturnReason,
@@ -41,6 +42,7 @@ from requests_tracker.services.core import (
     _contacts,
     _finish,
     _fmt,
+    _reopen,
     _start_clocks,
     _supervisors,
     _tell,
@@ -710,7 +712,7 @@ def request_rate(
         locked.rating_due = None
         note = f"{label}{channel}" + (f"：{comment}" if comment else "")
         kind, title = "rated", f"诉求 {locked.ref} 企业评价：{label}"
-    _finish(
+    event = _finish(
         locked,
         actor,
         A.RATE,
@@ -719,20 +721,10 @@ def request_rate(
         data={"satisfaction": satisfaction, "via_link": via_link},
         at=now,
     )
+    trust.callback_for_rating(locked, event)
     recipients = _unit_handlers([locked.lead_unit_id]) + _supervisors(locked)
     _tell(recipients, kind, title, comment[:200] or label, locked)
     return locked
-
-
-def _reopen(locked: Request, today: dt.date) -> None:
-    """Back to the same unit with a fresh response deadline, counted as a reopening (重新办理)."""
-    locked.status = S.REOPENED
-    locked.reopen_count += 1
-    locked.satisfaction = ""
-    locked.rated_at = None
-    locked.outcome = ""
-    locked.rating_due = None
-    _start_clocks(locked, WorkCalendar.load(), today, contact=False)
 
 
 @transaction.atomic

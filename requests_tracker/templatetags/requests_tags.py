@@ -43,7 +43,7 @@ def due_date(due, late=False, estimated=False) -> str:
     if estimated:
         html += format_html(
             ' <span class="badge text-bg-warning" title="{}">{}</span>',
-            _("所涉年份的法定节假日尚未公布，暂按周一至周五估算"),
+            _("所涉年份的放假安排尚未公布，暂按周末和法定节日估算"),
             _("估算"),
         )
     return html

@@ -23,6 +23,7 @@ LIFECYCLE_TASKS = {
     "flag_overdue": "requests_tracker.tasks.flag_overdue",
     "auto_close": "requests_tracker.tasks.auto_close",
     "drain_outbox": "requests_tracker.tasks.drain_outbox",
+    "spotcheck": "requests_tracker.tasks.spotcheck",
 }
 
 
@@ -45,6 +46,7 @@ def test_beat_schedule_names_every_job_and_task():
         ("flag_overdue", set(range(0, 60, 15)), set(range(24)), set(range(7)), "每 15 分钟"),
         ("auto_close", {0}, {1}, set(range(7)), "每天 01:00"),
         ("drain_outbox", set(range(0, 60, 5)), set(range(24)), set(range(7)), "每 5 分钟"),
+        ("spotcheck", {30}, {6}, {1}, "每周一 06:30"),
     ],
 )
 def test_schedules_fire_when_intended_and_read_in_chinese(name, minute, hour, day_of_week, text):

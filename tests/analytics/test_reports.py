@@ -83,7 +83,7 @@ def test_the_report_has_the_dashboards_numbers(login, history, django_capture_on
     download = client.get(reverse("job_file", args=[job.pk]))
     assert "attachment" in download["Content-Disposition"]
     sheets = workbook(download)
-    assert list(sheets) == ["说明", "主要指标", "各镇街走访覆盖", "问题分布", "红黑榜"]
+    assert list(sheets) == ["说明", "主要指标", "各镇街走访覆盖", "问题分布", "红黑榜", "评价可信度"]
     figures = metrics_json(LAST_MONTH)
     headline = {row[0]: row[1] for row in sheets["主要指标"][1:]}
     assert headline["走访次数"] == figures["visits"] == 2
@@ -99,6 +99,9 @@ def test_the_report_has_the_dashboards_numbers(login, history, django_capture_on
     assert f"{mix['子女就学'][2]:.2f}" == figures["issue_share"]["子女就学"]
     boards = {row[1]: row[4] for row in sheets["红黑榜"][1:]}
     assert set(boards) == {"甲镇", "乙镇"}
+    trust = {row[0]: row[1] for row in sheets["评价可信度"][1:]}
+    assert trust["逾期未评自动办结"] == figures["trust"]["unrated_closed"]
+    assert trust["真实评价"] == figures["trust"]["rated"]
 
 
 def test_a_town_report_has_the_towns_numbers(login, history, django_capture_on_commit_callbacks):

@@ -173,7 +173,7 @@ def test_the_warning_is_cached_and_goes_once_the_year_is_entered(cast, login, fr
 def test_calendar_page_shows_coverage_per_year(cast, login, freeze):
     freeze(dt.datetime(2026, 11, 20, 10, 0))
     body = login(cast.users["admin"]).get(reverse("requests_tracker:calendar")).content.decode()
-    assert "官方日历库" in body and "未覆盖（按周一至周五估算）" in body
+    assert "官方日历库" in body and "未覆盖（按周末和法定节假日估算）" in body
 
 
 # --- actions -----------------------------------------------------------------------------

@@ -1,15 +1,17 @@
 """Deadlines in Chinese working days: statutory holidays, make-up working days (调休), and the
-year the library does not know yet (2027) — estimated Monday–Friday until admins enter the
-State Council's schedule, exact afterwards. Every date is spelled out."""
+year the library does not know yet (2027) — estimated from weekends and the statutory days off
+the law fixes until admins enter the State Council's schedule, exact afterwards. Every date is
+spelled out."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import chinese_calendar
 import pytest
 
 from requests_tracker.models import WorkdayOverride
-from requests_tracker.workdays import LOCAL, STATE_COUNCIL, Override, WorkCalendar
+from requests_tracker.workdays import LOCAL, STATE_COUNCIL, Override, WorkCalendar, statutory_days_off
 
 D = dt.date
 LIBRARY = WorkCalendar()
@@ -83,16 +85,88 @@ def test_mid_autumn_2026_is_skipped_with_its_name():
     assert LIBRARY.day(D(2026, 9, 25)).reason == "中秋节"
 
 
+# --- the statutory rules, checked against the library's own years ----------------------------
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_every_statutory_day_off_is_a_holiday_in_the_library(year):
+    # The rules (元旦, 除夕 + 初一–初三, 清明, 1–2 May, 端午, 中秋, 1–3 Oct, 补假 for a weekend one)
+    # must agree with the State Council's real schedule wherever the library knows it.
+    days = statutory_days_off(year)
+    assert days and all(not chinese_calendar.is_workday(item.day) for item in days)
+    assert all(chinese_calendar.get_holiday_detail(item.day)[1] == item.holiday for item in days)
+
+
+def test_statutory_days_off_2026_spelled_out():
+    assert [(item.day, item.name) for item in statutory_days_off(2026)] == [
+        (D(2026, 1, 1), "元旦"),
+        (D(2026, 2, 16), "春节"),  # 除夕
+        (D(2026, 2, 17), "春节"),  # 正月初一
+        (D(2026, 2, 18), "春节"),
+        (D(2026, 2, 19), "春节"),
+        (D(2026, 4, 5), "清明节"),  # a Sunday …
+        (D(2026, 4, 6), "清明节补假"),  # … given back on Monday
+        (D(2026, 5, 1), "劳动节"),
+        (D(2026, 5, 2), "劳动节"),  # a Saturday …
+        (D(2026, 5, 4), "劳动节补假"),
+        (D(2026, 6, 19), "端午节"),
+        (D(2026, 9, 25), "中秋节"),
+        (D(2026, 10, 1), "国庆节"),
+        (D(2026, 10, 2), "国庆节"),
+        (D(2026, 10, 3), "国庆节"),  # a Saturday …
+        (D(2026, 10, 5), "国庆节补假"),
+    ]
+
+
+def test_statutory_days_off_2027_spelled_out():
+    # 春节 2027: 初一 is Saturday 6 Feb, so 除夕 5 Feb, 6–8 Feb, and 9–10 Feb in lieu of the weekend.
+    # 清明 Monday 5 Apr; 端午 Wednesday 9 Jun; 中秋 Wednesday 15 Sep; 1–3 Oct Fri–Sun → 4–5 Oct.
+    assert [item.day for item in statutory_days_off(2027)] == [
+        D(2027, 1, 1),
+        D(2027, 2, 5),
+        D(2027, 2, 6),
+        D(2027, 2, 7),
+        D(2027, 2, 8),
+        D(2027, 2, 9),
+        D(2027, 2, 10),
+        D(2027, 4, 5),
+        D(2027, 5, 1),
+        D(2027, 5, 2),
+        D(2027, 5, 3),
+        D(2027, 5, 4),
+        D(2027, 6, 9),
+        D(2027, 9, 15),
+        D(2027, 10, 1),
+        D(2027, 10, 2),
+        D(2027, 10, 3),
+        D(2027, 10, 4),
+        D(2027, 10, 5),
+    ]
+
+
+def test_qingming_follows_the_solar_term_not_a_fixed_date():
+    qingming = {
+        year: [i.day for i in statutory_days_off(year) if i.name == "清明节"] for year in (2027, 2028)
+    }
+    assert qingming == {2027: [D(2027, 4, 5)], 2028: [D(2028, 4, 4)]}
+
+
 # --- 2027, which the library does not know ----------------------------------------------------
 def test_2027_is_not_covered_and_never_crashes():
     assert LIBRARY.coverage(2027) == "none"
-    assert LIBRARY.is_workday(D(2027, 2, 8)) == (True, True)
+    assert LIBRARY.is_workday(D(2027, 2, 11)) == (True, True)
     assert LIBRARY.is_workday(D(2027, 2, 6)) == (False, True)
 
 
-def test_spring_festival_2027_without_overrides_is_estimated_monday_to_friday():
-    # Friday 5 Feb 2027 + 3 working days counted Mon–Fri: 8, 9, 10 Feb — marked estimated.
-    assert LIBRARY.add_workdays(D(2027, 2, 5), 3) == (D(2027, 2, 10), True)
+def test_assigned_30_december_2026_with_3_working_days_falls_on_5_january_2027_estimated():
+    # Wednesday 30 Dec 2026 + 3: Thursday 31 Dec, (Friday 1 Jan 2027 元旦 off, 2–3 Jan weekend),
+    # Monday 4 Jan, Tuesday 5 Jan — and marked 估算 because 2027 is not covered.
+    assert LIBRARY.add_workdays(D(2026, 12, 30), 3) == (D(2027, 1, 5), True)
+    new_year = LIBRARY.day(D(2027, 1, 1))
+    assert (new_year.working, new_year.estimated, new_year.reason) == (False, True, "元旦")
+
+
+def test_spring_festival_2027_without_overrides_is_estimated_from_the_law():
+    # Friday 5 Feb 2027 (除夕) + 3: 6–8 Feb off, 9–10 Feb 补假, then 11, 12, 15 Feb — estimated.
+    assert LIBRARY.add_workdays(D(2027, 2, 5), 3) == (D(2027, 2, 15), True)
     # Friday 29 Jan + 1: Monday 1 Feb (the make-up Sunday 31 Jan is not known yet).
     assert LIBRARY.add_workdays(D(2027, 1, 29), 1) == (D(2027, 2, 1), True)
 
@@ -103,22 +177,25 @@ def test_spring_festival_2027_with_the_entered_schedule_is_exact():
     # The make-up Sunday 31 Jan now counts.
     assert ENTERED.add_workdays(D(2027, 1, 29), 1) == (D(2027, 1, 31), False)
     assert ENTERED.coverage(2027) == "entered"
+    assert ENTERED.estimated_days_off(2027) == {}
 
 
 def test_national_day_2027_estimated_then_exact():
-    # Thursday 30 Sep 2027 + 1: Friday 1 Oct by Mon–Fri (estimated) …
-    assert LIBRARY.add_workdays(D(2027, 9, 30), 1) == (D(2027, 10, 1), True)
+    # Thursday 30 Sep 2027 + 1: 1–3 Oct off, 4–5 Oct 补假 → Wednesday 6 Oct (estimated) …
+    assert LIBRARY.add_workdays(D(2027, 9, 30), 1) == (D(2027, 10, 6), True)
     # … and Friday 8 Oct once 1–7 Oct are entered; 3 days: 8, 9 (Sat, make-up), 11 Oct.
     assert ENTERED.add_workdays(D(2027, 9, 30), 1) == (D(2027, 10, 8), False)
     assert ENTERED.add_workdays(D(2027, 9, 30), 3) == (D(2027, 10, 11), False)
 
 
 def test_deadline_crossing_into_2027_is_estimated_and_explained():
-    # Monday 28 Dec 2026 + 10: 29, 30, 31 Dec, 1 Jan (Fri, estimated workday), 4–8, 11 Jan.
+    # Monday 28 Dec 2026 + 10: 29, 30, 31 Dec, (1 Jan 元旦 off), 4–8, 11, 12 Jan.
     due, estimated = LIBRARY.add_workdays(D(2026, 12, 28), 10)
-    assert (due, estimated) == (D(2027, 1, 11), True)
-    assert LIBRARY.explain(D(2026, 12, 28), due, 10).estimated_years == [2027]
-    # With New Year's Day entered the deadline moves a day and is exact.
+    assert (due, estimated) == (D(2027, 1, 12), True)
+    explanation = LIBRARY.explain(D(2026, 12, 28), due, 10)
+    assert explanation.estimated_years == [2027]
+    assert [(i.day, i.reason, i.estimated) for i in explanation.skipped][0] == (D(2027, 1, 1), "元旦", True)
+    # With New Year's Day entered the deadline is the same day, now exact.
     assert ENTERED.add_workdays(D(2026, 12, 28), 10) == (D(2027, 1, 12), False)
 
 

@@ -37,6 +37,28 @@ ROWS = [
     ("reopened", "重新办理", None),
 ]
 
+# The trusted-rating figures (county, town and unit scopes only): analytics.metrics.TrustMetrics.
+TRUST_ROWS = [
+    ("rated", "真实评价", None),
+    ("satisfied", "满意及基本满意", None),
+    ("callback_confirmed", "未评价但回访确认", None),
+    ("callback_solved", "回访确认已解决", None),
+    ("satisfaction_rate", "满意率（申诉前）", ("satisfied + callback_solved", "rated + callback_confirmed")),
+    ("overturned", "申诉撤销的不满意", None),
+    (
+        "satisfaction_after_appeals_rate",
+        "满意率（申诉后）",
+        ("satisfied + callback_solved", "rated - overturned + callback_confirmed"),
+    ),
+    ("unrated_closed", "逾期未评自动办结", None),
+    ("callbacks", "回访任务", None),
+    ("callbacks_reached", "已回访（联系上）", None),
+    ("callback_rate", "回访率", ("callbacks_reached", "callbacks")),
+    ("closures_checked", "办结件回访核实", None),
+    ("false_closures", "不实办结", None),
+    ("false_closure_rate", "不实办结率", ("false_closures", "closures_checked")),
+]
+
 
 def _pad(text: str, width: int) -> str:
     """Left-justify counting CJK characters as two columns."""
@@ -87,12 +109,16 @@ class Command(BaseCommand):
         period = Period(first, last)
         result = metrics.compute(period, scope, category=category)
         names = [category] if category else metrics.category_names()
+        # Callbacks and appeals have no category; they are reported for the whole of S only.
+        trust = metrics.trust(period, scope) if scope.kind in metrics.TRUST_KINDS and not category else None
         if as_json:
-            self._json(period, scope, scope_name, category, result, names)
+            self._json(period, scope, scope_name, category, result, names, trust)
         else:
             self._table(period, scope_name, category, result, names)
+            if trust is not None:
+                self._trust_table(trust)
 
-    def _json(self, period, scope, scope_name, category, result, names):
+    def _json(self, period, scope, scope_name, category, result, names, trust):
         data = {
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),
@@ -101,6 +127,7 @@ class Command(BaseCommand):
             "scope_name": scope_name,
             "category": category,
             **result.as_json(names),
+            "trust": trust.as_json() if trust is not None else None,
         }
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -123,3 +150,16 @@ class Command(BaseCommand):
             shown = "—" if share is None else f"{share}%"
             count = result.category_counts.get(name, 0)
             write(f"    {_pad(name, 14)}{_pad(shown, 10)}（{count} / {result.requests}）")
+
+    def _trust_table(self, trust):
+        write = self.stdout.write
+        write("")
+        write("  评价可信度（回访、抽查、申诉）")
+        for name, label, parts in TRUST_ROWS:
+            value = getattr(trust, name)
+            if parts:
+                shown = "—" if value is None else f"{value}%"
+                numerator, denominator = trust.sum_of(parts[0]), trust.sum_of(parts[1])
+                write(f"    {_pad(label, 18)}{_pad(shown, 10)}（{numerator} / {denominator}）")
+            else:
+                write(f"    {_pad(label, 18)}{value}")
