@@ -165,6 +165,8 @@ COUNT_LABELS = {
     "requests": gettext_lazy("诉求数"),
     "clusters": gettext_lazy("共性问题"),
     "clustered": gettext_lazy("归入共性问题的诉求"),
+    "drawn": gettext_lazy("抽中"),
+    "population": gettext_lazy("可抽诉求"),
     # The request lifecycle's jobs (flag_overdue, auto_close, drain_outbox, the calendar recount).
     "checked": gettext_lazy("检查诉求"),
     "overdue": gettext_lazy("新超期"),

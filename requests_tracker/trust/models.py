@@ -26,8 +26,8 @@ class SpotCheckDraw(models.Model):
     seed = models.BigIntegerField(_("随机种子"))
     share = models.PositiveSmallIntegerField(_("抽查比例(%)"))
     minimum = models.PositiveSmallIntegerField(_("最少件数"))
-    population = models.JSONField(_("可抽诉求"), default=list)
-    chosen = models.JSONField(_("抽中诉求"), default=list)
+    population = models.JSONField(_("可抽诉求"), default=list, blank=True)  # a quiet week draws from nothing
+    chosen = models.JSONField(_("抽中诉求"), default=list, blank=True)
     created_at = models.DateTimeField(_("抽取时间"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -196,7 +196,7 @@ def test_trust_dashboard_shows_the_same_figures_and_exports_them(world, client):
     )
     assert cards["satisfaction_after_appeals_rate"].detail == "5 / 8" and cards["unrated_closed"].value == 2
     export = client.get("/analytics/trust/", {**query, "format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(export.content)).worksheets[0]
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).worksheets[0]
     rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
     assert rows[world.town_a.name][2] == pytest.approx(66.67)
 

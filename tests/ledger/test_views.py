@@ -98,7 +98,7 @@ def test_a_long_bad_value_is_shortened_on_the_page_and_whole_in_the_download(
     assert cell.startswith(long_value[:50]) and len(cell) <= 60
     assert body.count(long_value) == 2  # only in the hover titles (table cell and phone line)
     job = BackgroundJob.objects.get()
-    download = admin.get(reverse("cadres:ledger_job_errors", args=[job.pk]))
+    download = admin.get(reverse("job_file", args=[job.pk]))
     sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
     assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)][0] == long_value
 

@@ -85,7 +85,7 @@ def test_callback_list_filters_and_exports_the_same_rows(cast, login):
     url = reverse("requests_tracker:callbacks")
     assert client.get(url, {"status": "pending"}).context["page_obj"].paginator.count == 1
     export = client.get(url, {"status": "pending", "export": "xlsx"})
-    sheet = load_workbook(io.BytesIO(export.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "诉求编号" and len(rows) == 2 and rows[1][7] == "待回访"
 
