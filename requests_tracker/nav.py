@@ -26,6 +26,14 @@ NAV = [
     ),
     NavItem(_("回访"), "requests_tracker:callbacks", (SUPERVISOR,), icon="telephone-outbound", order=46),
     NavItem(_("申诉"), "requests_tracker:appeals", (SUPERVISOR, HANDLER), icon="shield-check", order=47),
-    NavItem(_("节假日"), "requests_tracker:calendar", (ADMIN,), icon="calendar3", order=95),
+    NavItem(
+        _("节假日"),
+        "requests_tracker:calendar",
+        (ADMIN,),
+        icon="calendar3",
+        order=95,
+        group=_("系统"),
+        group_icon="gear",
+    ),
 ]
 HOME = {HANDLER: "requests_tracker:inbox", CONTACT: "requests_tracker:portal"}
