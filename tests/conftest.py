@@ -74,15 +74,22 @@ def _restore_reference_data():
     from analytics.models import RankingIndicator
     from requests_tracker.models import Category
 
-    for model, module in (
-        (Category, "requests_tracker.migrations.0002_default_categories"),
-        (RankingIndicator, "analytics.migrations.0003_default_ranking_indicators"),
+    for model, modules in (
+        (Category, ["requests_tracker.migrations.0002_default_categories"]),
+        (
+            RankingIndicator,
+            [
+                "analytics.migrations.0003_default_ranking_indicators",
+                "analytics.migrations.0006_false_closure_indicator",
+            ],
+        ),
     ):
         if model.objects.exists():
             continue
-        migration = importlib.import_module(module)
-        installer = getattr(migration, "create_categories", None) or migration.install
-        installer(global_apps, None)
+        for module in modules:
+            migration = importlib.import_module(module)
+            installer = getattr(migration, "create_categories", None) or migration.install
+            installer(global_apps, None)
 
 
 @pytest.fixture(autouse=True)
