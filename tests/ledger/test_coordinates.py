@@ -2,9 +2,14 @@
 
 from decimal import Decimal
 
+import pytest
+
 from enterprises.models import Enterprise
 from qiqing.ledger import export_ledger, import_ledger
 from tests.ledger.conftest import COUNTY, E1, E2
+
+# The marker brings the conftest's reference-data restore (categories after a flush on PostgreSQL).
+pytestmark = pytest.mark.django_db
 
 
 def _with_coordinates(cells):
