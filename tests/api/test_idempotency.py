@@ -88,7 +88,7 @@ def test_concurrent_service_calls_make_one_request(hotline, world, category):
                 client=hotline.client,
                 uscc=world.ent_a1.uscc,
                 category=category,
-                description="同一诉求",
+                description="同一诉求：厂区供电线路需要增容改造。",
                 external_ref="dup-1",
             )
             results.append((request.pk, created))
