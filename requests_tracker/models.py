@@ -150,6 +150,24 @@ class Request(models.Model):
         blank=True,
         related_name="requests",
     )
+    # Lazy references: groups sit above requests in the import order.
+    meetup = models.ForeignKey(
+        "groups.Meetup",
+        verbose_name=_("来源亲清会"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    team = models.ForeignKey(
+        "groups.ServiceTeam",
+        verbose_name=_("转交服务小组"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        help_text=_("联企干部提出问题时建议由其服务小组协同办理。"),
+    )
     category = models.ForeignKey(
         Category, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="requests"
     )
