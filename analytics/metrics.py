@@ -16,6 +16,8 @@ Scopes S (kind + key) — which rows belong to a scope
     county   key "": every enterprise, every visit, every request.
     town     key Town.code: enterprises whose 属地 is the town; visits to them; requests of them.
     industry key Enterprise.industry: the same, by the enterprise's industry.
+    chain    key IndustryChain.code: the chain's member enterprises (an enterprise in two chains
+             counts in both); visits to them; requests of them.
     unit     key Unit.code: enterprises paired (Assignment) during P with a cadre of the unit;
              visits made or joined (同行) by a cadre of the unit; requests the unit leads (牵头单位).
     cadre    key Cadre.code: enterprises paired with the cadre during P; visits the cadre made or
@@ -30,7 +32,11 @@ Enterprise and visit metrics
                          a past period uses today's flag.
     enterprises_visited  of those, the ones with at least one visit dated in P — by any cadre
                          (coverage is about the enterprise being served; who served it shows in
-                         ``visits``).
+                         ``visits``) — or that attended a meetup (亲清会/座谈会, ``groups.Meetup``)
+                         dated in P: each attending enterprise counts as visited on the meetup's
+                         date. For the unit and cadre scopes the enterprise must be paired with
+                         the scope during P, as for visits. A meetup is not a visit: it adds to
+                         coverage, never to ``visits``; coverage with check-in only ignores it.
     coverage_rate        enterprises_visited ÷ enterprises_active.
     visits               visits in S dated in P (a visit made by one of S's cadres and joined by
                          another counts once).
@@ -71,7 +77,8 @@ Restrictions — enterprise attributes intersected with any scope
     matches every attribute given: enterprises by their own columns, visits and pairings by the
     visited / paired enterprise, requests (and overdue) by the requesting enterprise. So
     ``Scope(UNIT, u)`` restricted to town t is "unit u's work in town t", and county restricted to
-    industry i equals ``Scope(INDUSTRY, i)``. A tag restriction keeps enterprises carrying any of
+    industry i equals ``Scope(INDUSTRY, i)``. ``enterprise_ids`` keeps the listed enterprises (the
+    enterprises a service team serves). A tag restriction keeps enterprises carrying any of
     the tags (tested through a subquery, so an enterprise with two tags still counts once).
     Snapshots are kept for unrestricted scopes only; restricted figures are computed on demand.
 
@@ -101,12 +108,15 @@ from django.utils import timezone
 from analytics.periods import Period, local_midnight
 from cadres.models import Assignment, Cadre, Unit
 from enterprises.models import Enterprise, Town
+from groups.models import IndustryChain, Meetup
 from requests_tracker.models import Callback, Category, RatingAppeal, Request
 from visits.models import Visit
 
-COUNTY, TOWN, UNIT, CADRE, INDUSTRY = "county", "town", "unit", "cadre", "industry"
-SCOPE_KINDS = (COUNTY, TOWN, UNIT, CADRE, INDUSTRY)
-SCOPE_LABELS = {COUNTY: "全县", TOWN: "镇街", UNIT: "单位", CADRE: "干部", INDUSTRY: "行业"}
+COUNTY, TOWN, UNIT, CADRE, INDUSTRY, CHAIN = "county", "town", "unit", "cadre", "industry", "chain"
+SCOPE_KINDS = (COUNTY, TOWN, UNIT, CADRE, INDUSTRY, CHAIN)
+SCOPE_LABELS = {COUNTY: "全县", TOWN: "镇街", UNIT: "单位", CADRE: "干部", INDUSTRY: "行业", CHAIN: "产业链"}
+# Attendance rows (meetup × enterprise): each counts as a visit of the enterprise on that date.
+ATTENDANCE = Meetup.enterprises.through
 
 SATISFIED_VALUES = (Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC)
 
@@ -226,8 +236,9 @@ _SPECS = {
     INDUSTRY: _KindSpec("industry", None, "enterprise__industry", None, "enterprise__industry"),
     UNIT: _KindSpec(None, "cadre__unit_id", "cadre__unit_id", "cadre__unit_id", "lead_unit_id"),
     CADRE: _KindSpec(None, "cadre_id", "cadre_id", "cadre_id", "cadre_id"),
+    CHAIN: _KindSpec("chains", None, "enterprise__chains", None, "enterprise__chains"),
 }
-_KEY_MODELS = {TOWN: Town, UNIT: Unit, CADRE: Cadre}
+_KEY_MODELS = {TOWN: Town, UNIT: Unit, CADRE: Cadre, CHAIN: IndustryChain}
 
 
 class UnknownScope(LookupError):
@@ -287,6 +298,8 @@ def baseline_keys(kind: str) -> list[str]:
         return list(Unit.objects.filter(active=True).order_by().values_list("code", flat=True))
     if kind == CADRE:
         return list(Cadre.objects.filter(active=True).order_by().values_list("code", flat=True))
+    if kind == CHAIN:
+        return list(IndustryChain.objects.filter(active=True).order_by().values_list("code", flat=True))
     return list(Enterprise.objects.order_by().values_list("industry", flat=True).distinct())
 
 
@@ -301,10 +314,11 @@ class Restriction:
     industries: frozenset | None = None
     scale: str | None = None
     tag_ids: frozenset | None = None
+    enterprise_ids: frozenset | None = None
 
     def __post_init__(self):
         # Accept any iterable; keep frozensets so the restriction is hashable and order-free.
-        for name in ("town_ids", "industries", "tag_ids"):
+        for name in ("town_ids", "industries", "tag_ids", "enterprise_ids"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, frozenset):
                 object.__setattr__(self, name, frozenset(value))
@@ -325,6 +339,8 @@ class Restriction:
         if self.tag_ids is not None:
             tagged = Enterprise.tags.through.objects.filter(tag_id__in=sorted(self.tag_ids))
             q &= Q(**{f"{prefix}pk__in": tagged.values("enterprise_id")})
+        if self.enterprise_ids is not None:
+            q &= Q(**{f"{prefix}pk__in": sorted(self.enterprise_ids)})
         return q
 
 
@@ -375,12 +391,19 @@ def _enterprise_counts(
 ) -> dict:
     """{raw key: {"enterprises_active", "enterprises_visited", "visits"}}.
 
-    ``visits_q`` narrows which visits count (coverage with check-in only)."""
+    ``visits_q`` narrows which visits count (coverage with check-in only: meetups then do not
+    count, a meetup carries no check-in)."""
     out: dict = defaultdict(dict)
+    with_meetups = visits_q is None
     visits_q = visits_q or Q()
-    visited_in_p = Visit.objects.filter(
-        visits_q, enterprise=OuterRef("enterprise"), date__range=(period.start, period.end)
-    )
+
+    def served(outer: str) -> Q:
+        """The enterprise at ``outer`` was visited, or attended a meetup, in P."""
+        q = Q(Exists(Visit.objects.filter(visits_q, enterprise=OuterRef(outer), date__range=(period.start, period.end))))
+        if with_meetups:
+            q |= Q(Exists(ATTENDANCE.objects.filter(enterprise=OuterRef(outer), meetup__date__range=(period.start, period.end))))
+        return q
+
     if spec.assignment_key is None:
         # county / town / industry: the enterprise's own columns decide membership.
         actives = _restrict(
@@ -390,6 +413,10 @@ def _enterprise_counts(
             actives, spec.enterprise_key, "town_id" if split else None, n=Count("pk")
         ).items():
             out[key]["enterprises_active"] = row["n"]
+        for key, row in _grouped(
+            actives.filter(served("pk")), spec.enterprise_key, "town_id" if split else None, n=Count("pk")
+        ).items():
+            out[key]["enterprises_visited"] = row["n"]
         visits = _restrict(
             _limit(
                 Visit.objects.filter(visits_q, date__range=(period.start, period.end)),
@@ -404,10 +431,8 @@ def _enterprise_counts(
             spec.visit_key,
             "enterprise__town_id" if split else None,
             visits=Count("pk"),
-            visited=Count("enterprise", distinct=True, filter=Q(enterprise__active=True)),
         ).items():
             out[key]["visits"] = row["visits"]
-            out[key]["enterprises_visited"] = row["visited"]
         return out
 
     # unit / cadre: membership comes from pairings in force during P.
@@ -423,7 +448,7 @@ def _enterprise_counts(
     town = "enterprise__town_id" if split else None
     for key, row in _grouped(pairs, spec.assignment_key, town, n=Count("enterprise", distinct=True)).items():
         out[key]["enterprises_active"] = row["n"]
-    visited = pairs.filter(Exists(visited_in_p))
+    visited = pairs.filter(served("enterprise"))
     for key, row in _grouped(
         visited, spec.assignment_key, town, n=Count("enterprise", distinct=True)
     ).items():
@@ -825,20 +850,36 @@ def cadre_visits_q(period: Period) -> Q:
 
 
 def visited_q(period: Period) -> Q:
-    """Enterprises (an Enterprise queryset) with at least one visit dated in P, by any cadre:
-    the numerator of the coverage rate, as a filter for enterprise lists (未走访 = its negation)."""
-    return Q(Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__range=(period.start, period.end))))
+    """Enterprises (an Enterprise queryset) with at least one visit dated in P, by any cadre, or
+    at a meetup dated in P: the numerator of the coverage rate, as a filter for enterprise lists
+    (未走访 = its negation)."""
+    days = (period.start, period.end)
+    return Q(Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__range=days))) | Q(
+        Exists(ATTENDANCE.objects.filter(enterprise=OuterRef("pk"), meetup__date__range=days))
+    )
 
 
 def enterprise_visits(period: Period, enterprise_ids: Iterable[int]) -> dict[int, tuple[int, dt.date]]:
-    """{enterprise id: (visits dated in P, the last such date)}; enterprises not visited are absent."""
+    """{enterprise id: (visits dated in P, the last date it was visited or met at a meetup)};
+    enterprises neither visited nor met in P are absent (a meetup only: 0 visits, still covered)."""
+    ids = list(enterprise_ids)
     rows = (
-        Visit.objects.filter(enterprise_id__in=list(enterprise_ids), date__range=(period.start, period.end))
+        Visit.objects.filter(enterprise_id__in=ids, date__range=(period.start, period.end))
         .order_by()
         .values("enterprise_id")
         .annotate(n=Count("pk"), last=Max("date"))
     )
-    return {row["enterprise_id"]: (row["n"], row["last"]) for row in rows}
+    out = {row["enterprise_id"]: (row["n"], row["last"]) for row in rows}
+    met = (
+        ATTENDANCE.objects.filter(enterprise_id__in=ids, meetup__date__range=(period.start, period.end))
+        .order_by()
+        .values("enterprise_id")
+        .annotate(last=Max("meetup__date"))
+    )
+    for row in met:
+        visits, last = out.get(row["enterprise_id"], (0, None))
+        out[row["enterprise_id"]] = (visits, max(filter(None, (last, row["last"]))))
+    return out
 
 
 # --- trusted ratings (callbacks, spot checks, appeals) -------------------------------------------

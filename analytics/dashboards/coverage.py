@@ -588,10 +588,10 @@ def cadre_page(cadre: Cadre, choice: ScopeChoice, window: Window, today: dt.date
                     "role": _("主联系") if pair.is_lead else _("协助联系"),
                     "visits": visits,
                     "last_visit": last,
-                    "status": _("已走访") if visits else _("未走访"),
+                    "status": _("已走访") if pair.enterprise_id in facts else _("未走访"),
                 },
                 links={"name": reverse("visits:enterprise_file", args=[pair.enterprise_id])},
-                tone="" if visits else "danger",
+                tone="" if pair.enterprise_id in facts else "danger",
                 data={"enterprise": pair.enterprise_id},
             )
         )

@@ -66,6 +66,8 @@ def request_submit(
     description: str,
     source: str,
     visit=None,
+    meetup=None,
+    team=None,
     cadre=None,
     contact_name: str = "",
     contact_phone: str = "",
@@ -80,6 +82,9 @@ def request_submit(
 
     ``attachments`` are uploaded files (PDF or images), checked by content and size; each is
     stored under a generated name and served only through the scoped attachment view.
+
+    ``meetup`` is the meetup (亲清会) the problem was raised at; ``team`` the service team the
+    raising cadre routed it to (a suggestion the triage desk sees, not an assignment).
     """
     allowed = Enterprise.objects.visible_to(actor) if scope is None else scope
     if not allowed.filter(pk=enterprise.pk).exists():
@@ -106,6 +111,8 @@ def request_submit(
         enterprise=enterprise,
         source=source,
         visit=visit,
+        meetup=meetup,
+        team=team,
         category=category,
         description=description,
         cadre=cadre,
