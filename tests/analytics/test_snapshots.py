@@ -54,9 +54,12 @@ def test_october_rows_hold_the_hand_worked_figures(county):
 
 
 def test_every_period_kind_and_scope_kind_gets_rows(county):
+    from groups.models import IndustryChain
+
+    IndustryChain.objects.create(code="L01", name="袜业")
     counts = snapshots.compute_snapshots(P.start, P.end, today=AFTER)
-    # 31 days, 5 ISO weeks touching October, the month, Q4, 2025 — each with 13 scope keys
-    # (county, 3 towns, 3 units, 4 cadres, 2 industries).
+    # 31 days, 5 ISO weeks touching October, the month, Q4, 2025 — each with 14 scope keys
+    # (county, 3 towns, 3 units, 4 cadres, 2 industries, 1 industry chain).
     assert (counts["day"], counts["week"], counts["month"], counts["quarter"], counts["year"]) == (
         31,
         5,
@@ -64,7 +67,7 @@ def test_every_period_kind_and_scope_kind_gets_rows(county):
         1,
         1,
     )
-    assert Snapshot.objects.count() == counts["rows"] == 39 * 13
+    assert Snapshot.objects.count() == counts["rows"] == 39 * 14
     assert set(Snapshot.objects.values_list("scope", flat=True)) == set(metrics.SCOPE_KINDS)
 
 
