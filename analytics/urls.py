@@ -21,6 +21,8 @@ urlpatterns = [
     path("record/", views.my_record, name="my_record"),
     path("cadres/<int:pk>/", views.cadre_record, name="cadre_record"),
     path("cadres/", views.cadre_records, name="cadre_records"),
+    path("teams/<int:pk>/", views.team, name="team"),
+    path("chains/<int:pk>/", views.chain, name="chain"),
     path("jobs/", views.job_list, name="jobs"),
     path("jobs/<slug:name>/run/", views.job_run_now, name="job_run_now"),
 ]

@@ -149,5 +149,18 @@ def enterprise_meetups(user, enterprise_id):
     )
 
 
-def q_meetups_in(period_start, period_end) -> Q:
-    return Q(date__range=(period_start, period_end))
+
+
+def team_for(cadre, enterprise):
+    """The team a cadre routes an enterprise's problem to: their active team serving that
+    enterprise (directly or through its chain), else the first team they lead or belong to.
+    Raises a ValidationError naming the field when the cadre is in no team."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    teams = ServiceTeam.objects.of_cadre(cadre.pk)
+    serving = teams.filter(Q(enterprises=enterprise) | Q(chain__enterprises=enterprise)).order_by("kind", "code")
+    team = serving.first() or teams.order_by("kind", "code").first()
+    if team is None:
+        raise ValidationError({"to_team": _("转交服务小组：%(name)s不在任何服务小组中。") % {"name": cadre.name}})
+    return team

@@ -39,6 +39,7 @@ def triage_queue(user):
         Request.objects.visible_to(user)
         .awaiting_triage()
         .select_related(*LIST_RELATED)
+        .prefetch_related("team__leader", "team__units")  # the service-team suggestion (groups)
         .annotate(
             flagged=Case(
                 When(return_count__gt=flag, then=Value(True)),

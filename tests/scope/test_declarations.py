@@ -50,6 +50,11 @@ ID_URLS = {
     "analytics:coverage_cadre": "cadres.Cadre",
     "analytics:problem": "analytics.ProblemCluster",
     "analytics:cadre_record": "cadres.Cadre",
+    "analytics:team": "groups.ServiceTeam",
+    "analytics:chain": "groups.IndustryChain",
+    "groups:team_edit": "groups.ServiceTeam",
+    "groups:meetup": "groups.Meetup",
+    "groups:meetup_photo": "groups.MeetupPhoto",
 }
 ID_CONVERTER = re.compile(r"<int:\w+>")
 

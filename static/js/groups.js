@@ -1,0 +1,92 @@
+/* Groups pages: the meetup form (problem rows; a problem's enterprise is one of the attendees)
+   and the "call the commissioner for this type" box beside the request form. No dependencies. */
+(function () {
+  "use strict";
+
+  function renumber(form) {
+    var rows = form.querySelectorAll("[data-problem-rows] [data-problem-row]");
+    rows.forEach(function (row, index) {
+      row.querySelectorAll("[name],[id],[for]").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value) { el.setAttribute(attr, value.replace(/problems-(\d+|__prefix__)-/, "problems-" + index + "-")); }
+        });
+      });
+      var number = row.querySelector("[data-problem-number]");
+      if (number) { number.textContent = String(index + 1); }
+    });
+    form.querySelector('input[name="problems-TOTAL_FORMS"]').value = String(rows.length);
+  }
+
+  function attendees(form) {
+    var select = form.querySelector("[data-meetup-enterprises]");
+    var chosen = {};
+    if (!select) { return chosen; }
+    Array.prototype.forEach.call(select.selectedOptions, function (option) { chosen[option.value] = true; });
+    return chosen;
+  }
+
+  // Only attending enterprises can be picked for a problem (the server checks it too).
+  function limitProblemEnterprises(form) {
+    var chosen = attendees(form);
+    var any = Object.keys(chosen).length > 0;
+    form.querySelectorAll('[data-problem-rows] select[name$="-enterprise"]').forEach(function (select) {
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.value) { return; }
+        option.hidden = any && !chosen[option.value];
+      });
+    });
+  }
+
+  function initMeetup(form) {
+    var template = document.getElementById("problem-template");
+    form.addEventListener("click", function (event) {
+      var target = event.target;
+      if (target.closest("[data-add-problem]")) {
+        event.preventDefault();
+        var max = parseInt(form.querySelector('input[name="problems-MAX_NUM_FORMS"]').value, 10) || 30;
+        var container = form.querySelector("[data-problem-rows]");
+        if (container.querySelectorAll("[data-problem-row]").length >= max) { return; }
+        container.appendChild(template.content.cloneNode(true));
+        renumber(form);
+        limitProblemEnterprises(form);
+      } else if (target.closest("[data-remove-problem]")) {
+        target.closest("[data-problem-row]").remove();
+        renumber(form);
+      }
+    });
+    var select = form.querySelector("[data-meetup-enterprises]");
+    if (select) { select.addEventListener("change", function () { limitProblemEnterprises(form); }); }
+    limitProblemEnterprises(form);
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-submitting")) { event.preventDefault(); return; }
+      form.setAttribute("data-submitting", "1");
+      setTimeout(function () { form.removeAttribute("data-submitting"); }, 8000);
+    });
+  }
+
+  // The commissioner box: category id → service types comes from the page (one JSON script).
+  function initCommissionerBox(box) {
+    var mapping = JSON.parse(document.getElementById("qq-category-service-types").textContent);
+    var form = box.closest("[data-commissioner-scope]") || document;
+    var category = form.querySelector('select[name="category"]');
+    var hint = box.querySelector("[data-commissioner-hint]");
+    var none = box.querySelector("[data-commissioner-none]");
+    function update() {
+      var types = (category && mapping[category.value]) || [];
+      var shown = 0;
+      box.querySelectorAll("[data-commissioner-type]").forEach(function (item) {
+        var match = types.indexOf(item.getAttribute("data-commissioner-type")) >= 0;
+        item.hidden = !match;
+        if (match) { shown += 1; }
+      });
+      if (hint) { hint.hidden = types.length > 0; }
+      if (none) { none.hidden = !(types.length > 0 && shown === 0); }
+    }
+    if (category) { category.addEventListener("change", update); }
+    update();
+  }
+
+  document.querySelectorAll("[data-meetup-form]").forEach(initMeetup);
+  document.querySelectorAll("[data-commissioner-box]").forEach(initCommissionerBox);
+})();
