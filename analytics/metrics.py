@@ -399,9 +399,21 @@ def _enterprise_counts(
 
     def served(outer: str) -> Q:
         """The enterprise at ``outer`` was visited, or attended a meetup, in P."""
-        q = Q(Exists(Visit.objects.filter(visits_q, enterprise=OuterRef(outer), date__range=(period.start, period.end))))
+        q = Q(
+            Exists(
+                Visit.objects.filter(
+                    visits_q, enterprise=OuterRef(outer), date__range=(period.start, period.end)
+                )
+            )
+        )
         if with_meetups:
-            q |= Q(Exists(ATTENDANCE.objects.filter(enterprise=OuterRef(outer), meetup__date__range=(period.start, period.end))))
+            q |= Q(
+                Exists(
+                    ATTENDANCE.objects.filter(
+                        enterprise=OuterRef(outer), meetup__date__range=(period.start, period.end)
+                    )
+                )
+            )
         return q
 
     if spec.assignment_key is None:

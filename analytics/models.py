@@ -31,7 +31,10 @@ class Snapshot(models.Model):
     data_until = models.DateField(_("数据截至"))
     scope = models.CharField(_("范围"), max_length=10, choices=Scope.choices)
     scope_key = models.CharField(
-        _("范围编码"), max_length=60, blank=True, help_text=_("全县为空；镇街/单位/干部/产业链为编码；行业为名称。")
+        _("范围编码"),
+        max_length=60,
+        blank=True,
+        help_text=_("全县为空；镇街/单位/干部/产业链为编码；行业为名称。"),
     )
 
     enterprises_active = models.PositiveIntegerField(_("在册企业数"), default=0)

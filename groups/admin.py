@@ -12,7 +12,19 @@ from groups.models import Commissioner, IndustryChain, Meetup, ServiceTeam, Serv
 class ServiceTeamAdminForm(forms.ModelForm):
     class Meta:
         model = ServiceTeam
-        fields = "__all__"
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "town",
+            "leader",
+            "members",
+            "units",
+            "enterprises",
+            "chain",
+            "note",
+            "active",
+        ]
 
     def clean(self):
         data = super().clean()

@@ -13,7 +13,9 @@ class MeetupFilter(django_filters.FilterSet):
     date = django_filters.DateFromToRangeFilter(
         label=_("日期（起—止）"), widget=DateRangeWidget(attrs={"type": "date"})
     )
-    host_town = django_filters.ModelChoiceFilter(empty_label=ALL, label=_("主办镇街"), queryset=Town.objects.none())
+    host_town = django_filters.ModelChoiceFilter(
+        empty_label=ALL, label=_("主办镇街"), queryset=Town.objects.none()
+    )
     kind = django_filters.ChoiceFilter(empty_label=ALL, label=_("会议形式"), choices=Meetup.Kind.choices)
     theme = django_filters.CharFilter(label=_("主题"), lookup_expr="icontains")
 

@@ -24,7 +24,10 @@ class MeetupForm(forms.Form):
     date = forms.DateField(
         label=_("日期"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": _("日期：请填写亲清会日期。"), "invalid": _("日期：格式应为 YYYY-MM-DD。")},
+        error_messages={
+            "required": _("日期：请填写亲清会日期。"),
+            "invalid": _("日期：格式应为 YYYY-MM-DD。"),
+        },
     )
     place = forms.CharField(label=_("地点"), max_length=200, required=False)
     host_town = forms.ModelChoiceField(
@@ -44,11 +47,15 @@ class MeetupForm(forms.Form):
         },
     )
     cadres = forms.ModelMultipleChoiceField(
-        label=_("参会干部"), queryset=Cadre.objects.none(), required=False,
+        label=_("参会干部"),
+        queryset=Cadre.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
     units = forms.ModelMultipleChoiceField(
-        label=_("参会部门"), queryset=Unit.objects.none(), required=False,
+        label=_("参会部门"),
+        queryset=Unit.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
     minutes = forms.CharField(label=_("会议纪要"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
@@ -66,7 +73,9 @@ class MeetupForm(forms.Form):
         self.fields["host_unit"].queryset = Unit.objects.filter(active=True).order_by("level", "code")
         self.fields["enterprises"].queryset = enterprise_choices(user)
         self.fields["cadres"].queryset = _cadres(user)
-        self.fields["units"].queryset = Unit.objects.filter(active=True, kind=Unit.Kind.DEPARTMENT).order_by("code")
+        self.fields["units"].queryset = Unit.objects.filter(active=True, kind=Unit.Kind.DEPARTMENT).order_by(
+            "code"
+        )
 
     def clean_date(self):
         value = self.cleaned_data["date"]
@@ -86,7 +95,10 @@ class MeetupProblemForm(forms.Form):
         label=_("提出企业"),
         queryset=Enterprise.objects.none(),
         empty_label=_("请选择参会企业"),
-        error_messages={"required": _("提出企业：请选择提出问题的企业。"), "invalid_choice": _("提出企业：请选择参会企业。")},
+        error_messages={
+            "required": _("提出企业：请选择提出问题的企业。"),
+            "invalid_choice": _("提出企业：请选择参会企业。"),
+        },
     )
     category = forms.ModelChoiceField(
         label=_("问题类别"),
@@ -129,7 +141,12 @@ class BaseMeetupProblemFormSet(forms.BaseFormSet):
 
 
 MeetupProblemFormSet = forms.formset_factory(
-    MeetupProblemForm, formset=BaseMeetupProblemFormSet, extra=2, max_num=30, validate_max=True, absolute_max=30
+    MeetupProblemForm,
+    formset=BaseMeetupProblemFormSet,
+    extra=2,
+    max_num=30,
+    validate_max=True,
+    absolute_max=30,
 )
 PROBLEM_PREFIX = "problems"
 
@@ -145,18 +162,26 @@ class TeamForm(forms.Form):
         label=_("组长"), queryset=Cadre.objects.none(), required=False, empty_label=_("请选择组长")
     )
     members = forms.ModelMultipleChoiceField(
-        label=_("成员干部"), queryset=Cadre.objects.none(), required=False,
+        label=_("成员干部"),
+        queryset=Cadre.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     units = forms.ModelMultipleChoiceField(
-        label=_("成员单位"), queryset=Unit.objects.none(), required=False,
+        label=_("成员单位"),
+        queryset=Unit.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     enterprises = forms.ModelMultipleChoiceField(
-        label=_("服务企业"), queryset=Enterprise.objects.none(), required=False,
+        label=_("服务企业"),
+        queryset=Enterprise.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    chain = forms.ModelChoiceField(label=_("服务产业链"), queryset=IndustryChain.objects.all(), required=False)
+    chain = forms.ModelChoiceField(
+        label=_("服务产业链"), queryset=IndustryChain.objects.all(), required=False
+    )
     note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 

@@ -66,9 +66,10 @@ class ServiceTeamQuerySet(ScopedQuerySet):
     def of_cadre(self, cadre_id):
         """Active teams the cadre leads or belongs to."""
         return self.active().filter(
-            models.Q(leader_id=cadre_id) | models.Q(pk__in=ServiceTeam.members.through.objects.filter(
-                cadre_id=cadre_id
-            ).values("serviceteam_id"))
+            models.Q(leader_id=cadre_id)
+            | models.Q(
+                pk__in=ServiceTeam.members.through.objects.filter(cadre_id=cadre_id).values("serviceteam_id")
+            )
         )
 
 
@@ -289,9 +290,7 @@ class Commissioner(models.Model):
         verbose_name = _("服务专员")
         verbose_name_plural = _("服务专员")
         constraints = [
-            models.UniqueConstraint(
-                fields=["cadre", "service_type"], name="commissioner_one_type_per_cadre"
-            )
+            models.UniqueConstraint(fields=["cadre", "service_type"], name="commissioner_one_type_per_cadre")
         ]
 
     def __str__(self):
@@ -366,7 +365,9 @@ class Meetup(models.Model):
 class MeetupPhoto(models.Model):
     """A photo of a meetup (会议照片), served only through the scoped view."""
 
-    meetup = models.ForeignKey(Meetup, verbose_name=_("亲清会"), on_delete=models.CASCADE, related_name="photos")
+    meetup = models.ForeignKey(
+        Meetup, verbose_name=_("亲清会"), on_delete=models.CASCADE, related_name="photos"
+    )
     file = models.FileField(_("照片"), max_length=200, upload_to="meetups/%Y/%m/")
     content_type = models.CharField(_("文件类型"), max_length=50)
     uploaded_by = models.ForeignKey(

@@ -15,5 +15,7 @@ NAV = [
     _item(_("服务小组"), "groups:teams", (ADMIN, SUPERVISOR, HANDLER, CADRE), "people", 48),
     _item(_("产业链"), "groups:chains", (ADMIN, SUPERVISOR, CADRE), "link-45deg", 48),
     _item(_("亲清会"), "groups:meetups", (ADMIN, SUPERVISOR, HANDLER, CADRE, CONTACT), "cup-hot", 48),
-    _item(_("服务专员"), "groups:commissioners", (ADMIN, SUPERVISOR, HANDLER, CADRE, CONTACT), "telephone", 48),
+    _item(
+        _("服务专员"), "groups:commissioners", (ADMIN, SUPERVISOR, HANDLER, CADRE, CONTACT), "telephone", 48
+    ),
 ]

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from cadres.models import Cadre
 
 
-def team_errors(*, kind: str, leader: Cadre | None, members: Iterable[Cadre], enterprises: Iterable, team_pk=None) -> dict:
+def team_errors(
+    *, kind: str, leader: Cadre | None, members: Iterable[Cadre], enterprises: Iterable, team_pk=None
+) -> dict:
     """{field: message} for a team that may not be saved as given.
 
     - a team has a leader, an active cadre;
@@ -29,7 +31,9 @@ def team_errors(*, kind: str, leader: Cadre | None, members: Iterable[Cadre], en
             people[leader.pk] = leader
         enterprise_ids = [e.pk for e in enterprises]
         if people and enterprise_ids:
-            others = ServiceTeam.objects.filter(kind=ServiceTeam.Kind.ONE_TWO_N, active=True).exclude(pk=team_pk)
+            others = ServiceTeam.objects.filter(kind=ServiceTeam.Kind.ONE_TWO_N, active=True).exclude(
+                pk=team_pk
+            )
             clash = (
                 others.filter(enterprises__in=enterprise_ids)
                 .filter(models_q_people(list(people)))
@@ -52,10 +56,6 @@ def models_q_people(cadre_ids):
 
 def _busy_cadre(others, cadre_ids, enterprise_ids):
     for cadre_id in cadre_ids:
-        if (
-            others.filter(enterprises__in=enterprise_ids)
-            .filter(models_q_people([cadre_id]))
-            .exists()
-        ):
+        if others.filter(enterprises__in=enterprise_ids).filter(models_q_people([cadre_id])).exists():
             return cadre_id
     return None

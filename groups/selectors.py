@@ -65,7 +65,9 @@ def meetup_detail(user, pk):
             "photos",
             Prefetch(
                 "requests",
-                queryset=Request.objects.visible_to(user).select_related("enterprise", "category", "lead_unit"),
+                queryset=Request.objects.visible_to(user).select_related(
+                    "enterprise", "category", "lead_unit"
+                ),
             ),
         ),
         pk=pk,
@@ -106,7 +108,11 @@ def directory(user, *, show_all: bool = False):
     queryset = Commissioner.objects.active().select_related("cadre__unit", "town")
     staff = access.is_admin or access.is_supervisor or access.is_handler or access.is_cadre
     if access.contact_enterprise_id and not staff:
-        town_id = Enterprise.objects.filter(pk=access.contact_enterprise_id).values_list("town_id", flat=True).first()
+        town_id = (
+            Enterprise.objects.filter(pk=access.contact_enterprise_id)
+            .values_list("town_id", flat=True)
+            .first()
+        )
         queryset = queryset.serving(town_id)
         if not show_all:
             used = (
@@ -149,8 +155,6 @@ def enterprise_meetups(user, enterprise_id):
     )
 
 
-
-
 def team_for(cadre, enterprise):
     """The team a cadre routes an enterprise's problem to: their active team serving that
     enterprise (directly or through its chain), else the first team they lead or belong to.
@@ -159,8 +163,12 @@ def team_for(cadre, enterprise):
     from django.utils.translation import gettext as _
 
     teams = ServiceTeam.objects.of_cadre(cadre.pk)
-    serving = teams.filter(Q(enterprises=enterprise) | Q(chain__enterprises=enterprise)).order_by("kind", "code")
+    serving = teams.filter(Q(enterprises=enterprise) | Q(chain__enterprises=enterprise)).order_by(
+        "kind", "code"
+    )
     team = serving.first() or teams.order_by("kind", "code").first()
     if team is None:
-        raise ValidationError({"to_team": _("转交服务小组：%(name)s不在任何服务小组中。") % {"name": cadre.name}})
+        raise ValidationError(
+            {"to_team": _("转交服务小组：%(name)s不在任何服务小组中。") % {"name": cadre.name}}
+        )
     return team

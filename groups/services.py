@@ -73,7 +73,8 @@ def team_save(
     if after != before:
         ServiceTeamChange.objects.create(
             actor=actor,
-            action=action or (ServiceTeamChange.Action.CREATE if creating else ServiceTeamChange.Action.UPDATE),
+            action=action
+            or (ServiceTeamChange.Action.CREATE if creating else ServiceTeamChange.Action.UPDATE),
             team=team,
             before=before,
             after=after,
@@ -137,7 +138,9 @@ def meetup_log(
     if not Town.objects.visible_to(actor).filter(pk=host_town.pk).exists():
         raise PermissionDenied(_("不能为不在您管理范围内的镇街登记亲清会。"))
     visible = set(
-        Enterprise.objects.visible_to(actor).filter(pk__in=[e.pk for e in enterprises]).values_list("pk", flat=True)
+        Enterprise.objects.visible_to(actor)
+        .filter(pk__in=[e.pk for e in enterprises])
+        .values_list("pk", flat=True)
     )
     outside = [e.name for e in enterprises if e.pk not in visible]
     if outside:

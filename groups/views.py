@@ -90,7 +90,9 @@ def commissioners(request):
         by_type.setdefault(row.service_type, []).append(row)
     sections = [(t, labels[t], by_type[t]) for t in types if by_type.get(t)]
     return render(
-        request, "groups/commissioners.html", {"sections": sections, "filtered": filtered, "show_all": show_all}
+        request,
+        "groups/commissioners.html",
+        {"sections": sections, "filtered": filtered, "show_all": show_all},
     )
 
 
@@ -113,8 +115,19 @@ def meetup_list(request):
     return render(request, "groups/meetup_list.html", context)
 
 
-EXPORT_HEADERS = [_("日期"), _("会议形式"), _("主题"), _("主办镇街"), _("主办单位"), _("地点"), _("参会企业数"),
-                  _("参会企业"), _("参会部门"), _("现场诉求数"), _("会议纪要")]
+EXPORT_HEADERS = [
+    _("日期"),
+    _("会议形式"),
+    _("主题"),
+    _("主办镇街"),
+    _("主办单位"),
+    _("地点"),
+    _("参会企业数"),
+    _("参会企业"),
+    _("参会部门"),
+    _("现场诉求数"),
+    _("会议纪要"),
+]
 
 
 @role_required(ADMIN, SUPERVISOR, HANDLER, CADRE)
@@ -138,7 +151,9 @@ def meetup_export(request):
             ]
 
     headers = [str(h) for h in EXPORT_HEADERS]
-    sheet = Sheet(title=_("亲清会"), headers=headers, rows=rows(), widths=[12, 10, 30, 12, 16, 16, 8, 60, 30, 8, 60])
+    sheet = Sheet(
+        title=_("亲清会"), headers=headers, rows=rows(), widths=[12, 10, 30, 12, 16, 16, 8, 60, 30, 8, 60]
+    )
     return xlsx_response(_("亲清会_%(day)s.xlsx") % {"day": f"{timezone.localdate():%Y%m%d}"}, [sheet])
 
 
@@ -146,18 +161,23 @@ def meetup_export(request):
 def meetup_new(request):
     """登记亲清会: attendees and every problem raised in one form (phone first)."""
     data = request.POST if request.method == "POST" else None
-    form = f.MeetupForm(data, request.FILES or None, user=request.user, initial={"date": timezone.localdate()})
+    form = f.MeetupForm(
+        data, request.FILES or None, user=request.user, initial={"date": timezone.localdate()}
+    )
     problems = f.MeetupProblemFormSet(data, prefix=f.PROBLEM_PREFIX, form_kwargs={"user": request.user})
     if data is not None and form.is_valid() and problems.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items()}
+        values = dict(form.cleaned_data)
         try:
             meetup = services.meetup_log(actor=request.user, problems=problems.problems(), **values)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             raised = len(problems.problems())
-            messages.success(request, _("已登记亲清会，参会企业 %(e)s 家，现场提出诉求 %(n)s 件。")
-                             % {"e": meetup.enterprises.count(), "n": raised})
+            messages.success(
+                request,
+                _("已登记亲清会，参会企业 %(e)s 家，现场提出诉求 %(n)s 件。")
+                % {"e": meetup.enterprises.count(), "n": raised},
+            )
             return redirect("groups:meetup", meetup.pk)
     return render(request, "groups/meetup_form.html", {"form": form, "problems": problems})
 

@@ -65,7 +65,8 @@ def team(request, pk):
     figures = metrics.compute(window.period, restriction=metrics.Restriction(enterprise_ids=enterprise_ids))
     people = {c.pk for c in team.members.all()} | ({team.leader_id} if team.leader_id else set())
     by_members = Visit.objects.filter(
-        Q(cadre_id__in=people) | Q(pk__in=Visit.participants.through.objects.filter(cadre_id__in=people).values("visit_id"))
+        Q(cadre_id__in=people)
+        | Q(pk__in=Visit.participants.through.objects.filter(cadre_id__in=people).values("visit_id"))
     )
     visits = (
         Visit.objects.visible_to(request.user)
@@ -85,7 +86,9 @@ def team(request, pk):
         "window": window,
         "choices": CHOICES,
         "cards": _cards(figures),
-        "enterprises": Paginator(served.select_related("town").order_by("name"), 50).get_page(request.GET.get("page")),
+        "enterprises": Paginator(served.select_related("town").order_by("name"), 50).get_page(
+            request.GET.get("page")
+        ),
         "enterprise_total": len(enterprise_ids),
         "visits": visits,
         "open_requests": open_requests,

@@ -13,12 +13,19 @@ register = template.Library()
 
 @register.inclusion_tag("groups/_commissioner_box.html", takes_context=True)
 def commissioner_box(context):
-    """"Call the commissioner for this type" beside the request form: the commissioners serving
+    """ "Call the commissioner for this type" beside the request form: the commissioners serving
     the contact's town (or the county), shown by the category chosen (static/js/groups.js)."""
     user = context["request"].user
     access = access_for(user)
-    town_id = Enterprise.objects.filter(pk=access.contact_enterprise_id).values_list("town_id", flat=True).first()
-    people = list(Commissioner.objects.active().serving(town_id).select_related("cadre__unit").order_by("service_type", "pk"))
+    town_id = (
+        Enterprise.objects.filter(pk=access.contact_enterprise_id).values_list("town_id", flat=True).first()
+    )
+    people = list(
+        Commissioner.objects.active()
+        .serving(town_id)
+        .select_related("cadre__unit")
+        .order_by("service_type", "pk")
+    )
     by_name = selectors.category_service_types()
     mapping = {
         str(pk): by_name.get(name, [])
