@@ -28,7 +28,11 @@ def groups(world):
     chain.enterprises.set([w.ent_a2, w.ent_b1])
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     meetup_a = Meetup.objects.create(
-        theme="甲镇营商早茶会", date=yesterday, host_town=w.town_a, minutes="甲镇内部纪要", minutes_shareable=False
+        theme="甲镇营商早茶会",
+        date=yesterday,
+        host_town=w.town_a,
+        minutes="甲镇内部纪要",
+        minutes_shareable=False,
     )
     meetup_a.enterprises.set([w.ent_a1, w.ent_a2])
     meetup_b = Meetup.objects.create(
@@ -36,10 +40,14 @@ def groups(world):
     )
     meetup_b.enterprises.set([w.ent_b1])
     power = Commissioner.objects.create(
-        cadre=f.CadreFactory(unit=w.unit_hr, name="供电专员"), service_type=ServiceType.POWER, phone="0573-84000001"
+        cadre=f.CadreFactory(unit=w.unit_hr, name="供电专员"),
+        service_type=ServiceType.POWER,
+        phone="0573-84000001",
     )
     hiring = Commissioner.objects.create(
-        cadre=f.CadreFactory(unit=w.unit_hr, name="用工专员"), service_type=ServiceType.HIRING, phone="0573-84000002"
+        cadre=f.CadreFactory(unit=w.unit_hr, name="用工专员"),
+        service_type=ServiceType.HIRING,
+        phone="0573-84000002",
     )
     gas_b = Commissioner.objects.create(
         cadre=f.CadreFactory(unit=w.unit_hr, name="乙镇燃气专员"),

@@ -16,14 +16,22 @@ from tests import factories as f
 
 def test_team_without_leader_is_refused(world):
     with pytest.raises(ValidationError) as caught:
-        services.team_save(actor=world.users["admin"], code="X1", name="无组长小组", kind=ServiceTeam.Kind.THINK_TANK, leader=None)
+        services.team_save(
+            actor=world.users["admin"],
+            code="X1",
+            name="无组长小组",
+            kind=ServiceTeam.Kind.THINK_TANK,
+            leader=None,
+        )
     assert "组长" in caught.value.message_dict["leader"][0]
     assert not ServiceTeam.objects.filter(code="X1").exists()
 
 
 def test_team_without_leader_is_refused_on_the_page(world, login):
     client = login(world.users["admin"])
-    response = client.post(reverse("groups:team_new"), {"code": "X2", "name": "无组长小组", "kind": "think_tank", "active": "on"})
+    response = client.post(
+        reverse("groups:team_new"), {"code": "X2", "name": "无组长小组", "kind": "think_tank", "active": "on"}
+    )
     assert response.status_code == 200
     assert "组长：每个服务小组须有一名组长。" in response.content.decode()
     assert not ServiceTeam.objects.filter(code="X2").exists()
@@ -97,7 +105,10 @@ def test_meetup_with_no_enterprise_is_refused(world, login):
     del data["enterprises"]
     response = client.post(reverse("groups:meetup_new"), data)
     assert "参会企业：请至少选择一家参会企业。" in response.content.decode()
-    assert not Meetup.objects.filter(theme="测试亲清会").exists() and not Request.objects.filter(source="meeting").exists()
+    assert (
+        not Meetup.objects.filter(theme="测试亲清会").exists()
+        and not Request.objects.filter(source="meeting").exists()
+    )
 
 
 def test_meetup_in_the_future_is_refused(world, login):
@@ -111,7 +122,9 @@ def test_meetup_in_the_future_is_refused(world, login):
 def test_service_refuses_future_and_empty_meetups(world):
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(ValidationError) as caught:
-        services.meetup_log(actor=world.users["supervisor"], theme="x", date=tomorrow, host_town=world.town_a, enterprises=[])
+        services.meetup_log(
+            actor=world.users["supervisor"], theme="x", date=tomorrow, host_town=world.town_a, enterprises=[]
+        )
     assert set(caught.value.message_dict) == {"date", "enterprises"}
 
 

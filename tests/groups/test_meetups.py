@@ -50,7 +50,9 @@ def test_supervisor_logs_a_meetup_with_three_enterprises_and_two_problems_in_one
 
 def test_the_meetup_page_and_enterprise_file_show_the_meetup(world, login):
     client = login(world.users["supervisor"])
-    client.post(reverse("groups:meetup_new"), _post(world, [(world.ent_a1, "春节后普工缺口二十人，希望协助招工。")]))
+    client.post(
+        reverse("groups:meetup_new"), _post(world, [(world.ent_a1, "春节后普工缺口二十人，希望协助招工。")])
+    )
     meetup = Meetup.objects.get()
     page = client.get(reverse("groups:meetup", args=[meetup.pk])).content.decode()
     assert "营商早茶会：用工与融资" in page and world.ent_a3.name in page and "春节后普工缺口" in page
