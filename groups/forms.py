@@ -23,7 +23,7 @@ class MeetupForm(forms.Form):
     )
     date = forms.DateField(
         label=_("日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": _("日期：请填写亲清会日期。"),
             "invalid": _("日期：格式应为 YYYY-MM-DD。"),
@@ -66,6 +66,7 @@ class MeetupForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["date"].widget.attrs["max"] = f"{timezone.localdate():%Y-%m-%d}"
         towns = Town.objects.visible_to(user).order_by("order", "code")
         self.fields["host_town"].queryset = towns
         if towns.count() == 1:
