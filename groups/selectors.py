@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
+from enterprises.models import Enterprise
 from groups.models import (
     CATEGORY_SERVICE_TYPES,
     EVERYDAY_TYPES,
@@ -13,7 +17,9 @@ from groups.models import (
     ServiceTeam,
     ServiceType,
 )
+from qiqing import scope
 from qiqing.access import access_for
+from requests_tracker.models import Request
 
 
 def teams(user):
@@ -51,10 +57,6 @@ def meetups(user):
 
 
 def meetup_detail(user, pk):
-    from django.shortcuts import get_object_or_404
-
-    from requests_tracker.models import Request
-
     return get_object_or_404(
         Meetup.objects.visible_to(user)
         .select_related("host_town", "host_unit", "created_by")
@@ -101,22 +103,16 @@ def category_service_types() -> dict[str, list[str]]:
 def directory(user, *, show_all: bool = False):
     """(commissioners, the service types shown, filtered?) — for a contact, the everyday types and
     those their enterprise's requests have touched, in their town or county-wide; staff see all."""
-    from enterprises.models import Enterprise
-    from requests_tracker.models import Request
-
     access = access_for(user)
     queryset = Commissioner.objects.active().select_related("cadre__unit", "town")
     staff = access.is_admin or access.is_supervisor or access.is_handler or access.is_cadre
-    if access.contact_enterprise_id and not staff:
-        town_id = (
-            Enterprise.objects.filter(pk=access.contact_enterprise_id)
-            .values_list("town_id", flat=True)
-            .first()
-        )
+    own = scope.own_enterprise_id(user)
+    if own and not staff:
+        town_id = Enterprise.objects.filter(pk=own).values_list("town_id", flat=True).first()
         queryset = queryset.serving(town_id)
         if not show_all:
             used = (
-                Request.objects.filter(enterprise_id=access.contact_enterprise_id)
+                Request.objects.filter(enterprise_id=own)
                 .order_by()
                 .values_list("category__name", flat=True)
                 .distinct()
@@ -159,9 +155,6 @@ def team_for(cadre, enterprise):
     """The team a cadre routes an enterprise's problem to: their active team serving that
     enterprise (directly or through its chain), else the first team they lead or belong to.
     Raises a ValidationError naming the field when the cadre is in no team."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
     teams = ServiceTeam.objects.of_cadre(cadre.pk)
     serving = teams.filter(Q(enterprises=enterprise) | Q(chain__enterprises=enterprise)).order_by(
         "kind", "code"

@@ -5,7 +5,7 @@ from django import template
 from enterprises.models import Enterprise
 from groups import selectors
 from groups.models import Commissioner, ServiceType
-from qiqing.access import access_for
+from qiqing import scope
 from requests_tracker.models import Category
 
 register = template.Library()
@@ -16,10 +16,8 @@ def commissioner_box(context):
     """ "Call the commissioner for this type" beside the request form: the commissioners serving
     the contact's town (or the county), shown by the category chosen (static/js/groups.js)."""
     user = context["request"].user
-    access = access_for(user)
-    town_id = (
-        Enterprise.objects.filter(pk=access.contact_enterprise_id).values_list("town_id", flat=True).first()
-    )
+    own = scope.own_enterprise_id(user)
+    town_id = Enterprise.objects.filter(pk=own).values_list("town_id", flat=True).first()
     people = list(
         Commissioner.objects.active()
         .serving(town_id)
