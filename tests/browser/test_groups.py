@@ -26,7 +26,11 @@ def _shot(page, name):
 def test_town_supervisor_logs_a_meetup_with_two_problems_on_a_phone(phone_page, live_server, world):
     page = phone_page
     town = world.town_b  # p_town_sup supervises 乙镇
-    guests = [world.ent_b1, f.EnterpriseFactory(town=town, name="乙二袜业有限公司"), f.EnterpriseFactory(town=town, name="乙三织造有限公司")]
+    guests = [
+        world.ent_b1,
+        f.EnterpriseFactory(town=town, name="乙二袜业有限公司"),
+        f.EnterpriseFactory(town=town, name="乙三织造有限公司"),
+    ]
     hiring, power = Category.objects.get(name="招工用工"), Category.objects.get(name="用电用能")
     log_in(page, live_server, "p_town_sup")
     page.goto(f"{live_server.url}/groups/meetups/new/")
@@ -57,10 +61,14 @@ def test_town_supervisor_logs_a_meetup_with_two_problems_on_a_phone(phone_page, 
     _shot(page, "meetup-page-375")
 
 
-def test_contact_sees_the_power_commissioner_beside_the_form_after_picking_the_category(phone_page, live_server, world):
+def test_contact_sees_the_power_commissioner_beside_the_form_after_picking_the_category(
+    phone_page, live_server, world
+):
     page = phone_page
     Commissioner.objects.create(
-        cadre=f.CadreFactory(unit=world.unit_hr, name="供电专员"), service_type=ServiceType.POWER, phone="0573-84000001"
+        cadre=f.CadreFactory(unit=world.unit_hr, name="供电专员"),
+        service_type=ServiceType.POWER,
+        phone="0573-84000001",
     )
     power = Category.objects.get(name="用电用能")
     log_in(page, live_server, "p_contact")
