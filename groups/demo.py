@@ -235,13 +235,13 @@ def seed(county, password: str = "") -> dict:
         )
     ServiceTeamChange.objects.bulk_create(changes)
     counts["teams"] = len(teams)
-    # Open problems the think tanks' leaders raised are routed to their team (the triage desk's
-    # suggestion).
+    # Open problems raised by cadres are routed to their town's 智囊团 (the triage desk's
+    # suggestion), as Jiashan's cadres call on their town's think tank.
     for team in teams:
         if team.kind == ServiceTeam.Kind.THINK_TANK:
-            Request.objects.filter(cadre_id=team.leader_id, status__in=Request.OPEN_STATUSES).update(
-                team=team
-            )
+            Request.objects.filter(
+                cadre__isnull=False, status__in=Request.OPEN_STATUSES, enterprise__town_id=team.town_id
+            ).update(team=team)
     del members, units, served
 
     # --- commissioners: 3 per service type (one county-wide, two for towns) --------------------
