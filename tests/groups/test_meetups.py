@@ -76,3 +76,36 @@ def test_meetup_export_is_an_xlsx_of_the_visible_meetups(world, groups, login):
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     themes = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert themes == ["乙镇亲清会"]
+
+
+def test_meetup_photos_are_stored_and_served_only_in_scope(world, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.visits.photo_helpers import image_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    client = login(world.users["supervisor"])
+    data = _post(world, [])
+    data["photos"] = [SimpleUploadedFile("会场.jpg", image_bytes(), content_type="image/jpeg")]
+    assert client.post(reverse("groups:meetup_new"), data).status_code == 302
+    meetup = Meetup.objects.get()
+    photo = meetup.photos.get()
+    url = reverse("groups:meetup_photo", args=[meetup.pk, photo.pk])
+    assert client.get(url).status_code == 200
+    assert login(world.users["contact"]).get(url).status_code == 200  # 甲一 attended
+    assert login(world.users["other_contact"]).get(url).status_code == 404
+
+
+def test_a_pdf_is_not_a_meetup_photo(world, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    data = _post(world, [])
+    data["photos"] = [
+        SimpleUploadedFile(
+            "纪要.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF", content_type="application/pdf"
+        )
+    ]
+    response = login(world.users["supervisor"]).post(reverse("groups:meetup_new"), data)
+    assert "会议照片：只能上传图片。" in response.content.decode()
+    assert not Meetup.objects.exists()
