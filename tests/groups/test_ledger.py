@@ -82,3 +82,48 @@ def test_a_chain_chief_who_is_not_active_is_refused_by_the_ledger(world, groups,
     report = import_ledger("chains", path)
     assert not report.ok and report.errors[0].column == "链长干部编号"
     assert not IndustryChain.objects.filter(code="L05").exists()
+
+
+def test_the_ledger_page_offers_chains_and_teams(world, groups, login):
+    from django.urls import reverse
+
+    client = login(world.users["admin"])
+    page = client.get(reverse("cadres:ledger")).content.decode()
+    assert "产业链" in page and "服务小组" in page
+    for kind in ("chains", "teams"):
+        template = client.get(reverse("cadres:ledger_template", kwargs={"kind": kind, "fmt": "csv"}))
+        assert template.status_code == 200
+        export = client.get(reverse("cadres:ledger_export", kwargs={"kind": kind, "fmt": "csv"}))
+        assert export.status_code == 200
+
+
+def test_admin_edits_a_team_and_the_change_log_keeps_before_and_after(world, groups, login):
+    from django.urls import reverse
+
+    team = groups["team"]
+    client = login(world.users["admin"])
+    response = client.post(
+        reverse("groups:team_edit", args=[team.pk]),
+        {
+            "code": team.code,
+            "name": "甲一1+2+N服务小组（调整）",
+            "kind": team.kind,
+            "town": world.town_a.pk,
+            "leader": world.cadre.pk,
+            "units": [world.unit_hr.pk],
+            "enterprises": [world.ent_a1.pk],
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    change = ServiceTeamChange.objects.get(team=team, action="update")
+    assert change.before["name"] == "甲一1+2+N服务小组" and change.after["name"] == "甲一1+2+N服务小组（调整）"
+    assert change.before["units"] == sorted([world.unit_hr.name, world.unit_edu.name]) and change.after["units"] == [world.unit_hr.name]
+    history = client.get(reverse("groups:team_edit", args=[team.pk])).content.decode()
+    assert "调整小组" in history
+
+
+def test_only_admins_change_teams(world, groups, login):
+    from django.urls import reverse
+
+    assert login(world.users["supervisor"]).get(reverse("groups:team_edit", args=[groups["team"].pk])).status_code == 403
