@@ -10,6 +10,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enterprises.models import Town
 from groups import forms as f
@@ -116,17 +117,17 @@ def meetup_list(request):
 
 
 EXPORT_HEADERS = [
-    _("日期"),
-    _("会议形式"),
-    _("主题"),
-    _("主办镇街"),
-    _("主办单位"),
-    _("地点"),
-    _("参会企业数"),
-    _("参会企业"),
-    _("参会部门"),
-    _("现场诉求数"),
-    _("会议纪要"),
+    gettext_lazy("日期"),
+    gettext_lazy("会议形式"),
+    gettext_lazy("主题"),
+    gettext_lazy("主办镇街"),
+    gettext_lazy("主办单位"),
+    gettext_lazy("地点"),
+    gettext_lazy("参会企业数"),
+    gettext_lazy("参会企业"),
+    gettext_lazy("参会部门"),
+    gettext_lazy("现场诉求数"),
+    gettext_lazy("会议纪要"),
 ]
 
 
