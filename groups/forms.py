@@ -89,6 +89,21 @@ def enterprise_choices(user):
     return Enterprise.objects.visible_to(user).filter(active=True).order_by("town__order", "name")
 
 
+class AttendeeSelect(forms.Select):
+    """A problem row's enterprise: the options are the meetup's attendees, which static/js/groups.js
+    copies from the 参会企业 box as they are chosen — the row renders only its current choice, so a
+    county-wide list is sent once per page, not once per row."""
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = {str(v) for v in value if v not in (None, "")}
+        kept = []
+        for group, options, index in super().optgroups(name, value, attrs):
+            options = [o for o in options if str(o["value"]) in chosen or o["value"] == ""]
+            if options:
+                kept.append((group, options, index))
+        return kept
+
+
 class MeetupProblemForm(forms.Form):
     """One problem an attending enterprise raised → one request (source 座谈会/亲清会)."""
 
@@ -96,6 +111,7 @@ class MeetupProblemForm(forms.Form):
         label=_("提出企业"),
         queryset=Enterprise.objects.none(),
         empty_label=_("请选择参会企业"),
+        widget=AttendeeSelect(attrs={"data-attendee-select": ""}),
         error_messages={
             "required": _("提出企业：请选择提出问题的企业。"),
             "invalid_choice": _("提出企业：请选择参会企业。"),

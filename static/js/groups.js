@@ -18,22 +18,21 @@
     form.querySelector('input[name="problems-TOTAL_FORMS"]').value = String(rows.length);
   }
 
-  function attendees(form) {
-    var select = form.querySelector("[data-meetup-enterprises]");
-    var chosen = {};
-    if (!select) { return chosen; }
-    Array.prototype.forEach.call(select.selectedOptions, function (option) { chosen[option.value] = true; });
-    return chosen;
-  }
-
-  // Only attending enterprises can be picked for a problem (the server checks it too).
-  function limitProblemEnterprises(form) {
-    var chosen = attendees(form);
-    var any = Object.keys(chosen).length > 0;
-    form.querySelectorAll('[data-problem-rows] select[name$="-enterprise"]').forEach(function (select) {
-      Array.prototype.forEach.call(select.options, function (option) {
-        if (!option.value) { return; }
-        option.hidden = any && !chosen[option.value];
+  // A problem's enterprise is one of the attendees: each row's options are copied from the
+  // 参会企业 box (the server renders only a row's current choice, and checks it on submit).
+  function syncProblemEnterprises(form) {
+    var box = form.querySelector("[data-meetup-enterprises]");
+    if (!box) { return; }
+    var chosen = Array.prototype.filter.call(box.options, function (option) { return option.selected; });
+    form.querySelectorAll("[data-problem-rows] select[data-attendee-select]").forEach(function (select) {
+      var current = select.value;
+      var empty = select.querySelector('option[value=""]');
+      while (select.options.length) { select.remove(0); }
+      if (empty) { select.add(empty); }
+      chosen.forEach(function (attendee) {
+        var option = new Option(attendee.text, attendee.value);
+        option.selected = attendee.value === current;
+        select.add(option);
       });
     });
   }
@@ -49,15 +48,15 @@
         if (container.querySelectorAll("[data-problem-row]").length >= max) { return; }
         container.appendChild(template.content.cloneNode(true));
         renumber(form);
-        limitProblemEnterprises(form);
+        syncProblemEnterprises(form);
       } else if (target.closest("[data-remove-problem]")) {
         target.closest("[data-problem-row]").remove();
         renumber(form);
       }
     });
     var select = form.querySelector("[data-meetup-enterprises]");
-    if (select) { select.addEventListener("change", function () { limitProblemEnterprises(form); }); }
-    limitProblemEnterprises(form);
+    if (select) { select.addEventListener("change", function () { syncProblemEnterprises(form); }); }
+    syncProblemEnterprises(form);
     form.addEventListener("submit", function (event) {
       if (form.getAttribute("data-submitting")) { event.preventDefault(); return; }
       form.setAttribute("data-submitting", "1");

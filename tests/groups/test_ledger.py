@@ -117,8 +117,12 @@ def test_admin_edits_a_team_and_the_change_log_keeps_before_and_after(world, gro
     )
     assert response.status_code == 302
     change = ServiceTeamChange.objects.get(team=team, action="update")
-    assert change.before["name"] == "甲一1+2+N服务小组" and change.after["name"] == "甲一1+2+N服务小组（调整）"
-    assert change.before["units"] == sorted([world.unit_hr.name, world.unit_edu.name]) and change.after["units"] == [world.unit_hr.name]
+    assert (
+        change.before["name"] == "甲一1+2+N服务小组" and change.after["name"] == "甲一1+2+N服务小组（调整）"
+    )
+    assert change.before["units"] == sorted([world.unit_hr.name, world.unit_edu.name]) and change.after[
+        "units"
+    ] == [world.unit_hr.name]
     history = client.get(reverse("groups:team_edit", args=[team.pk])).content.decode()
     assert "调整小组" in history
 
@@ -126,4 +130,9 @@ def test_admin_edits_a_team_and_the_change_log_keeps_before_and_after(world, gro
 def test_only_admins_change_teams(world, groups, login):
     from django.urls import reverse
 
-    assert login(world.users["supervisor"]).get(reverse("groups:team_edit", args=[groups["team"].pk])).status_code == 403
+    assert (
+        login(world.users["supervisor"])
+        .get(reverse("groups:team_edit", args=[groups["team"].pk]))
+        .status_code
+        == 403
+    )

@@ -41,6 +41,7 @@ def _counts(client, count_queries, groups):
         reverse("analytics:chain", args=[groups["chain"].pk]) + "?period=year",
         reverse("groups:commissioners"),
         reverse("requests_tracker:triage"),
+        reverse("groups:meetup_new"),
     ]
     return {url: count_queries(client, url) for url in urls}
 
