@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
@@ -307,7 +308,7 @@ class Meetup(models.Model):
     """A meetup (亲清会 / 座谈会 / 营商早茶会) a town holds with several enterprises at once."""
 
     class Kind(models.TextChoices):
-        QINQING = "qinqing", _("亲清会")
+        QINQING = "qinqing", pgettext_lazy("meetup kind", "亲清会")
         FORUM = "forum", _("座谈会")
         TEA = "tea", _("营商早茶会")
 
