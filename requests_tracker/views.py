@@ -354,7 +354,7 @@ def _detail_context(request, obj, bound: tuple[str, f.ActionForm] | None = None)
         )
     for panel in panels:
         panel["open"] = (bound is not None and bound[0] == panel["action"]) or len(panels) == 1
-    calendar = WorkCalendar.load()
+    calendar = selectors.page_calendar()
     return {
         "obj": obj,
         "internal": internal,
