@@ -46,7 +46,10 @@ def run(ctx) -> list[dict]:
     env = _production(ctx)
     ctx.manage("collectstatic", "--noinput", "-v0", **env)
     rows = []
-    for setup, extra in (("db 会话 + 进程内缓存", {}), ("cached_db 会话 + Redis 缓存", {"CACHE_URL": ctx.redis_url})):
+    for setup, extra in (
+        ("db 会话 + 进程内缓存", {}),
+        ("cached_db 会话 + Redis 缓存", {"CACHE_URL": ctx.redis_url}),
+    ):
         done = subprocess.run(
             [sys.executable, "-m", "bench.bench_pages", "--inside"],
             cwd=ROOT,
