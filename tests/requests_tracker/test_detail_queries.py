@@ -16,10 +16,10 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-# For the supervisor: session, user, the request (with its enterprise, category, unit, cadre), a
-# pending extension (their actions), callbacks, appeals, unread count, attachments, assists,
-# extensions, escalations, notices, events — not the calendar (13; it was 14).
-REQUEST_PAGE = 13
+# For the supervisor: session, user, the request (with its enterprise, category, unit, cadre),
+# callbacks, appeals, unread count, attachments, assists, the extensions (read once, for the panel
+# and for whether one is pending), escalations, notices, events — not the calendar (it was 14).
+REQUEST_PAGE = 12
 # session, user, the enterprise, the cadre's pairs (scope), the timeline's count and page, the
 # page's visits with participants and photos (3), every request shown (1), tags, liaison cadres,
 # survey readings, unread count.
@@ -78,3 +78,25 @@ def test_the_enterprise_file_query_count_is_fixed_and_lower(login, world, person
     large = _queries(client, url)
     assert len(small) == len(large) <= ENTERPRISE_FILE
     assert sum("requests_tracker_request" in sql.split(" WHERE ")[0] for sql in large) == 1
+
+
+def test_the_decide_extension_panel_follows_the_extensions_the_page_read(login, world):
+    from requests_tracker.models import ExtensionRequest
+
+    client = login(world.users["supervisor"])
+    url = reverse("requests_tracker:detail", args=[world.req_a1.pk])
+
+    def panels():
+        return [panel["action"] for panel in client.get(url).context["panels"]]
+
+    assert "extend_decide" not in panels()
+    today = timezone.localdate()
+    ExtensionRequest.objects.create(
+        request=world.req_a1,
+        unit=world.unit_hr,
+        asked_by=world.users["handler"],
+        reason="需要协调用地指标，申请延期。",
+        previous_due=today,
+        proposed_due=today + dt.timedelta(days=30),
+    )
+    assert "extend_decide" in panels()
