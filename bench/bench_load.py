@@ -14,8 +14,9 @@ cadre's enterprises on one of the last 60 days, with the same-day confirmation t
 who logs two visits on one day must — and the benchmark deletes those visits afterwards so the
 shared database stays as seeded.
 
-Goals (issue 8): zero errors; each page at least 30 % of the bare view's throughput; p95 under
-200 ms. The pages come from ``PAGES`` below: add a row to load another page (e.g. a dashboard).
+Goals: zero errors; each page at least 10 % of the bare view's throughput (issue 18; issue 8
+asked 30 %); p95 under 200 ms. The server shares one Redis cache between its workers
+(``CACHE_URL``), as production does, so sessions are cached_db on it. The pages come from ``PAGES`` below: add a row to load another page (e.g. a dashboard).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from bench import ROOT
 
 TITLE = "负载（gunicorn 2 个 worker + wrk -c 20 -t 2，PostgreSQL scale 50）"
 DEMO_PASSWORD = "Demo-2026-qiqing"  # analytics.demo.DEMO_PASSWORD; the runner process has no Django
-THROUGHPUT_GOAL = 0.30
+THROUGHPUT_GOAL = 0.10  # issue 18 (issue 8 asked 30 %, unreachable on this stack: README)
 P95_GOAL_MS = 200
 CONNECTIONS, THREADS = 20, 2
 VISIT_DAYS = 60
@@ -117,6 +118,8 @@ def run(ctx) -> list[dict]:
         STATIC_ROOT=str(static_root),
         QIQING_VAR_DIR=str(work / "var"),
         LOG_LEVEL="WARNING",
+        # Production shares one cache between the workers (and so cached_db sessions on it).
+        CACHE_URL=ctx.redis_url,
     )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True

@@ -59,6 +59,20 @@ PICK_PAGE = 30
 CHANGES_SHOWN = 50
 
 
+def pick_data(query, cadre):
+    """The enterprise picker's filter: what the admin chose, or — on arrival, and on the pages of
+    that first list — the enterprises of the cadre's town that have no liaison cadre yet.
+
+    Only the filter's own fields count as a choice: ``?page=2`` of the default list is still the
+    default list (choosing 全部 sends ``town=`` and so widens it on purpose).
+    """
+    if any(name in query for name in EnterprisePickFilter.base_filters):
+        return query
+    data = query.copy()
+    data.update({"town": cadre.unit.town_id or "", "liaison": "none"})
+    return data
+
+
 def _limits():
     return {"max_pairs": rules.limit(), "min_pairs": rules.minimum()}
 
@@ -149,14 +163,18 @@ def cadre_pairs(request, pk):
         **_limits(),
     }
     if access_for(request.user).is_admin and cadre.active:
-        data = request.GET or {"town": cadre.unit.town_id or "", "liaison": "none"}
-        pick = EnterprisePickFilter(data, queryset=enterprise_candidates(request.user, cadre))
-        context.update(
-            pick=pick,
-            filter=pick,
-            candidates=Paginator(pick.qs, PICK_PAGE).get_page(request.GET.get("page")),
-            add_form=AddEnterprisesForm(),
-        )
+        room = max(rules.limit() - len(active), 0)
+        context.update(room=room, full_message=rules.full_message() if not room else "")
+        if room:
+            pick = EnterprisePickFilter(
+                pick_data(request.GET, cadre), queryset=enterprise_candidates(request.user, cadre)
+            )
+            context.update(
+                pick=pick,
+                filter=pick,
+                candidates=Paginator(pick.qs, PICK_PAGE).get_page(request.GET.get("page")),
+                add_form=AddEnterprisesForm(),
+            )
     return render(request, "cadres/cadre_pairs.html", context)
 
 

@@ -148,6 +148,15 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Sessions -------------------------------------------------------------------------
+# With a shared cache (CACHE_URL, production) a session is read from Redis and written through to
+# the database (cached_db): no session query on a signed-in page, and the row survives a Redis
+# flush. On the embedded default the cache is per-process memory, which another process would
+# not see a logout in, so sessions stay plain database rows there.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if CACHE_URL else "django.contrib.sessions.backends.db"
+)
+
 # --- Authentication -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

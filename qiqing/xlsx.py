@@ -136,9 +136,9 @@ def _number(ref: str, value) -> str:
     return f'<c r="{ref}"><v>{value!r}</v></c>' if math.isfinite(value) else ""
 
 
-def _datetime(ref: str, value: dt.datetime) -> str:
-    if timezone.is_aware(value):
-        value = timezone.localtime(value).replace(tzinfo=None)
+def _datetime(ref: str, value: dt.datetime, zone=None) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(zone or timezone.get_current_timezone()).replace(tzinfo=None)
     return f'<c r="{ref}" s="3"><v>{(value - _EPOCH).total_seconds() / 86400!r}</v></c>'
 
 
@@ -158,12 +158,17 @@ _WRITERS = {
 
 def _cell(ref: str, value) -> str:
     writer = _WRITERS.get(type(value))
-    if writer is None:  # subclasses (a lazy translation, an enum) and anything else: as text
-        for kind in (bool, int, float, Decimal, dt.datetime, dt.date):
-            if isinstance(value, kind):
-                return _WRITERS[kind](ref, value)
-        return _text(ref, str(value))
+    if writer is None:
+        return _other(ref, value)
     return writer(ref, value)
+
+
+def _other(ref: str, value) -> str:
+    """Subclasses (a lazy translation, an enum) and anything else: by their base type, or as text."""
+    for kind in (bool, int, float, Decimal, dt.datetime, dt.date):
+        if isinstance(value, kind):
+            return _WRITERS[kind](ref, value)
+    return _text(ref, str(value))
 
 
 def _sheet_parts(sheet: Sheet) -> Iterator[str]:
@@ -176,13 +181,22 @@ def _sheet_parts(sheet: Sheet) -> Iterator[str]:
         for letter, h in zip(letters, sheet.headers, strict=False)
     )
     yield f'<row r="1">{head}</row>'
+    # The hot loop (every cell of every row): one dict look-up and one call per cell, and the
+    # reader's time zone looked up once per sheet rather than once per timestamp.
+    zone = timezone.get_current_timezone()
+    writers = {**_WRITERS, dt.datetime: lambda ref, value: _datetime(ref, value, zone)}
+    writer = writers.get
     for number, row in enumerate(sheet.rows, start=2):
         if len(row) > len(letters):
             letters += [_column_letter(i) for i in range(len(letters) + 1, len(row) + 1)]
+        suffix = str(number)
         cells = "".join(
-            _cell(f"{letter}{number}", value) for letter, value in zip(letters, row, strict=False)
+            [
+                writer(type(value), _other)(letter + suffix, value)
+                for letter, value in zip(letters, row, strict=False)
+            ]
         )
-        yield f'<row r="{number}">{cells}</row>'
+        yield f'<row r="{suffix}">{cells}</row>'
     yield _SHEET_TAIL
 
 

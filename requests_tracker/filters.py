@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import DateRangeWidget
 
 from cadres.models import Unit
 from enterprises.models import Town
@@ -22,10 +23,21 @@ class RequestFilter(django_filters.FilterSet):
         empty_label=ALL, label=_("牵头单位"), queryset=Unit.objects.all()
     )
     overdue = yes_no_filter(_("已超期"), field_name="is_overdue")
+    open = yes_no_filter(_("在办"), method="filter_open")
+    submitted = django_filters.DateFromToRangeFilter(
+        label=_("提出日期（起—止）"),
+        field_name="submitted_at",
+        widget=DateRangeWidget(attrs={"type": "date"}),
+    )
 
     class Meta:
         model = Request
-        fields = ["q", "status", "category", "source", "town", "lead_unit", "overdue"]
+        fields = ["q", "status", "category", "source", "town", "lead_unit", "overdue", "open", "submitted"]
+
+    def filter_open(self, queryset, name, value):
+        """在办: not yet closed (the overview's 在办诉求 links here)."""
+        open_ = Q(status__in=Request.OPEN_STATUSES)
+        return queryset.filter(open_ if value else ~open_)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -30,8 +30,17 @@ S = Request.Status
 CLOCK = frozenset(Request.CLOCK_STATUSES)
 
 
+def _has_pending_extension(request: Request) -> bool:
+    """From the extensions a page already loaded (prefetched), else one query; services always
+    query, because they lock a fresh row."""
+    loaded = getattr(request, "_prefetched_objects_cache", {}).get("extensions")
+    if loaded is not None:
+        return any(e.status == ExtensionRequest.Status.PENDING for e in loaded)
+    return request.extensions.filter(status=ExtensionRequest.Status.PENDING).exists()
+
+
 def _no_pending_extension(request: Request, actor) -> str | None:
-    if request.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+    if _has_pending_extension(request):
         return _("已有一份延期申请在审批中，请等待审批结果。")
     if request.response_due is None:
         return _("该诉求没有答复期限，无需延期。")
@@ -39,7 +48,7 @@ def _no_pending_extension(request: Request, actor) -> str | None:
 
 
 def _pending_extension(request: Request, actor) -> str | None:
-    if not request.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+    if not _has_pending_extension(request):
         return _("该诉求没有待审批的延期申请。")
     return None
 

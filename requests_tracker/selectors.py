@@ -205,9 +205,25 @@ def deadline_rows(
 CALENDAR_CACHE_KEY = "qiqing:calendar:uncovered:v1"
 
 
+CALENDAR_ROWS_KEY = "qiqing:calendar:rows:v1"
+
+
 def forget_calendar_coverage(**kwargs) -> None:
     """Called on every write of a WorkdayOverride (signal, for cache invalidation only)."""
-    cache.delete(CALENDAR_CACHE_KEY)
+    cache.delete_many([CALENDAR_CACHE_KEY, CALENDAR_ROWS_KEY])
+
+
+def page_calendar() -> WorkCalendar:
+    """The working-day calendar a page *shows* (the request page's deadline rows): the override
+    rows cached until the next calendar write, which drops them (``forget_calendar_coverage``).
+
+    Services that set a deadline keep ``WorkCalendar.load()``: a transition always reads the rows.
+    """
+    rows = cache.get(CALENDAR_ROWS_KEY)
+    if rows is None:
+        rows = list(WorkdayOverride.objects.values_list("date", "is_workday", "name", "source", "note"))
+        cache.set(CALENDAR_ROWS_KEY, rows, 600)
+    return WorkCalendar(workdays.Override(*row) for row in rows)
 
 
 def uncovered_years(years) -> list[int]:

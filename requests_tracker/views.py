@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +28,13 @@ from qiqing.permissions import get_visible_or_404, role_required
 from requests_tracker import forms as f
 from requests_tracker import lifecycle, selectors, services
 from requests_tracker.filters import InboxFilter, NoticeFilter, PortalFilter, RequestFilter
-from requests_tracker.models import Request, RequestAttachment, SupervisionNotice, WorkdayOverride
+from requests_tracker.models import (
+    ExtensionRequest,
+    Request,
+    RequestAttachment,
+    SupervisionNotice,
+    WorkdayOverride,
+)
 from requests_tracker.services import calendar as calendar_services
 from requests_tracker.trust import selectors as trust_selectors
 from requests_tracker.workdays import WorkCalendar
@@ -324,6 +331,14 @@ def _fetch(user, pk):
 def _detail_context(request, obj, bound: tuple[str, f.ActionForm] | None = None) -> dict:
     access = access_for(request.user)
     internal = access.roles != (CONTACT,)
+    if internal:  # the extensions panel and the actions' "pending extension?" read one list
+        prefetch_related_objects(
+            [obj],
+            Prefetch(
+                "extensions",
+                queryset=ExtensionRequest.objects.select_related("unit", "asked_by", "decided_by"),
+            ),
+        )
     actions = lifecycle.available_actions(obj, request.user)
     panels = []
     for action in actions:
@@ -354,7 +369,7 @@ def _detail_context(request, obj, bound: tuple[str, f.ActionForm] | None = None)
         )
     for panel in panels:
         panel["open"] = (bound is not None and bound[0] == panel["action"]) or len(panels) == 1
-    calendar = WorkCalendar.load()
+    calendar = selectors.page_calendar()
     return {
         "obj": obj,
         "internal": internal,
@@ -362,7 +377,7 @@ def _detail_context(request, obj, bound: tuple[str, f.ActionForm] | None = None)
         "assists": obj.assists.select_related("unit"),
         "attachments": obj.attachments.all(),
         "deadlines": selectors.deadline_rows(obj, calendar, internal=internal),
-        "extensions": obj.extensions.select_related("unit", "asked_by", "decided_by") if internal else [],
+        "extensions": obj.extensions.all() if internal else [],
         "escalations": obj.escalations.all() if internal else [],
         "notices": obj.notices.select_related("unit") if internal else [],
         "panels": panels,

@@ -216,3 +216,53 @@ def test_one_beat_schedule_declared_in_one_place():
         "drain_outbox",
         "cluster_problems",
     } <= set(django_settings.CELERY_BEAT_SCHEDULE)
+
+
+def _setting(name: str, extra_env: dict) -> str:
+    done = _run(
+        f"import django; django.setup(); from django.conf import settings; print(settings.{name})", extra_env
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_sessions_are_cached_db_on_the_shared_redis_cache_in_production():
+    production = {**PRODUCTION, "CACHE_URL": "redis://redis.internal:6379/1"}
+    assert _setting("SESSION_ENGINE", production) == "django.contrib.sessions.backends.cached_db"
+    assert "RedisCache" in _setting("CACHES['default']['BACKEND']", production)
+
+
+def test_sessions_stay_in_the_database_without_a_shared_cache():
+    assert _setting("SESSION_ENGINE", {}) == "django.contrib.sessions.backends.db"  # embedded default
+    assert _setting("SESSION_ENGINE", PRODUCTION) == "django.contrib.sessions.backends.db"  # no CACHE_URL
+    assert "LocMemCache" in _setting("CACHES['default']['BACKEND']", {})
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_cached_db_session_on_redis_costs_no_session_query(settings, world, client):
+    """The production pair for real: after sign-in a page reads the session from Redis, not the
+    database, and signing out ends it for every process (the cache entry goes with the row)."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CELERY_BROKER_URL"],
+            "KEY_PREFIX": "qiqing-test-sessions",
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client.force_login(world.users["supervisor"])
+    url = reverse("notifications")
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+    key = client.session.session_key
+    assert Session.objects.filter(session_key=key).exists()  # written through to the database
+    client.post(reverse("logout"))
+    assert client.get(url).status_code == 302  # signed out everywhere

@@ -127,13 +127,14 @@ def enterprise_file(user, enterprise: Enterprise, *, page=None) -> dict:
     """
     audience = file_audience(user, enterprise)
     page_obj = Paginator(timeline(user, enterprise, audience), TIMELINE_PAGE).get_page(page)
+    items, open_now = timeline_items(user, page_obj.object_list, enterprise=enterprise)
     context = {
         "enterprise": enterprise,
         "audience": audience,
         "full": audience == FULL,
         "page_obj": page_obj,
-        "items": timeline_items(user, page_obj.object_list),
-        "open_requests": open_requests(user, enterprise),
+        "items": items,
+        "open_requests": open_now,
         # Meetups (亲清会) it attended: each counts as a visit on its date for coverage.
         "meetups": list(group_selectors.enterprise_meetups(user, enterprise.pk)[:MEETUPS_SHOWN]),
     }
@@ -208,37 +209,61 @@ class TimelineItem:
     obj: object
 
 
-def timeline_items(user, rows, *, today: dt.date | None = None) -> list[TimelineItem]:
-    """Load the objects of one timeline page: two queries for the rows, two for what they show."""
+def timeline_items(user, rows, *, enterprise: Enterprise, today: dt.date | None = None):
+    """Load the objects of one timeline page and the enterprise's open requests.
+
+    Returns ``(items, open_requests)``. Every request the file shows — the page's requests, those
+    raised at the page's visits and the enterprise's open ones (``open_requests``' order) — comes
+    from one query; the page's visits from one more, with their participants and photos.
+    """
     today = today or timezone.localdate()
     rows = list(rows)
     visit_ids = [row[1] for row in rows if row[0] == "visit"]
     request_ids = [row[1] for row in rows if row[0] == "request"]
+    wanted = Q(enterprise=enterprise, status__in=Request.OPEN_STATUSES) | Q(pk__in=request_ids)
+    if visit_ids:
+        wanted |= Q(visit_id__in=visit_ids)
+    requests = {
+        r.pk: mark_late(r, today)
+        for r in Request.objects.visible_to(user).filter(wanted).select_related("category", "lead_unit")
+    }
+    open_now = sorted(
+        (
+            r
+            for r in requests.values()
+            if r.enterprise_id == enterprise.pk and r.status in Request.OPEN_STATUSES
+        ),
+        key=_open_order,
+    )
     visits = {}
     if visit_ids:
-        raised = Request.objects.visible_to(user).select_related("category").order_by("pk")
+        raised: dict[int, list[Request]] = {}
+        for r in sorted(requests.values(), key=lambda r: r.pk):
+            if r.visit_id is not None:
+                raised.setdefault(r.visit_id, []).append(r)
         visits = (
             Visit.objects.filter(pk__in=visit_ids)
             .select_related("cadre__unit")
             .prefetch_related(
                 "participants",
-                Prefetch("requests", queryset=raised, to_attr="raised"),
                 Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk"), to_attr="photo_list"),
             )
         )
         visits = {v.pk: v for v in visits}
-    requests = {}
-    if request_ids:
-        requests = {
-            r.pk: mark_late(r, today)
-            for r in Request.objects.filter(pk__in=request_ids).select_related("category", "lead_unit")
-        }
+        for visit in visits.values():
+            visit.raised = raised.get(visit.pk, [])
     items = []
     for kind, item_id, day, _stamp in rows:
         obj = visits.get(item_id) if kind == "visit" else requests.get(item_id)
         if obj is not None:
             items.append(TimelineItem(kind=kind, day=day, obj=obj))
-    return items
+    return items, open_now
+
+
+def _open_order(request: Request):
+    """``open_requests``' order in Python: nearest response deadline first (none last), then oldest."""
+    due = request.response_due
+    return (due is None, due or dt.date.min, request.submitted_at, request.pk)
 
 
 def mark_late(request: Request, today: dt.date) -> Request:

@@ -1,25 +1,33 @@
 import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from analytics import jobs, selectors
+from analytics import jobs, selectors, windows
 from analytics.dashboards import rankings
 from analytics.filters import CadreRecordFilter
 from analytics.periods import QUARTER, to_date
 from analytics.views.common import export_query, wants_xlsx, xlsx
+from cadres.filters import CadreFilter
 from cadres.models import Cadre
+from enterprises.filters import EnterpriseFilter
 from enterprises.models import Enterprise, Town
 from qiqing import broker
 from qiqing.access import ADMIN, CADRE, SUPERVISOR, access_for
 from qiqing.permissions import get_visible_or_404, role_required
+from requests_tracker.filters import RequestFilter
 from requests_tracker.models import Request
+from visits.filters import VisitFilter
+from visits.selectors import visit_list_queryset
 
 # The landing page of every supervisor counts the county's enterprises and cadres; at county scale
 # that is a scan of every row on each visit, for figures that change with imports, not by the
@@ -27,28 +35,98 @@ from requests_tracker.models import Request
 SIZE_SECONDS = 300
 
 
+@dataclass
+class Figure:
+    """One figure of the overview and the list it counts: the link opens that list with the same
+    filter, so the list's 共 N 条 is the figure (tests/analytics/test_overview.py)."""
+
+    key: str
+    label: str
+    value: int
+    url: str
+    previous: int | None = None
+    previous_url: str = ""
+
+    @property
+    def change(self):
+        return None if self.previous is None else self.value - self.previous
+
+
+def _count(filter_class, queryset, params: dict) -> int:
+    """How many rows the list page shows for ``params``: counted through the list's own FilterSet."""
+    query = QueryDict(mutable=True)
+    query.update(params)
+    return filter_class(query, queryset=queryset).qs.count()
+
+
+def _url(name: str, params: dict) -> str:
+    return f"{reverse(name)}?{urlencode(params)}"
+
+
+def _range(field: str, period) -> dict:
+    """A DateFromToRangeFilter's two parameters for the whole local days of ``period``."""
+    return {f"{field}_after": period.start.isoformat(), f"{field}_before": period.end.isoformat()}
+
+
+ENTERPRISES = ("enterprises:list", {"active": "true"})
+CADRES = ("cadres:list", {"active": "true"})
+REQUESTS = "requests_tracker:list"
+
+
 def _programme_size(user) -> dict:
     key = f"analytics:overview:size:{user.pk}"
     size = cache.get(key)
     if size is None:
         size = {
-            "enterprises": Enterprise.objects.visible_to(user).active().count(),
-            "cadres": Cadre.objects.visible_to(user).active().count(),
+            "enterprises": _count(EnterpriseFilter, Enterprise.objects.visible_to(user), ENTERPRISES[1]),
+            "cadres": _count(CadreFilter, Cadre.objects.visible_to(user), CADRES[1]),
         }
         cache.set(key, size, SIZE_SECONDS)
     return size
 
 
+def overview_figures(user, window) -> tuple[list[Figure], list[Figure]]:
+    """The overview's figures now (在册企业 … 已超期), and those of ``window`` against its
+    comparison period (the same number of days of the previous one while it is running)."""
+    size = _programme_size(user)
+    requests = Request.objects.visible_to(user)
+    now = [
+        Figure("enterprises", _("在册企业"), size["enterprises"], _url(*ENTERPRISES)),
+        Figure("cadres", _("在岗联企干部"), size["cadres"], _url(*CADRES)),
+    ]
+    for key, label, params in (
+        ("open", _("在办诉求"), {"open": "true"}),
+        ("triage", _("待受理"), {"status": Request.Status.SUBMITTED}),
+        ("overdue", _("在办已超期"), {"open": "true", "overdue": "true"}),
+    ):
+        now.append(Figure(key, label, _count(RequestFilter, requests, params), _url(REQUESTS, params)))
+
+    period = []
+    for key, label, name, filter_class, queryset, field in (
+        ("visits", _("走访次数"), "visits:list", VisitFilter, visit_list_queryset(user), "date"),
+        ("submitted", _("新提诉求"), REQUESTS, RequestFilter, requests, "submitted"),
+    ):
+        current, before = _range(field, window.period), _range(field, window.previous)
+        period.append(
+            Figure(
+                key,
+                label,
+                _count(filter_class, queryset, current),
+                _url(name, current),
+                previous=_count(filter_class, queryset, before),
+                previous_url=_url(name, before),
+            )
+        )
+    return now, period
+
+
 @role_required(ADMIN, SUPERVISOR)
 def overview(request):
-    """Landing page for supervisors and admins: the size of the programme in their scope."""
-    user = request.user
-    context = {
-        **_programme_size(user),
-        "open_requests": Request.objects.visible_to(user).open().count(),
-        "awaiting_triage": Request.objects.visible_to(user).filter(status=Request.Status.SUBMITTED).count(),
-    }
-    return render(request, "analytics/overview.html", context)
+    """Landing page for supervisors and admins: the programme now, and the period's activity
+    against a like-for-like period (windows.py) — every figure a link to the list it counts."""
+    window = windows.resolve(windows.default_period(), timezone.localdate())
+    now, period = overview_figures(request.user, window)
+    return render(request, "analytics/overview.html", {"now": now, "period": period, "window": window})
 
 
 def _record(request, cadre, *, own: bool):

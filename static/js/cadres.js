@@ -38,9 +38,16 @@
     document.querySelectorAll("[data-qq-count]").forEach(function (badge) {
       if (paint(badge) === "over") { over[badge.getAttribute("data-qq-count")] = true; }
     });
+    // <strong data-qq-selected="G">: how many boxes of group G are ticked.
+    document.querySelectorAll("[data-qq-selected]").forEach(function (counter) {
+      counter.textContent = ticked(counter.getAttribute("data-qq-selected"));
+    });
     document.querySelectorAll("form[data-qq-limit-form]").forEach(function (form) {
-      var blocked = groupsOf(form).some(function (group) { return over[group]; });
-      form.querySelectorAll('button[type="submit"]').forEach(function (button) { button.disabled = blocked; });
+      var groups = groupsOf(form);
+      var blocked = groups.some(function (group) { return over[group]; });
+      // data-qq-need-tick: nothing to add until something is ticked (the server says so too).
+      var none = form.hasAttribute("data-qq-need-tick") && groups.every(function (group) { return !ticked(group); });
+      form.querySelectorAll('button[type="submit"]').forEach(function (button) { button.disabled = blocked || none; });
       var message = form.querySelector("[data-qq-over-message]");
       if (message) { message.classList.toggle("d-none", !blocked); }
     });

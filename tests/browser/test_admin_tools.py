@@ -1,5 +1,7 @@
 """An administrator imports a ledger through the upload page and pairs a cadre under the 2–10 rule."""
 
+import os
+
 import pytest
 
 from enterprises.validators import build_uscc
@@ -80,3 +82,42 @@ def test_pair_pages_fit_a_phone(phone_page, live_server, world):
     ):
         phone_page.goto(live_server.url + url)
         assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375, url
+
+
+def test_the_add_button_stays_in_sight_on_a_phone_and_counts_the_ticks(phone_page, live_server, world):
+    from enterprises.models import Enterprise
+
+    Enterprise.objects.bulk_create(
+        [
+            Enterprise(
+                town=world.town_a, name=f"甲镇候选{i:02d}有限公司", uscc=build_uscc("330421", f"C{i:07d}")
+            )
+            for i in range(40)
+        ]
+    )
+    page = phone_page
+    log_in(page, live_server, "p_admin")
+    page.goto(f"{live_server.url}/cadres/{world.cadre.pk}/pairs/")
+    submit = page.get_by_role("button", name="添加勾选的企业")
+    assert submit.is_disabled()  # nothing ticked yet
+    boxes = page.locator('input[data-qq-tick="add"]')
+    boxes.nth(25).scroll_into_view_if_needed()
+    boxes.nth(25).check()
+    boxes.nth(26).check()
+    assert page.locator('[data-qq-selected="add"]').inner_text() == "2"
+    assert "4 / 10" in page.locator('[data-qq-count="add"]').inner_text()
+    bar = page.locator("[data-qq-pick-bar]").bounding_box()
+    assert bar["y"] >= 0 and bar["y"] + bar["height"] <= 812  # sticky: still on screen
+    assert submit.is_enabled() and submit.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    if shots := os.environ.get("QQ_SHOTS"):
+        page.screenshot(path=f"{shots}/pairs-375-scrolled.png")
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=f"{shots}/pairs-1366.png", full_page=True)
+        page.set_viewport_size({"width": 375, "height": 812})
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=f"{shots}/pairs-375-top.png")
+    submit.click()
+    page.wait_for_load_state("networkidle")
+    assert "已为 张三 新增 2 家联系企业。" in page.locator(".alert-success").inner_text()

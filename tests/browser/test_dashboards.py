@@ -156,3 +156,30 @@ def test_a_supervisor_orders_and_downloads_the_monthly_report(page, live_server,
         link.click()
     assert download.value.suggested_filename.startswith("企情在线月报")
     assert external_requests == []
+
+
+def test_the_overview_reads_on_a_phone_and_its_figures_open_their_lists(phone_page, live_server, world):
+    import os
+
+    page = phone_page
+    log_in(page, live_server, world.users["supervisor"].username)
+    page.goto(f"{live_server.url}/analytics/overview/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert (
+        page.locator("[data-window]").is_visible()
+        and "较上季度同期" in page.locator("[data-compare]").inner_text()
+    )
+    cards = page.locator("[data-figure]")
+    assert cards.count() == 7
+    for i in range(cards.count()):
+        box = cards.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+    if shots := os.environ.get("QQ_SHOTS"):
+        page.screenshot(path=f"{shots}/overview-375.png", full_page=True)
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.screenshot(path=f"{shots}/overview-1366.png", full_page=True)
+        page.set_viewport_size({"width": 375, "height": 812})
+    value = page.locator('[data-figure="open"] [data-value]').inner_text()
+    page.locator('[data-figure="open"]').click()
+    page.wait_for_load_state("networkidle")
+    assert "/requests/?open=true" in page.url and f"共 {value} 条" in page.locator("main").inner_text()

@@ -1,0 +1,131 @@
+"""Single pages in-process: the demo cadre's home, enterprise file and request detail, and the
+empty signed-in shell (站内通知) beside them — median server time of 20 requests through Django's
+test client (middleware, session, queries, template; no network) and the number of queries.
+
+The enterprise is the first of the demo cadre's; the request is the one of those enterprises with
+the longest history (as ``bench_load`` picks them). Targets from issue 18: cadre home ≤ 8 ms,
+request ≤ 15 ms, enterprise file ≤ 20 ms (at scale 50). The shell is the floor under every page,
+so each page is also printed as a multiple of it (same run, same process).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+
+from bench import ROOT
+
+TITLE = "单页（进程内：干部首页 / 企业档案 / 诉求详情 / 空外框）"
+REQUESTS = 20
+GOALS_MS = {"cadre_home": 8, "enterprise_file": 20, "request": 15}
+
+
+def _production(ctx) -> dict:
+    """DEBUG off (no query log, the manifest static storage) as ``bench_load`` serves it."""
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "STATIC_ROOT": str(ROOT / "var" / "bench" / "static"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def run(ctx) -> list[dict]:
+    """Twice, one after the other: database sessions with per-process memory as the cache (the
+    embedded default), then cached_db sessions on the Redis cache (``CACHE_URL``, production)."""
+    ctx.ensure_demo_database()
+    env = _production(ctx)
+    ctx.manage("collectstatic", "--noinput", "-v0", **env)
+    rows = []
+    for setup, extra in (
+        ("db 会话 + 进程内缓存", {}),
+        ("cached_db 会话 + Redis 缓存", {"CACHE_URL": ctx.redis_url}),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.bench_pages", "--inside"],
+            cwd=ROOT,
+            env={k: v for k, v in ctx.env(**env, **extra).items() if extra or k != "CACHE_URL"},
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for row in json.loads(done.stdout.strip().splitlines()[-1]):
+            row["measure"] = f"{row['measure']} · {setup}"
+            rows.append(row)
+    return rows
+
+
+def _inside() -> list[dict]:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+
+    from bench import counting_queries
+    from cadres.models import Assignment
+    from requests_tracker.models import Request
+
+    cadre = get_user_model().objects.get(username="cadre")
+    enterprise_ids = list(
+        Assignment.objects.active()
+        .filter(cadre__user=cadre)
+        .order_by("enterprise_id")
+        .values_list("enterprise_id", flat=True)
+    )
+    request = (
+        Request.objects.filter(enterprise_id__in=enterprise_ids)
+        .annotate(n=Count("events"))
+        .order_by("-n", "-pk")
+        .first()
+    )
+    pages = [
+        ("shell", "空外框（站内通知）", reverse("notifications")),
+        ("cadre_home", "干部首页（我的企业）", reverse("visits:my_enterprises")),
+        ("enterprise_file", "企业档案", reverse("visits:enterprise_file", args=[enterprise_ids[0]])),
+        ("request", "诉求详情", reverse("requests_tracker:detail", args=[request.pk])),
+    ]
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(cadre)
+    measured = {}
+    for key, label, url in pages:
+        assert client.get(url).status_code == 200, url  # warm-up: caches, templates
+        times = []
+        for _ in range(REQUESTS):
+            started = time.perf_counter()
+            client.get(url)
+            times.append(time.perf_counter() - started)
+        with counting_queries() as queries:
+            client.get(url)
+        measured[key] = (label, statistics.median(times) * 1000, len(queries))
+    shell_ms = measured["shell"][1]
+    rows = []
+    for key, (label, ms, queries) in measured.items():
+        goal = GOALS_MS.get(key)
+        rows.append(
+            {
+                "benchmark": "pages",
+                "measure": f"{label}（{queries} 条查询）",
+                "value": round(ms, 1),
+                "unit": "ms",
+                "floor": round(ms / shell_ms, 2),
+                "goal": f"≤ {goal} ms" if goal else "",
+                "note": ("✓ " if goal and ms <= goal else "") + f"{ms / shell_ms:.2f}× the empty shell",
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__" and "--inside" in sys.argv:
+    print(json.dumps(_inside(), ensure_ascii=False, default=str))
