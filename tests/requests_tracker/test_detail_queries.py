@@ -23,7 +23,7 @@ REQUEST_PAGE = 12
 # session, user, the enterprise, the cadre's pairs (scope), the timeline's count and page, the
 # page's visits with participants and photos (3), every request shown (1), tags, liaison cadres,
 # survey readings, unread count.
-ENTERPRISE_FILE = 14  # it was 16
+ENTERPRISE_FILE = 15  # it was 16; 14 before the meetups the enterprise attended (issue 13) were read
 
 
 def _queries(client, url):
