@@ -38,7 +38,7 @@ def triage_queue(user):
     return (
         Request.objects.visible_to(user)
         .awaiting_triage()
-        .select_related(*LIST_RELATED)
+        .select_related(*LIST_RELATED, "parent")
         .annotate(
             flagged=Case(
                 When(return_count__gt=flag, then=Value(True)),

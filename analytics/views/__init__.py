@@ -2,6 +2,7 @@
 problems, and the monthly report with its background-job pages (tasks)."""
 
 from analytics.views.coverage import coverage, coverage_cadre, coverage_town
+from analytics.views.dispatch import batch, batches, board
 from analytics.views.issues import issues
 from analytics.views.overdue import overdue
 from analytics.views.problems import problem, problems, problems_recompute
@@ -18,6 +19,9 @@ from analytics.views.tasks import reports
 from analytics.views.trust import trust
 
 __all__ = [
+    "batch",
+    "batches",
+    "board",
     "cadre_record",
     "cadre_records",
     "coverage",
