@@ -193,7 +193,7 @@ def three_rates_table(current: metrics.Metrics, label: str, by_town: Table, by_u
             rows.append(Row({**row.values, "kind": kind}, data={data_key: row.data.get(data_key, "")}))
     return Table(
         "three",
-        _("三个100%：问题见面率、反馈率、满意率"),
+        _("三个100%"),
         THREE_COLUMNS,
         rows,
         note=_(
