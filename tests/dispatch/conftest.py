@@ -20,5 +20,7 @@ def rule(cast):
 def other_enterprise(cast):
     """A second enterprise of the same town with its own contact (a duplicate's author)."""
     enterprise = f.EnterpriseFactory(town=cast.town, name="西塘纺织有限公司")
-    contact = f.ContactFactory(user__username="t_contact2", user__email="contact2@example.cn", enterprise=enterprise)
+    contact = f.ContactFactory(
+        user__username="t_contact2", user__email="contact2@example.cn", enterprise=enterprise
+    )
     return enterprise, contact.user

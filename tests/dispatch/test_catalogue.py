@@ -36,7 +36,9 @@ def test_an_entry_pointing_at_an_inactive_unit_is_refused_and_nothing_is_written
 
 def test_every_change_of_an_entry_is_kept(cast):
     admin = cast.users["admin"]
-    rule = services.dispatch_rule_save(actor=admin, category=cast.category, lead_unit=cast.lead_unit, time_limit_days=10)
+    rule = services.dispatch_rule_save(
+        actor=admin, category=cast.category, lead_unit=cast.lead_unit, time_limit_days=10
+    )
     services.dispatch_rule_save(
         actor=admin, rule=rule, category=cast.category, lead_unit=cast.spare_unit, time_limit_days=7
     )
@@ -80,7 +82,10 @@ def test_triage_shows_the_catalogue_route_of_each_request(cast, login, rule):
 def test_following_the_catalogue_counts_its_time_limit(cast, rule):
     request = cast.build_request("submitted")
     done = services.request_assign(
-        actor=cast.users["supervisor"], request=request, lead_unit=cast.lead_unit, assist_units=[cast.assist_unit]
+        actor=cast.users["supervisor"],
+        request=request,
+        lead_unit=cast.lead_unit,
+        assist_units=[cast.assist_unit],
     )
     assert done.response_days == 8
     assert done.events.get(action="assign").data["by_catalogue"] is True
@@ -90,18 +95,32 @@ def test_routing_against_the_catalogue_needs_a_note_and_writes_nothing_without(c
     request = cast.build_request("submitted")
     with pytest.raises(ValidationError) as exc:
         services.request_assign(actor=cast.users["supervisor"], request=request, lead_unit=cast.spare_unit)
-    assert "交办说明" in exc.value.message_dict["note"][0] and "县人力社保局" in exc.value.message_dict["note"][0]
+    assert (
+        "交办说明" in exc.value.message_dict["note"][0]
+        and "县人力社保局" in exc.value.message_dict["note"][0]
+    )
     request.refresh_from_db()
-    assert request.status == Request.Status.SUBMITTED and not RequestEvent.objects.filter(action="assign").exists()
+    assert (
+        request.status == Request.Status.SUBMITTED
+        and not RequestEvent.objects.filter(action="assign").exists()
+    )
     done = services.request_assign(
-        actor=cast.users["supervisor"], request=request, lead_unit=cast.spare_unit, note="经信局对口负责该园区。"
+        actor=cast.users["supervisor"],
+        request=request,
+        lead_unit=cast.spare_unit,
+        note="经信局对口负责该园区。",
     )
     assert done.response_days == cast.category.time_limit_days  # not the catalogue's: routed against it
 
 
 def test_the_assign_view_shows_the_note_error_on_the_form(cast, login, rule):
     request = cast.build_request("submitted")
-    data = {"version": request.version, "category": cast.category.pk, "lead_unit": cast.spare_unit.pk, "note": ""}
+    data = {
+        "version": request.version,
+        "category": cast.category.pk,
+        "lead_unit": cast.spare_unit.pk,
+        "note": "",
+    }
     response = login(cast.users["supervisor"]).post(
         reverse("requests_tracker:action", args=[request.pk, "assign"]), data
     )
@@ -112,7 +131,11 @@ def test_a_town_entry_wins_over_the_county_wide_one(cast, rule):
     from requests_tracker.dispatch.selectors import route_for
 
     services.dispatch_rule_save(
-        actor=cast.users["admin"], category=cast.category, town=cast.town, lead_unit=cast.spare_unit, time_limit_days=5
+        actor=cast.users["admin"],
+        category=cast.category,
+        town=cast.town,
+        lead_unit=cast.spare_unit,
+        time_limit_days=5,
     )
     request = cast.build_request("submitted")
     assert route_for(request).lead_unit == cast.spare_unit
