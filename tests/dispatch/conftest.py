@@ -3,11 +3,11 @@
 import pytest
 
 from tests import factories as f
-from tests.requests_tracker.conftest import Cast, build_request, cast  # noqa: F401
+from tests.requests_tracker.conftest import Cast, build_request, cast  # noqa: F401, F811
 
 
 @pytest.fixture
-def rule(cast):
+def rule(cast):  # noqa: F811
     """招工用工 → 县人力社保局 leads, 县教育局 assists, 8 working days."""
     from requests_tracker.models import DispatchRule
 
@@ -17,7 +17,7 @@ def rule(cast):
 
 
 @pytest.fixture
-def other_enterprise(cast):
+def other_enterprise(cast):  # noqa: F811
     """A second enterprise of the same town with its own contact (a duplicate's author)."""
     enterprise = f.EnterpriseFactory(town=cast.town, name="西塘纺织有限公司")
     contact = f.ContactFactory(
