@@ -14,6 +14,7 @@ urlpatterns = [
     path("problems/", views.problems, name="problems"),
     path("problems/recompute/", views.problems_recompute, name="problems_recompute"),
     path("problems/<int:pk>/", views.problem, name="problem"),
+    path("problems/<int:pk>/case/", views.problem_case, name="problem_case"),
     path("overdue/", views.overdue, name="overdue"),
     path("ranking/", views.ranking, name="ranking"),
     path("trust/", views.trust, name="trust"),

@@ -5,7 +5,7 @@ from analytics.views.coverage import coverage, coverage_cadre, coverage_town
 from analytics.views.dispatch import batch, batches, board
 from analytics.views.issues import issues
 from analytics.views.overdue import overdue
-from analytics.views.problems import problem, problems, problems_recompute
+from analytics.views.problems import problem, problem_case, problems, problems_recompute
 from analytics.views.records import (
     cadre_record,
     cadre_records,
@@ -34,6 +34,7 @@ __all__ = [
     "overdue",
     "overview",
     "problem",
+    "problem_case",
     "problems",
     "problems_recompute",
     "ranking",

@@ -52,6 +52,7 @@ ID_URLS = {
     "analytics:coverage_town": "enterprises.Town",
     "analytics:coverage_cadre": "cadres.Cadre",
     "analytics:problem": "analytics.ProblemCluster",
+    "analytics:problem_case": "analytics.ProblemCluster",
     "analytics:cadre_record": "cadres.Cadre",
 }
 ID_CONVERTER = re.compile(r"<int:\w+>")
