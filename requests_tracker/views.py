@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enterprises.models import EnterpriseContact, Town
-from qiqing import jobs, links, scope
+from qiqing import jobs, links, programme, scope
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR, access_for
 from qiqing.navigation import home_url_name
 from qiqing.permissions import get_visible_or_404, role_required
@@ -60,7 +60,13 @@ def portal(request):
     return render(
         request,
         "requests_tracker/portal.html",
-        {"filter": portal_filter, "page_obj": page, "enterprise": contact.enterprise if contact else None},
+        {
+            "filter": portal_filter,
+            "page_obj": page,
+            "enterprise": contact.enterprise if contact else None,
+            # The public board (analytics) opens to contacts when the programme says so.
+            "board_open": programme.value("board_for_contacts"),
+        },
     )
 
 

@@ -190,6 +190,8 @@ def three_rates_table(current: metrics.Metrics, label: str, by_town: Table, by_u
     ]
     for kind, table, data_key in ((_("镇街"), by_town, "town"), (_("单位"), by_unit, "unit")):
         for row in table.rows:
+            if not row.values.get("requests"):
+                continue  # nothing raised or led in the period: three dashes say nothing
             rows.append(Row({**row.values, "kind": kind}, data={data_key: row.data.get(data_key, "")}))
     return Table(
         "three",

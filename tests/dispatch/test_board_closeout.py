@@ -50,8 +50,10 @@ def test_the_board_opens_for_every_staff_user(cast, login, red_card, persona):
 def test_enterprise_contacts_see_the_board_only_when_the_setting_is_on(cast, login, red_card):
     client = login(cast.users["contact"])
     assert client.get(reverse("analytics:board")).status_code == 403
+    assert reverse("analytics:board") not in client.get(reverse("requests_tracker:portal")).content.decode()
     _set(cast, board_for_contacts=True)
     assert client.get(reverse("analytics:board")).status_code == 200
+    assert reverse("analytics:board") in client.get(reverse("requests_tracker:portal")).content.decode()
 
 
 def test_the_board_is_printable_and_exports(cast, login, red_card):
