@@ -294,3 +294,40 @@ def test_the_batch_list_shows_each_batchs_rates(cast, login, counted_batch):
     page = login(cast.users["supervisor"]).get(reverse("analytics:batches"))
     row = page.context["table"].rows[0]
     assert row.values["closure_rate"] == Decimal("50.00") and row.values["overdue"] == 1
+
+
+def test_the_job_page_of_a_background_batch_links_to_the_batch(cast, login, rule):
+    ticked = _submitted(cast, 2)
+    job = jobs.start(
+        DISPATCH_BATCH,
+        actor=cast.users["supervisor"],
+        title="批量交办",
+        params={"request_ids": [r.pk for r in ticked], "note": "第49周"},
+    )
+    jobs.run(job.pk)
+    page = login(cast.users["supervisor"]).get(reverse("job", args=[job.pk]))
+    batch = Batch.objects.get()
+    assert page.status_code == 200 and reverse("analytics:batch", args=[batch.pk]) in page.content.decode()
+    assert login(cast.users["town_supervisor"]).get(reverse("job", args=[job.pk])).status_code == 404
+
+
+def test_the_monthly_report_has_the_three_rates_by_town_unit_and_batch(cast, counted_batch):
+    from analytics import reports
+
+    today = timezone.localdate()
+    day = today - dt.timedelta(days=1)  # the report's month runs through yesterday
+    created = dt.datetime.combine(day, dt.time(1, 0), tzinfo=timezone.get_current_timezone())
+    Batch.objects.filter(pk=counted_batch.pk).update(created_at=created)
+    report = reports.monthly_report(day, None, today)
+    headline = {row.data["metric"]: row.values["current"] for row in report.headline.rows}
+    assert "face_to_face_rate" in headline and "feedback_rate" in headline and "satisfaction_rate" in headline
+    assert [c.key for c in report.three.columns][2:] == [
+        "face_to_face_rate",
+        "feedback_rate",
+        "satisfaction_rate",
+    ]
+    if counted_batch.created_at.month == (today - dt.timedelta(days=1)).month:
+        row = next(r for r in report.batches.rows if r.data["batch"] == counted_batch.pk)
+        assert row.values["face_to_face_rate"] == Decimal("50.00") and row.values["closure_rate"] == Decimal(
+            "50.00"
+        )
