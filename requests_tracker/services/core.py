@@ -143,6 +143,7 @@ FOLLOWED = frozenset(
         A.RESPOND,
         A.REOPEN,
         A.EXTEND_OK,
+        A.NOTE,
     }
 )
 # What a child copies from its parent on each followed transition.
@@ -226,9 +227,12 @@ def _carry_to_children(parent: Request, actor, action: str, from_status: str, ev
             )
         )
     RequestEvent.objects.bulk_create(events)
-    if action not in _CHILD_NOTICES:
+    if action == A.NOTE and event.public:
+        kind, title = "progress", "您的诉求 {ref} 有新进展（随主诉求 {parent}）"
+    elif action in _CHILD_NOTICES:
+        kind, title = _CHILD_NOTICES[action]
+    else:
         return
-    kind, title = _CHILD_NOTICES[action]
     contacts = EnterpriseContact.objects.filter(
         enterprise_id__in={c.enterprise_id for c in children}, user__is_active=True
     ).select_related("user")

@@ -278,6 +278,8 @@ def request_reject(
 ) -> Request:
     """Refuse to accept (不予受理): a duplicate (linked to its original) or out of scope, with a reason."""
     locked = _begin(request, actor, "reject", version)
+    if locked.children.exists():
+        raise ValidationError({"kind": _("该诉求是并单的主诉求，请先撤销并入它的诉求，再作不予受理处理。")})
     reason = (reason or "").strip()
     if kind not in Request.RejectKind.values:
         raise ValidationError({"kind": _("请选择不予受理的类型。")})

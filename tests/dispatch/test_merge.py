@@ -171,3 +171,47 @@ def test_a_child_is_not_offered_for_a_batch_and_a_batch_with_one_is_refused(cast
         services.batch_assign(actor=cast.users["supervisor"], request_ids=[child.pk], note="第49周")
     batch = services.batch_assign(actor=cast.users["supervisor"], request_ids=[parent.pk], note="第49周")
     assert _fresh(child).batch_id == batch.pk and _fresh(child).status == "assigned"
+
+
+def test_a_public_progress_note_on_the_parent_reaches_every_childs_enterprise(cast, pair, other_enterprise):
+    parent, child = pair
+    _e, contact2 = other_enterprise
+    services.request_merge(actor=cast.users["supervisor"], parent=parent, children=[child])
+    services.request_assign(actor=cast.users["supervisor"], request=_fresh(parent), lead_unit=cast.lead_unit)
+    services.request_sign(actor=cast.users["lead"], request=_fresh(parent))
+    services.request_note(
+        actor=cast.users["lead"], request=_fresh(parent), text="已联系劳务输出地。", public=True
+    )
+    assert _fresh(child).events.filter(action="note", public=True).count() == 1
+    assert (
+        Notification.objects.filter(recipient=contact2, kind="progress", title__contains="新进展").count()
+        == 1
+    )
+
+
+def test_a_parent_with_children_cannot_be_rejected(cast, pair):
+    parent, child = pair
+    services.request_merge(actor=cast.users["supervisor"], parent=parent, children=[child])
+    with pytest.raises(ValidationError) as exc:
+        services.request_reject(
+            actor=cast.users["supervisor"],
+            request=_fresh(parent),
+            kind="out_of_scope",
+            reason="不属于受理范围。",
+        )
+    assert "撤销" in " ".join(exc.value.messages) and _fresh(parent).status == "submitted"
+
+
+def test_an_overdue_case_is_chased_once_through_its_parent(cast, pair):
+    import datetime as dt
+
+    from requests_tracker.models import SupervisionNotice
+
+    parent, child = pair
+    services.request_merge(actor=cast.users["supervisor"], parent=parent, children=[child])
+    services.request_assign(actor=cast.users["supervisor"], request=_fresh(parent), lead_unit=cast.lead_unit)
+    late = _fresh(parent).response_due + dt.timedelta(days=40)
+    services.flag_overdue_requests(today=late)
+    assert _fresh(child).is_overdue and _fresh(parent).is_overdue
+    assert SupervisionNotice.objects.filter(request=child).count() == 0
+    assert SupervisionNotice.objects.filter(request=parent).count() >= 1
