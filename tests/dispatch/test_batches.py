@@ -331,3 +331,21 @@ def test_the_monthly_report_has_the_three_rates_by_town_unit_and_batch(cast, cou
         assert row.values["face_to_face_rate"] == Decimal("50.00") and row.values["closure_rate"] == Decimal(
             "50.00"
         )
+
+
+def test_the_batch_pages_query_counts_do_not_grow_with_rows(cast, login, rule):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(cast.users["supervisor"])
+    counts = []
+    for size in (2, 12):
+        batch = services.batch_assign(
+            actor=cast.users["supervisor"], request_ids=[r.pk for r in _submitted(cast, size)], note="第49周"
+        )
+        for url in (reverse("analytics:batch", args=[batch.pk]), reverse("analytics:batches")):
+            client.get(url)
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[2] and counts[1] == counts[3], counts
