@@ -54,15 +54,27 @@ their state evaluated as of the end of P from the timestamps on the request:
     on_time_rate         closed_on_time ÷ closed.
     assigned             received in P and assigned (交办) before the end of P.
     assigned_responded   of those, answered (``responded_at``) before the end of P.
-    feedback_rate        assigned_responded ÷ assigned.
+    feedback_rate        assigned_responded ÷ assigned (反馈率).
+    assigned_face_to_face
+                         of the assigned, those whose first contact with the enterprise came
+                         before the end of P and was face to face: the unit's first 联系企业
+                         (``contacted_at``, its method kept in ``first_contact_method``) was
+                         上门走访 (onsite) or 约见座谈 (meeting); by phone or online it is not.
+    face_to_face_rate    问题见面率 = assigned_face_to_face ÷ assigned. With feedback_rate and
+                         satisfaction_rate one of the "three 100 %" (三个100%).
     rated                received in P whose latest rating (``last_rating``: a 不满意 that
                          reopened the request still counts until the enterprise rates again)
                          was given before the end of P (a rating without a time counts).
     satisfied            latest rating 满意 or 基本满意.
-    satisfaction_rate    satisfied ÷ rated.
+    satisfaction_rate    satisfied ÷ rated (满意率).
     reopened             received in P and reopened at least once (``reopen_count`` > 0, as now).
     category_counts      requests received in P per category name; issue share of c =
                          category_counts[c] ÷ requests.
+
+Batches (交办批次) — ``compute_batches``: the cohort is the requests assigned in the batch
+(``Request.batch``), whenever received, their state as of now; the same counts as above with
+"the end of P" read as now and overdue as ``Request.objects.overdue(today)``. So a batch's
+closure rate is its closed requests ÷ its requests (Lin'an: 508 of 676 → 75.15).
 
 Overdue (超期件) — a stock, not a flow: requests of S (received at any time) open past their
 response deadline as of day D = min(today, end of P).
@@ -161,6 +173,7 @@ class Metrics:
     closed_on_time: int = 0
     assigned: int = 0
     assigned_responded: int = 0
+    assigned_face_to_face: int = 0
     rated: int = 0
     satisfied: int = 0
     overdue: int = 0
@@ -188,6 +201,11 @@ class Metrics:
     def satisfaction_rate(self) -> Decimal | None:
         return rate(self.satisfied, self.rated)
 
+    @property
+    def face_to_face_rate(self) -> Decimal | None:
+        """问题见面率: assigned requests first contacted face to face ÷ assigned requests."""
+        return rate(self.assigned_face_to_face, self.assigned)
+
     def issue_share(self, categories: Iterable[str] | None = None) -> dict[str, Decimal | None]:
         """Category → share of requests; ``categories`` lists every name to show (zeros included)."""
         names = list(categories) if categories is not None else sorted(self.category_counts)
@@ -213,7 +231,16 @@ class Metrics:
 
 
 COUNT_FIELDS = tuple(f.name for f in fields(Metrics) if f.name != "category_counts")
-RATE_FIELDS = ("coverage_rate", "closure_rate", "on_time_rate", "feedback_rate", "satisfaction_rate")
+RATE_FIELDS = (
+    "coverage_rate",
+    "closure_rate",
+    "on_time_rate",
+    "feedback_rate",
+    "satisfaction_rate",
+    "face_to_face_rate",
+)
+# The "three 100 %" (三个100%) shown together: 问题见面率, 反馈率, 满意率.
+THREE_RATES = ("face_to_face_rate", "feedback_rate", "satisfaction_rate")
 
 
 # --- scope kinds: how each one maps rows to keys ------------------------------------------------
@@ -531,25 +558,9 @@ def _request_counts(
         received = received.filter(category_id=category_id)
         overdue = overdue.filter(category_id=category_id)
     received = _restrict(_limit(received, restriction, "enterprise__"), spec.request_key, ids)
-    closed = Q(status=Request.Status.CLOSED, closed_at__lt=end_at)
-    rated = ~Q(last_rating="") & (Q(last_rated_at__isnull=True) | Q(last_rated_at__lt=end_at))
-    assigned = Q(assigned_at__lt=end_at)
     town = "enterprise__town_id" if split else None
     key_fields = [path for path in (spec.request_key, town) if path]
-    rows = (
-        received.order_by()
-        .values(*key_fields, "category_id")
-        .annotate(
-            requests=Count("pk"),
-            closed=Count("pk", filter=closed),
-            closed_on_time=Count("pk", filter=closed & Q(responded_at__date__lte=F("response_due"))),
-            assigned=Count("pk", filter=assigned),
-            assigned_responded=Count("pk", filter=assigned & Q(responded_at__lt=end_at)),
-            rated=Count("pk", filter=rated),
-            satisfied=Count("pk", filter=rated & Q(last_rating__in=SATISFIED_VALUES)),
-            reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-        )
-    )
+    rows = received.order_by().values(*key_fields, "category_id").annotate(**_request_aggregates(end_at))
     names = dict(Category.objects.values_list("pk", "name"))
     counts: dict = defaultdict(lambda: defaultdict(int))
     by_category: dict = defaultdict(dict)
@@ -564,6 +575,43 @@ def _request_counts(
     for key, row in _grouped(overdue, spec.request_key, town, n=Count("pk")).items():
         counts[key]["overdue"] = row["n"]
     return counts, by_category
+
+
+def _request_aggregates(end_at) -> dict:
+    """The request counts of the module docstring, as aggregates over a cohort, as of ``end_at``."""
+    closed = Q(status=Request.Status.CLOSED, closed_at__lt=end_at)
+    rated = ~Q(last_rating="") & (Q(last_rated_at__isnull=True) | Q(last_rated_at__lt=end_at))
+    assigned = Q(assigned_at__lt=end_at)
+    met = assigned & Q(contacted_at__lt=end_at, first_contact_method__in=Request.FACE_TO_FACE)
+    return {
+        "requests": Count("pk"),
+        "closed": Count("pk", filter=closed),
+        "closed_on_time": Count("pk", filter=closed & Q(responded_at__date__lte=F("response_due"))),
+        "assigned": Count("pk", filter=assigned),
+        "assigned_responded": Count("pk", filter=assigned & Q(responded_at__lt=end_at)),
+        "assigned_face_to_face": Count("pk", filter=met),
+        "rated": Count("pk", filter=rated),
+        "satisfied": Count("pk", filter=rated & Q(last_rating__in=SATISFIED_VALUES)),
+        "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+    }
+
+
+def compute_batches(batch_ids: Iterable[int], today: dt.date | None = None) -> dict[int, Metrics]:
+    """{batch id: Metrics} of each assignment batch (交办批次), as of now — see the module docstring.
+
+    Two aggregate queries for any number of batches; visit counts stay zero.
+    """
+    ids = list(batch_ids)
+    today = today or timezone.localdate()
+    now = timezone.now()
+    cohort = Request.objects.filter(batch_id__in=ids).order_by()
+    result: dict[int, dict] = {pk: {} for pk in ids}
+    for row in cohort.values("batch_id").annotate(**_request_aggregates(now)):
+        result[row.pop("batch_id")].update(row)
+    overdue = Request.objects.overdue(today).filter(batch_id__in=ids).order_by()
+    for row in overdue.values("batch_id").annotate(n=Count("pk")):
+        result[row["batch_id"]]["overdue"] = row["n"]
+    return {pk: _metrics(values, {}) for pk, values in result.items()}
 
 
 def _compute_raw(period, spec, ids, category_id, today, restriction, split) -> tuple[dict, dict]:

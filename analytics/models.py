@@ -45,6 +45,7 @@ class Snapshot(models.Model):
     closed_on_time = models.PositiveIntegerField(_("按期办结数"), default=0)
     assigned = models.PositiveIntegerField(_("交办数"), default=0)
     assigned_responded = models.PositiveIntegerField(_("已反馈交办数"), default=0)
+    assigned_face_to_face = models.PositiveIntegerField(_("首次联系见面交办数"), default=0)
     rated = models.PositiveIntegerField(_("已评价数"), default=0)
     satisfied = models.PositiveIntegerField(_("满意及基本满意数"), default=0)
     overdue = models.PositiveIntegerField(_("超期件"), default=0)
