@@ -58,7 +58,7 @@ def problem(request, pk):
         "cluster": cluster,
         "page_obj": page.page_obj,
         "export_query": export_query(request),
-        "case_form": ProblemCaseForm() if access_for(request.user).is_supervisor else None,
+        "case_form": ProblemCaseForm(user=request.user) if access_for(request.user).is_supervisor else None,
     }
     return render(request, "analytics/problem.html", context)
 
@@ -70,7 +70,7 @@ def problem_case(request, pk):
     cluster = dash.clusters_for(request.user).filter(pk=pk).first()
     if cluster is None:
         raise Http404(_("没有这个共性问题，或其中没有您可查看的诉求。"))
-    form = ProblemCaseForm(request.POST)
+    form = ProblemCaseForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("analytics:problem", pk=cluster.pk)
@@ -79,6 +79,7 @@ def problem_case(request, pk):
             actor=request.user,
             cluster=cluster,
             lead_unit=form.cleaned_data["lead_unit"],
+            team=form.cleaned_data["team"],
             note=form.cleaned_data["note"],
         )
     except ValidationError as exc:

@@ -83,3 +83,56 @@ def test_a_cluster_outside_the_supervisors_towns_is_404(cast, cluster, login):
         reverse("analytics:problem_case", args=[problem.pk]), {"lead_unit": cast.spare_unit.pk}
     )
     assert response.status_code == 404
+
+
+@pytest.fixture
+def task_force(cast):
+    """A chain task force (产业链专班) of two units: the one first by name leads."""
+    from groups.models import ServiceTeam
+
+    team = ServiceTeam.objects.create(code="Z01", name="袜业产业链专班", kind=ServiceTeam.Kind.CHAIN_FORCE)
+    first, second = sorted([cast.spare_unit, cast.assist_unit], key=lambda u: (u.name, u.pk))
+    team.units.set([second, first])
+    return team, first, second
+
+
+def test_a_cluster_goes_to_a_chain_task_force_whose_first_unit_leads(cast, cluster, task_force, login):
+    problem, waiting, _busy = cluster
+    team, first, second = task_force
+    response = login(cast.users["supervisor"]).post(
+        reverse("analytics:problem_case", args=[problem.pk]), {"team": team.pk, "note": "专班统一办理"}
+    )
+    parent = Request.objects.get(pk=waiting[1].pk)
+    assert response.url == reverse("requests_tracker:detail", args=[parent.pk])
+    assert (parent.status, parent.lead_unit_id, parent.team_id) == ("assigned", first.pk, team.pk)
+    assert list(parent.assists.values_list("unit_id", flat=True)) == [second.pk]
+    children = Request.objects.filter(pk__in=[waiting[0].pk, waiting[2].pk])
+    assert {(c.parent_id, c.team_id, c.status) for c in children} == {(parent.pk, team.pk, "assigned")}
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({}, "请选择并案交办的牵头单位或产业链专班"),
+        ("both", "只选一个"),
+        ("empty_team", "该专班没有在用的成员单位"),
+    ],
+)
+def test_a_cluster_case_needs_exactly_one_unit_or_a_staffed_task_force(
+    cast, cluster, task_force, login, data, message
+):
+    from groups.models import ServiceTeam
+
+    problem, waiting, _busy = cluster
+    team = task_force[0]
+    if data == "both":
+        data = {"lead_unit": cast.spare_unit.pk, "team": team.pk}
+    elif data == "empty_team":
+        empty = ServiceTeam.objects.create(code="Z02", name="空专班", kind=ServiceTeam.Kind.CHAIN_FORCE)
+        data = {"team": empty.pk}
+    response = login(cast.users["supervisor"]).post(
+        reverse("analytics:problem_case", args=[problem.pk]), data, follow=True
+    )
+    assert message in response.content.decode()
+    assert not Request.objects.filter(pk__in=[w.pk for w in waiting]).exclude(status="submitted").exists()
+    assert not Request.objects.filter(pk__in=[w.pk for w in waiting], parent__isnull=False).exists()
