@@ -37,6 +37,25 @@ def test_items_without_a_group_stay_plain_links(world):
     assert set(mine) == {"label", "url", "icon", "active"} and mine["active"]
 
 
+def _urls(entries):
+    for entry in entries:
+        yield from (_urls(entry["children"]) if "children" in entry else [entry["url"]])
+
+
+def test_a_page_declared_for_two_of_a_users_roles_shows_once(world):
+    """公示榜 sits in the dashboards' dropdown for supervisors and is a plain link for cadres and
+    handlers: a supervisor who is also a cadre sees it once, in the dropdown."""
+    from cadres.models import Cadre
+
+    supervisor = world.users["supervisor"]
+    Cadre.objects.create(name="兼任干部", user=supervisor, unit=world.unit_hr, level="county")
+    urls = list(_urls(nav_for(supervisor)))
+    assert urls.count(reverse("analytics:board")) == 1
+    assert len(urls) == len(set(urls))
+    cadre_urls = list(_urls(nav_for(world.users["cadre"])))
+    assert reverse("analytics:board") in cadre_urls
+
+
 def test_a_group_sits_where_its_first_item_would(world, monkeypatch):
     items = (
         NavItem("甲", "analytics:coverage", ("supervisor",), order=1, group="组"),
