@@ -255,13 +255,16 @@ def merge(request):
 @require_POST
 def unmerge(request, pk):
     obj = _fetch(request.user, pk)
+    parent_pk = obj.parent_id
     try:
         services.request_unmerge(actor=request.user, child=obj)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("已撤销并单，%(ref)s 单独办理。") % {"ref": obj.ref})
-    return redirect("requests_tracker:detail", obj.pk)
+    # Un-merged from the parent's list of children: back to the parent.
+    back = parent_pk if request.POST.get("back") == "parent" and parent_pk else obj.pk
+    return redirect("requests_tracker:detail", back)
 
 
 @role_required(HANDLER)
@@ -509,6 +512,7 @@ def _detail_context(request, obj, bound: tuple[str, f.ActionForm] | None = None)
         "trust": trust_selectors.request_trust(obj, request.user) if internal else {},
         "children": obj.children.select_related("enterprise") if internal else [],
         "may_unmerge": SUPERVISOR in access.roles and obj.parent_id is not None,
+        "may_unmerge_children": SUPERVISOR in access.roles and obj.status == Request.Status.SUBMITTED,
         "closeout_waits": internal
         and obj.awaiting_close
         and SUPERVISOR in access.roles

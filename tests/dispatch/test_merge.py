@@ -215,3 +215,19 @@ def test_an_overdue_case_is_chased_once_through_its_parent(cast, pair):
     assert _fresh(child).is_overdue and _fresh(parent).is_overdue
     assert SupervisionNotice.objects.filter(request=child).count() == 0
     assert SupervisionNotice.objects.filter(request=parent).count() >= 1
+
+
+def test_the_parents_page_unmerges_a_child_and_comes_back_until_the_parent_is_assigned(cast, pair, login):
+    parent, child = pair
+    client = login(cast.users["supervisor"])
+    services.request_merge(actor=cast.users["supervisor"], parent=_fresh(parent), children=[_fresh(child)])
+    unmerge_url = reverse("requests_tracker:unmerge", args=[child.pk])
+    page = client.get(reverse("requests_tracker:detail", args=[parent.pk])).content.decode()
+    assert unmerge_url in page and child.ref in page
+    response = client.post(unmerge_url, {"back": "parent"})
+    assert response.url == reverse("requests_tracker:detail", args=[parent.pk])
+    assert _fresh(child).parent_id is None
+    services.request_merge(actor=cast.users["supervisor"], parent=_fresh(parent), children=[_fresh(child)])
+    services.request_assign(actor=cast.users["supervisor"], request=_fresh(parent), lead_unit=cast.lead_unit)
+    page = client.get(reverse("requests_tracker:detail", args=[parent.pk])).content.decode()
+    assert child.ref in page and unmerge_url not in page  # assigned: no longer offered
