@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
 from groups.models import IndustryChain, Meetup, ServiceTeam
+from qiqing.widgets import SearchableCheckboxes
 from requests_tracker.forms import MultipleFileField
 from requests_tracker.models import Category
 
@@ -39,8 +40,8 @@ class MeetupForm(forms.Form):
     enterprises = forms.ModelMultipleChoiceField(
         label=_("参会企业"),
         queryset=Enterprise.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8, "data-meetup-enterprises": ""}),
-        help_text=_("可多选（手机上点选，电脑上按住 Ctrl 多选）。每家参会企业计为当日已走访。"),
+        widget=SearchableCheckboxes(search_label=_("输入企业名称筛选")),
+        help_text=_("可勾选多家，输入名称可筛选。每家参会企业计为当日已走访。"),
         error_messages={
             "required": _("参会企业：请至少选择一家参会企业。"),
             "invalid_choice": _("参会企业：所选企业不在您的管理范围内。"),
@@ -50,13 +51,13 @@ class MeetupForm(forms.Form):
         label=_("参会干部"),
         queryset=Cadre.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=SearchableCheckboxes(search_label=_("输入干部姓名筛选")),
     )
     units = forms.ModelMultipleChoiceField(
         label=_("参会部门"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=SearchableCheckboxes(search_label=_("输入单位名称筛选")),
     )
     minutes = forms.CharField(label=_("会议纪要"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     minutes_shareable = forms.BooleanField(
@@ -182,19 +183,19 @@ class TeamForm(forms.Form):
         label=_("成员干部"),
         queryset=Cadre.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=SearchableCheckboxes(search_label=_("输入干部姓名筛选")),
     )
     units = forms.ModelMultipleChoiceField(
         label=_("成员单位"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=SearchableCheckboxes(search_label=_("输入单位名称筛选")),
     )
     enterprises = forms.ModelMultipleChoiceField(
         label=_("服务企业"),
         queryset=Enterprise.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=SearchableCheckboxes(search_label=_("输入企业名称筛选")),
     )
     chain = forms.ModelChoiceField(
         label=_("服务产业链"), queryset=IndustryChain.objects.all(), required=False

@@ -21,9 +21,13 @@
   // A problem's enterprise is one of the attendees: each row's options are copied from the
   // 参会企业 box (the server renders only a row's current choice, and checks it on submit).
   function syncProblemEnterprises(form) {
-    var box = form.querySelector("[data-meetup-enterprises]");
-    if (!box) { return; }
-    var chosen = Array.prototype.filter.call(box.options, function (option) { return option.selected; });
+    // 参会企业 is a checkbox list (qiqing SearchableCheckboxes): the ticked ones, with their labels.
+    var boxes = form.querySelectorAll('input[type="checkbox"][name="enterprises"]');
+    if (!boxes.length) { return; }
+    var chosen = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).map(function (box) {
+      var label = form.querySelector('label[for="' + box.id + '"]');
+      return { text: label ? label.textContent : box.value, value: box.value };
+    });
     form.querySelectorAll("[data-problem-rows] select[data-attendee-select]").forEach(function (select) {
       var current = select.value;
       var empty = select.querySelector('option[value=""]');
@@ -54,8 +58,9 @@
         renumber(form);
       }
     });
-    var select = form.querySelector("[data-meetup-enterprises]");
-    if (select) { select.addEventListener("change", function () { syncProblemEnterprises(form); }); }
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "enterprises") { syncProblemEnterprises(form); }
+    });
     syncProblemEnterprises(form);
     form.addEventListener("submit", function (event) {
       if (form.getAttribute("data-submitting")) { event.preventDefault(); return; }

@@ -37,7 +37,11 @@ def test_town_supervisor_logs_a_meetup_with_two_problems_on_a_phone(phone_page, 
     assert page.evaluate(FITS)
     page.fill("input[name=theme]", "营商早茶会：用工与用电")
     page.fill("input[name=place]", "乙镇便民服务中心")
-    page.select_option("select[name=enterprises]", [str(e.pk) for e in guests])
+    # 参会企业 is a searchable checkbox list: find each guest by name, tick it.
+    for guest in guests:
+        page.fill("#id_enterprises_search", guest.name)
+        page.check(f"input[name=enterprises][value='{guest.pk}']")
+    page.fill("#id_enterprises_search", "")
     # Only the attendees can be picked for a problem (the rows' options follow the 参会企业 box).
     options = page.locator("select[name=problems-0-enterprise] option").all_inner_texts()
     assert sorted(options[1:]) == sorted(e.name for e in guests)
