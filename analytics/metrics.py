@@ -201,8 +201,21 @@ class Metrics:
         values = {name: getattr(snapshot, name) for name in COUNT_FIELDS}
         return cls(**values, category_counts=dict(snapshot.category_counts or {}))
 
+    @classmethod
+    def from_counts(cls, counts: dict, category_counts: dict) -> Metrics:
+        """``cls(**counts, category_counts=category_counts)`` with every count not given 0,
+        built without the frozen dataclass's ``object.__setattr__`` per field (a snapshot run
+        builds thousands: it was a third of a day's run)."""
+        metrics = object.__new__(cls)
+        state = metrics.__dict__
+        state.update(_ZERO_COUNTS)
+        state.update(counts)
+        state["category_counts"] = category_counts
+        return metrics
+
 
 COUNT_FIELDS = tuple(f.name for f in fields(Metrics) if f.name != "category_counts")
+_ZERO_COUNTS = dict.fromkeys(COUNT_FIELDS, 0)
 RATE_FIELDS = ("coverage_rate", "closure_rate", "on_time_rate", "feedback_rate", "satisfaction_rate")
 
 
@@ -1044,3 +1057,203 @@ def trust(period: Period, scope: Scope = COUNTY_SCOPE) -> TrustMetrics:
     """Trusted-rating figures of one scope: ``trust_grouped`` restricted to that key."""
     key = scope.key if scope.kind != COUNTY else ""
     return trust_grouped(period, scope.kind, keys=[key])[key]
+
+
+# --- every scope kind at once (the snapshot job) ---------------------------------------------------
+
+
+@dataclass
+class RunLookups:
+    """What a snapshot run reads once rather than once per period: the key maps of every scope
+    kind, the keys that always get a row (active units and cadres; towns come from the key map,
+    industries from the enterprise count) and the category names."""
+
+    key_maps: dict
+    units: list
+    cadres: list
+    category_names: dict
+
+    @classmethod
+    def load(cls, key_maps: dict | None = None) -> RunLookups:
+        return cls(
+            key_maps=key_maps or {kind: KeyMap(kind) for kind in SCOPE_KINDS},
+            units=list(Unit.objects.filter(active=True).order_by().values_list("code", flat=True)),
+            cadres=list(Cadre.objects.filter(active=True).order_by().values_list("code", flat=True)),
+            category_names=dict(Category.objects.values_list("pk", "name")),
+        )
+
+
+def _add(target: dict, row: dict, names: Iterable[str]) -> None:
+    for name in names:
+        target[name] = target.get(name, 0) + (row[name] or 0)
+
+
+_REQUEST_FIELDS = (
+    "requests",
+    "closed",
+    "closed_on_time",
+    "assigned",
+    "assigned_responded",
+    "rated",
+    "satisfied",
+    "reopened",
+)
+
+
+def compute_every_scope(
+    period: Period, *, today: dt.date | None = None, lookups: RunLookups | None = None
+) -> dict[str, dict[str, Metrics]]:
+    """{kind: {key: Metrics}} for every scope kind, each equal to ``compute_grouped(period, kind,
+    with_baseline=True)``, in eight aggregate queries whatever the number of keys and kinds.
+
+    Each source table is read once, grouped by the finest columns that every scope kind's key
+    can be summed from, and the kinds are rolled up in Python:
+      - active enterprises by (town, industry) — the towns and industries partition them;
+      - visits by (town, industry) for ``visits`` and distinct visited enterprises (an
+        enterprise has one town and one industry, so its distinct counts add up exactly), and
+        visits by (maker, maker's unit) for the made part of the people kinds;
+      - participations in P as rows (joined visits, each kind excluding its own makers);
+      - pairings per cadre and per unit (distinct enterprises cannot be summed over cadres:
+        one query per people kind, the paired and the visited counts together);
+      - requests received in P by (town, industry, lead unit, cadre, category) and the overdue
+        stock by (town, industry, lead unit, cadre): each request is in one group, so every
+        kind's counts and category split are sums of groups.
+    """
+    today = today or timezone.localdate()
+    lookups = lookups or RunLookups.load()
+    key_maps = lookups.key_maps
+    raw: dict = {kind: defaultdict(dict) for kind in SCOPE_KINDS}
+    categories: dict = {kind: defaultdict(lambda: defaultdict(int)) for kind in SCOPE_KINDS}
+
+    def into(kind, key, row, names):
+        if key is None and kind != COUNTY:
+            return  # e.g. a request no unit leads yet: in no unit's scope
+        _add(raw[kind][key], row, names)
+
+    # Enterprises: every enterprise is grouped, so industries in use with no active enterprise
+    # still get their baseline row.
+    industries = set()
+    for row in (
+        Enterprise.objects.order_by()
+        .values("town_id", "industry")
+        .annotate(enterprises_active=Count("pk", filter=Q(active=True)))
+    ):
+        industries.add(row["industry"])
+        for kind, key in ((COUNTY, None), (TOWN, row["town_id"]), (INDUSTRY, row["industry"])):
+            into(kind, key, row, ("enterprises_active",))
+
+    dated = Q(date__range=(period.start, period.end))
+    for row in (
+        Visit.objects.filter(dated)
+        .order_by()
+        .values("enterprise__town_id", "enterprise__industry")
+        .annotate(
+            visits=Count("pk"),
+            enterprises_visited=Count("enterprise", distinct=True, filter=Q(enterprise__active=True)),
+        )
+    ):
+        for kind, key in (
+            (COUNTY, None),
+            (TOWN, row["enterprise__town_id"]),
+            (INDUSTRY, row["enterprise__industry"]),
+        ):
+            into(kind, key, row, ("visits", "enterprises_visited"))
+    for row in (
+        Visit.objects.filter(dated)
+        .order_by()
+        .values("cadre_id", "cadre__unit_id")
+        .annotate(visits=Count("pk"))
+    ):
+        into(CADRE, row["cadre_id"], row, ("visits",))
+        into(UNIT, row["cadre__unit_id"], row, ("visits",))
+    # Joined visits: those made by someone outside the scope (the made ones are counted above).
+    joined_units: dict = defaultdict(set)
+    one = {"visits": 1}
+    for visit_id, cadre_id, unit_id, maker_id, maker_unit_id in (
+        Visit.participants.through.objects.filter(visit__date__range=(period.start, period.end))
+        .order_by()
+        .values_list("visit_id", "cadre_id", "cadre__unit_id", "visit__cadre_id", "visit__cadre__unit_id")
+    ):
+        if cadre_id != maker_id:
+            into(CADRE, cadre_id, one, ("visits",))
+        if unit_id is not None and unit_id != maker_unit_id:
+            joined_units[unit_id].add(visit_id)
+    for unit_id, visit_ids in joined_units.items():
+        into(UNIT, unit_id, {"visits": len(visit_ids)}, ("visits",))
+
+    # Pairings in force during P, with whether the paired enterprise was visited in P.
+    # An uncorrelated IN (hashed once by PostgreSQL), not a correlated EXISTS per pairing.
+    seen = Q(enterprise_id__in=Visit.objects.filter(dated).values("enterprise_id"))
+    pairs = Assignment.objects.filter(paired_during(period), enterprise__active=True)
+    for kind, path in ((CADRE, "cadre_id"), (UNIT, "cadre__unit_id")):
+        for row in (
+            pairs.order_by()
+            .values(path)
+            .annotate(
+                enterprises_active=Count("enterprise", distinct=True),
+                enterprises_visited=Count("enterprise", distinct=True, filter=seen),
+            )
+        ):
+            into(kind, row[path], row, ("enterprises_active", "enterprises_visited"))
+
+    # Requests received in P, and the overdue stock as of min(today, end of P).
+    end_at = period.end_at
+    closed = Q(status=Request.Status.CLOSED, closed_at__lt=end_at)
+    rated = ~Q(last_rating="") & (Q(last_rated_at__isnull=True) | Q(last_rated_at__lt=end_at))
+    assigned = Q(assigned_at__lt=end_at)
+    paths = ("enterprise__town_id", "enterprise__industry", "lead_unit_id", "cadre_id")
+
+    def kinds_of(row):
+        return (
+            (COUNTY, None),
+            (TOWN, row["enterprise__town_id"]),
+            (INDUSTRY, row["enterprise__industry"]),
+            (UNIT, row["lead_unit_id"]),
+            (CADRE, row["cadre_id"]),
+        )
+
+    names = lookups.category_names
+    for row in (
+        Request.objects.filter(submitted_at__gte=period.start_at, submitted_at__lt=end_at)
+        .order_by()
+        .values(*paths, "category_id")
+        .annotate(
+            requests=Count("pk"),
+            closed=Count("pk", filter=closed),
+            closed_on_time=Count("pk", filter=closed & Q(responded_at__date__lte=F("response_due"))),
+            assigned=Count("pk", filter=assigned),
+            assigned_responded=Count("pk", filter=assigned & Q(responded_at__lt=end_at)),
+            rated=Count("pk", filter=rated),
+            satisfied=Count("pk", filter=rated & Q(last_rating__in=SATISFIED_VALUES)),
+            reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+        )
+    ):
+        name = names[row["category_id"]]
+        for kind, key in kinds_of(row):
+            if key is None and kind != COUNTY:
+                continue
+            into(kind, key, row, _REQUEST_FIELDS)
+            categories[kind][key][name] += row["requests"]
+    for row in overdue_queryset(period, today).order_by().values(*paths).annotate(overdue=Count("pk")):
+        for kind, key in kinds_of(row):
+            into(kind, key, row, ("overdue",))
+
+    baselines = {
+        COUNTY: [""],
+        TOWN: list(key_maps[TOWN].to_id),
+        UNIT: lookups.units,
+        CADRE: lookups.cadres,
+        INDUSTRY: sorted(industries),
+    }
+    result: dict = {}
+    for kind in SCOPE_KINDS:
+        key_map = key_maps[kind]
+        split = categories[kind]
+        by_key = {
+            key_map.key(k): Metrics.from_counts(values, dict(split.get(k, {})))
+            for k, values in raw[kind].items()
+        }
+        for key in baselines[kind]:
+            by_key.setdefault(key, Metrics())
+        result[kind] = by_key
+    return result

@@ -56,17 +56,21 @@ class SlotRow:
 
 
 def build_rows(
-    period: Period, data_until: dt.date, key_maps: dict[str, metrics.KeyMap], today: dt.date
+    period: Period,
+    data_until: dt.date,
+    lookups: metrics.RunLookups | dict[str, metrics.KeyMap],
+    today: dt.date,
 ) -> list[SlotRow]:
-    """The period's figures for every key of every scope kind (a handful of GROUP BY queries per kind)."""
+    """The period's figures for every key of every scope kind, in one aggregate query per source
+    table (``metrics.compute_every_scope``). ``lookups``: loaded once per run (a dict of key maps
+    alone loads the rest)."""
+    if not isinstance(lookups, metrics.RunLookups):
+        lookups = metrics.RunLookups.load(lookups)
     window = period.until(data_until)
-    rows = []
-    for kind in metrics.SCOPE_KINDS:
-        grouped = metrics.compute_grouped(
-            window, kind, key_map=key_maps[kind], today=today, with_baseline=True
-        )
-        rows.extend(SlotRow(kind, key, values) for key, values in grouped.items())
-    return rows
+    grouped = metrics.compute_every_scope(window, today=today, lookups=lookups)
+    return [
+        SlotRow(kind, key, values) for kind in metrics.SCOPE_KINDS for key, values in grouped[kind].items()
+    ]
 
 
 @transaction.atomic
@@ -178,13 +182,13 @@ def compute_snapshots(
             % {"first": first, "last": last}
         )
     stamp = timezone.now()
-    # Code lookups are loaded once for the whole run, not once per period.
-    key_maps = {kind: metrics.KeyMap(kind) for kind in metrics.SCOPE_KINDS}
+    # Code lookups, baseline keys and category names are loaded once for the whole run.
+    lookups = metrics.RunLookups.load()
     counts = {"periods": 0, "rows": 0, "written": 0}
     for period in periods_touching(first, last, yesterday):
         # A period is always computed through its end or yesterday, whatever ``last`` was, so an
         # on-demand run over part of a month never leaves a half month in the month's slot.
-        rows = build_rows(period, yesterday, key_maps, today)
+        rows = build_rows(period, yesterday, lookups, today)
         written = write_period(period, rows, min(period.end, yesterday), stamp)
         counts["periods"] += 1
         counts["rows"] += len(rows)

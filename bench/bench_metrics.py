@@ -146,12 +146,14 @@ def _inside() -> list[dict]:
 
     # 2. compute_snapshots for the last complete month.
     month = Period.containing("month", bounds["last"].replace(day=1) - dt.timedelta(days=1))
-    key_maps = {kind: metrics.KeyMap(kind) for kind in metrics.SCOPE_KINDS}
+    # Loaded once per run by the job too (key maps, baseline keys, category names).
+    lookups = metrics.RunLookups.load()
+    key_maps = lookups.key_maps
     today = timezone.localdate()
     built = {}
 
     def compute():
-        built["rows"] = snapshots.build_rows(month, month.end, key_maps, today)
+        built["rows"] = snapshots.build_rows(month, month.end, lookups, today)
         return built["rows"]
 
     def write():
@@ -181,6 +183,19 @@ def _inside() -> list[dict]:
         _row("compute_snapshots", f"{month.label} 重算（无变化，写入 {rewritten} 行）", t_rerun, t_floor),
         _row("compute_snapshots", f"{month.label} 仅计算（5 个范围 {len(built['rows'])} 个键）", t_compute, t_floor),
         _row("compute_snapshots", "（floor）各范围主要计数 SQL 合计", t_floor, note=", ".join(f"{k} {v:.3f}s" for k, v in floors.items())),
+    ]  # fmt: skip
+
+    # 2b. One day (the last day with visits): the nightly run's new slot, computed only.
+    day = Period(bounds["last"], bounds["last"])
+    t_day, day_rows = timed(lambda: snapshots.build_rows(day, day.end, lookups, today), repeat=7)
+    day_floors = {}
+    for kind, statement in KIND_SQL.items():
+        day_floors[kind], result = timed(lambda statement=statement: sql(statement, day), repeat=7)
+        _check(kind, result, day_rows, key_maps[kind])
+    t_day_floor = sum(day_floors.values())
+    rows += [
+        _row("compute_snapshots", f"{day.start} 一天 仅计算（{len(day_rows)} 个键）", t_day, t_day_floor, "floor: Σ one headline SQL per scope kind"),
+        _row("compute_snapshots", "（floor）一天 各范围主要计数 SQL 合计", t_day_floor, note=", ".join(f"{k} {v:.4f}s" for k, v in day_floors.items())),
     ]  # fmt: skip
 
     # 3. The nightly run as beat starts it (the five periods containing yesterday): the first run

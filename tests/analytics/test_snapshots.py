@@ -180,3 +180,33 @@ def test_command_refuses_a_start_after_yesterday(county):
         call_command("compute_snapshots", "--from", "2999-01-01", stdout=StringIO())
     with pytest.raises(CommandError, match="--from=2025-10-05 晚于 --to=2025-10-01"):
         call_command("compute_snapshots", "--from", "2025-10-05", "--to", "2025-10-01", stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    "period, today",
+    [
+        (P, AFTER),  # October, complete
+        (P, D(2025, 10, 20)),  # October as of a day inside it (overdue as of today)
+        (Period(D(2025, 10, 3), D(2025, 10, 3)), AFTER),  # one day
+        (Period.containing("week", D(2025, 10, 15)), AFTER),
+        (Period.containing("year", D(2025, 10, 15)), AFTER),
+    ],
+)
+def test_every_scope_at_once_equals_each_kind_computed_alone(county, period, today):
+    # The snapshot job's set-based computation against the metrics' own per-kind queries.
+    f.CadreFactory(code="C998", unit=county.u1)  # active, no activity: a baseline row
+    at_once = metrics.compute_every_scope(period, today=today)
+    for kind in metrics.SCOPE_KINDS:
+        alone = metrics.compute_grouped(period, kind, today=today, with_baseline=True)
+        assert at_once[kind] == alone, kind
+        assert {k: m.category_counts for k, m in at_once[kind].items()} == {
+            k: m.category_counts for k, m in alone.items()
+        }, kind
+    assert metrics.Metrics() == at_once["cadre"]["C998"]
+
+
+def test_a_period_of_every_scope_kind_costs_eight_queries(county):
+    lookups = metrics.RunLookups.load()
+    with CaptureQueriesContext(connection) as captured:
+        snapshots.build_rows(P, P.end, lookups, AFTER)
+    assert len(captured) == 8
