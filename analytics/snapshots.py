@@ -86,7 +86,11 @@ def write_period(period: Period, rows: list[SlotRow], data_until: dt.date, stamp
         (scope, key): (pk, tuple(values))
         for pk, scope, key, *values in slot.values_list("pk", "scope", "scope_key", *DATA_FIELDS)
     }
-    changed = [row for row in rows if stored.get((row.scope, row.scope_key), (None, None))[1] != row.data()]
+    changed = []
+    for row in rows:
+        data = row.data()
+        if stored.get((row.scope, row.scope_key), (None, None))[1] != data:
+            changed.append((row, data))
     _upsert(period, changed, data_until, stamp)
     produced = {(row.scope, row.scope_key) for row in rows}
     gone = [pk for slot_key, (pk, _) in stored.items() if slot_key not in produced]
@@ -114,12 +118,16 @@ _COLUMNS = (
 _SLOT = ("period", "period_start", "scope", "scope_key")
 
 
-def _upsert(period: Period, rows: list[SlotRow], data_until: dt.date, stamp: dt.datetime) -> None:
-    """INSERT … ON CONFLICT (the unique slot) DO UPDATE, in pages, without building model objects.
+def _upsert(
+    period: Period, rows: list[tuple[SlotRow, tuple]], data_until: dt.date, stamp: dt.datetime
+) -> None:
+    """INSERT … ON CONFLICT (the unique slot) DO UPDATE, without building model objects.
 
     ``bulk_create(update_conflicts=True)`` spends most of a nightly run preparing 400,000
-    values one by one; this sends the same statement (PostgreSQL and SQLite ≥ 3.24 both speak
-    it) with values adapted once per column type.
+    values one by one. On PostgreSQL the rows go as one JSON document unpacked by the server
+    (``json_array_elements``): adapting 20 parameters a row in psycopg2 and parsing them back
+    cost more than the insert itself. Elsewhere (SQLite ≥ 3.24 speaks the same upsert) the
+    values go as parameters, in pages, adapted once per column type.
     """
     if not rows:
         return
@@ -132,27 +140,40 @@ def _upsert(period: Period, rows: list[SlotRow], data_until: dt.date, stamp: dt.
         ops.adapt_datefield_value(data_until),
     )
     computed_at = ops.adapt_datetimefield_value(stamp)
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _COLUMNS if c not in _SLOT)
+    head = f"INSERT INTO {quote(Snapshot._meta.db_table)} ({', '.join(quote(c) for c in _COLUMNS)}) "
+    tail = f" ON CONFLICT ({', '.join(quote(c) for c in _SLOT)}) DO UPDATE SET {updates}"
+    if connection.vendor == "postgresql":
+        # Each element: [scope, scope_key, *counts, category_counts].
+        n = len(metrics.COUNT_FIELDS)
+        counts = ", ".join(f"(x->>{i})::integer" for i in range(2, 2 + n))
+        select = (
+            f"SELECT %s, %s, %s, %s, x->>0, x->>1, {counts}, (x->{2 + n})::jsonb, %s "
+            "FROM json_array_elements(%s::json) AS x"
+        )
+        document = json.dumps([[row.scope, row.scope_key, *data] for row, data in rows], ensure_ascii=False)
+        with connection.cursor() as cursor:
+            cursor.execute(head + select + tail, [*fixed, computed_at, document])
+        return
     values = [
         (
             *fixed,
             row.scope,
             row.scope_key,
-            *row.data()[:-1],
+            *data[:-1],
             json.dumps(row.metrics.category_counts, ensure_ascii=False),
             computed_at,
         )
-        for row in rows
+        for row, data in rows
     ]
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _COLUMNS if c not in _SLOT)
-    head = f"INSERT INTO {quote(Snapshot._meta.db_table)} ({', '.join(quote(c) for c in _COLUMNS)}) VALUES "
-    tail = f" ON CONFLICT ({', '.join(quote(c) for c in _SLOT)}) DO UPDATE SET {updates}"
     placeholder = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
     size = max(1, min(PAGE, ops.bulk_batch_size(list(_COLUMNS), values)))
     with connection.cursor() as cursor:
         for start in range(0, len(values), size):
             page = values[start : start + size]
             cursor.execute(
-                head + ", ".join([placeholder] * len(page)) + tail, [v for row in page for v in row]
+                head + "VALUES " + ", ".join([placeholder] * len(page)) + tail,
+                [v for row in page for v in row],
             )
 
 
