@@ -1186,15 +1186,20 @@ def compute_every_scope(
     seen = Q(enterprise_id__in=Visit.objects.filter(dated).values("enterprise_id"))
     pairs = Assignment.objects.filter(paired_during(period), enterprise__active=True)
     for kind, path in ((CADRE, "cadre_id"), (UNIT, "cadre__unit_id")):
-        for row in (
+        by_key = raw[kind]
+        for key, active, visited in (
             pairs.order_by()
             .values(path)
             .annotate(
                 enterprises_active=Count("enterprise", distinct=True),
                 enterprises_visited=Count("enterprise", distinct=True, filter=seen),
             )
+            .values_list(path, "enterprises_active", "enterprises_visited")
         ):
-            into(kind, row[path], row, ("enterprises_active", "enterprises_visited"))
+            if key is not None:  # the only source of these two counts for the people kinds
+                counts = by_key[key]
+                counts["enterprises_active"] = active
+                counts["enterprises_visited"] = visited
 
     # Requests received in P, and the overdue stock as of min(today, end of P).
     end_at = period.end_at
