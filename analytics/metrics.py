@@ -94,6 +94,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -1100,6 +1101,30 @@ _REQUEST_FIELDS = (
 )
 
 
+def _pairs_sql() -> str:
+    """Active pairings in force during P (``paired_during``) with a flag for "the enterprise was
+    visited in P", counted as distinct enterprises per cadre and per unit (plain SQL that both
+    PostgreSQL and SQLite run: a CTE and UNION ALL)."""
+    q = connection.ops.quote_name
+    assignment, enterprise, cadre = (m._meta.db_table for m in (Assignment, Enterprise, Cadre))
+    visit = Visit._meta.db_table
+    return f"""
+WITH pairs AS (
+  SELECT a.{q("cadre_id")} AS cadre_id, c.{q("unit_id")} AS unit_id, a.{q("enterprise_id")} AS enterprise_id,
+         CASE WHEN a.{q("enterprise_id")} IN (
+           SELECT v.{q("enterprise_id")} FROM {q(visit)} v WHERE v.{q("date")} BETWEEN %s AND %s
+         ) THEN a.{q("enterprise_id")} END AS seen_id
+    FROM {q(assignment)} a
+    JOIN {q(enterprise)} e ON e.{q("id")} = a.{q("enterprise_id")}
+    JOIN {q(cadre)} c ON c.{q("id")} = a.{q("cadre_id")}
+   WHERE e.{q("active")} AND a.{q("start")} <= %s AND (a.{q("end")} IS NULL OR a.{q("end")} >= %s)
+)
+SELECT 'c', cadre_id, COUNT(DISTINCT enterprise_id), COUNT(DISTINCT seen_id) FROM pairs GROUP BY cadre_id
+UNION ALL
+SELECT 'u', unit_id, COUNT(DISTINCT enterprise_id), COUNT(DISTINCT seen_id) FROM pairs GROUP BY unit_id
+"""
+
+
 def compute_every_scope(
     period: Period, *, today: dt.date | None = None, lookups: RunLookups | None = None
 ) -> dict[str, dict[str, Metrics]]:
@@ -1181,25 +1206,17 @@ def compute_every_scope(
     for unit_id, visit_ids in joined_units.items():
         into(UNIT, unit_id, {"visits": len(visit_ids)}, ("visits",))
 
-    # Pairings in force during P, with whether the paired enterprise was visited in P.
-    # An uncorrelated IN (hashed once by PostgreSQL), not a correlated EXISTS per pairing.
-    seen = Q(enterprise_id__in=Visit.objects.filter(dated).values("enterprise_id"))
-    pairs = Assignment.objects.filter(paired_during(period), enterprise__active=True)
-    for kind, path in ((CADRE, "cadre_id"), (UNIT, "cadre__unit_id")):
-        by_key = raw[kind]
-        for key, active, visited in (
-            pairs.order_by()
-            .values(path)
-            .annotate(
-                enterprises_active=Count("enterprise", distinct=True),
-                enterprises_visited=Count("enterprise", distinct=True, filter=seen),
-            )
-            .values_list(path, "enterprises_active", "enterprises_visited")
-        ):
+    # Pairings in force during P, with whether the paired enterprise was visited in P: one
+    # statement for both people kinds (the pairings are joined once, then counted per cadre and
+    # per unit), the same rows as ``_enterprise_counts`` reads per kind.
+    by_kind = {"c": raw[CADRE], "u": raw[UNIT]}
+    with connection.cursor() as cursor:
+        cursor.execute(_pairs_sql(), [period.start, period.end, period.end, period.start])
+        for kind, key, active, visited in cursor.fetchall():
             if key is not None:  # the only source of these two counts for the people kinds
-                counts = by_key[key]
+                counts = by_kind[kind][key]
                 counts["enterprises_active"] = active
-                counts["enterprises_visited"] = visited
+                counts["enterprises_visited"] = visited or 0
 
     # Requests received in P, and the overdue stock as of min(today, end of P).
     end_at = period.end_at

@@ -205,8 +205,8 @@ def test_every_scope_at_once_equals_each_kind_computed_alone(county, period, tod
     assert metrics.Metrics() == at_once["cadre"]["C998"]
 
 
-def test_a_period_of_every_scope_kind_costs_eight_queries(county):
+def test_a_period_of_every_scope_kind_costs_seven_queries(county):
     lookups = metrics.RunLookups.load()
     with CaptureQueriesContext(connection) as captured:
         snapshots.build_rows(P, P.end, lookups, AFTER)
-    assert len(captured) == 8
+    assert len(captured) == 7
