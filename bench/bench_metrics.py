@@ -172,8 +172,8 @@ def _inside() -> list[dict]:
 
     firsts = [first_job() for _ in range(3)]
     t_first, written = statistics.median(t for t, _ in firsts), firsts[-1][1]
-    t_rerun, rewritten = timed(job, repeat=3)
-    t_compute, _ = timed(compute, repeat=3)
+    t_rerun, rewritten = timed(job, repeat=7)
+    t_compute, _ = timed(compute, repeat=7)
 
     def per_kind(period):
         # The job's computation before it was set-based: compute_grouped once per scope kind
@@ -186,11 +186,11 @@ def _inside() -> list[dict]:
             )
         ]
 
-    t_per_kind, keys = timed(lambda: per_kind(month), repeat=3)
+    t_per_kind, keys = timed(lambda: per_kind(month), repeat=7)
     assert sorted(keys) == sorted((r.scope, r.scope_key) for r in built["rows"])
     floors = {}
     for kind, statement in KIND_SQL.items():
-        floors[kind], result = timed(lambda statement=statement: sql(statement, month), repeat=3)
+        floors[kind], result = timed(lambda statement=statement: sql(statement, month), repeat=7)
         _check(kind, result, built["rows"], key_maps[kind])
     t_floor = sum(floors.values())
     rows += [
