@@ -1269,10 +1269,13 @@ def compute_every_scope(
     }
     result: dict = {}
     for kind in SCOPE_KINDS:
-        key_map = key_maps[kind]
         split = categories[kind]
+        if kind in _KEY_MODELS:  # KeyMap.key, without a method call per key
+            to_key = key_maps[kind].to_key.__getitem__
+        else:
+            to_key = (lambda raw: "") if kind == COUNTY else (lambda raw: raw or "")
         by_key = {
-            key_map.key(k): Metrics.from_counts(values, dict(split.get(k, {})))
+            to_key(k): Metrics.from_counts(values, dict(split[k]) if k in split else {})
             for k, values in raw[kind].items()
         }
         for key in baselines[kind]:
