@@ -1250,6 +1250,8 @@ def compute_every_scope(
             reopened=Count("pk", filter=Q(reopen_count__gt=0)),
         )
     ):
+        if row["category_id"] not in names:  # a category added since the run's lookups were read
+            names.update(Category.objects.values_list("pk", "name"))
         name = names[row["category_id"]]
         for kind, key in kinds_of(row):
             if key is None and kind != COUNTY:

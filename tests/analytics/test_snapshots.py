@@ -210,3 +210,11 @@ def test_a_period_of_every_scope_kind_costs_seven_queries(county):
     with CaptureQueriesContext(connection) as captured:
         snapshots.build_rows(P, P.end, lookups, AFTER)
     assert len(captured) == 7
+
+
+def test_a_category_added_after_the_lookups_were_read_is_still_named(county):
+    lookups = metrics.RunLookups.load()
+    category = f.CategoryFactory(name="新增类别")
+    f.RequestFactory(enterprise=county.e1, category=category, submitted_at=dataset.at(10, 15, 10))
+    grouped = metrics.compute_every_scope(P, today=AFTER, lookups=lookups)
+    assert grouped["county"][""].category_counts["新增类别"] == 1
