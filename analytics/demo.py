@@ -25,10 +25,12 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from analytics.dispatch_demo import seed_dispatch
 from analytics.periods import spring_festival
 from cadres.models import Assignment, Cadre, Level, StaffRole, Unit
 from enterprises.models import Enterprise, EnterpriseContact, Tag, Town
 from enterprises.validators import org_code_check_char, uscc_check_char
+from groups import demo as groups_demo
 from qiqing.i18n import stored
 from requests_tracker.categories import DEFAULT_CATEGORIES
 from requests_tracker.models import Category, Request, RequestAssist, RequestEvent
@@ -277,6 +279,8 @@ class DemoCounty:
             self._cadres_and_pairs()
             self._logins()
         self._visits_and_requests()
+        self.groups = groups_demo.seed(self, password=DEMO_PASSWORD)
+        seed_dispatch(self)  # 派单目录, 交办批次, 并单, first contacts (analytics.dispatch_demo)
         return self.result
 
     def _towns_units(self):

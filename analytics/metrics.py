@@ -16,6 +16,8 @@ Scopes S (kind + key) — which rows belong to a scope
     county   key "": every enterprise, every visit, every request.
     town     key Town.code: enterprises whose 属地 is the town; visits to them; requests of them.
     industry key Enterprise.industry: the same, by the enterprise's industry.
+    chain    key IndustryChain.code: the chain's member enterprises (an enterprise in two chains
+             counts in both); visits to them; requests of them.
     unit     key Unit.code: enterprises paired (Assignment) during P with a cadre of the unit;
              visits made or joined (同行) by a cadre of the unit; requests the unit leads (牵头单位).
     cadre    key Cadre.code: enterprises paired with the cadre during P; visits the cadre made or
@@ -30,7 +32,11 @@ Enterprise and visit metrics
                          a past period uses today's flag.
     enterprises_visited  of those, the ones with at least one visit dated in P — by any cadre
                          (coverage is about the enterprise being served; who served it shows in
-                         ``visits``).
+                         ``visits``) — or that attended a meetup (亲清会/座谈会, ``groups.Meetup``)
+                         dated in P: each attending enterprise counts as visited on the meetup's
+                         date. For the unit and cadre scopes the enterprise must be paired with
+                         the scope during P, as for visits. A meetup is not a visit: it adds to
+                         coverage, never to ``visits``; coverage with check-in only ignores it.
     coverage_rate        enterprises_visited ÷ enterprises_active.
     visits               visits in S dated in P (a visit made by one of S's cadres and joined by
                          another counts once).
@@ -48,15 +54,27 @@ their state evaluated as of the end of P from the timestamps on the request:
     on_time_rate         closed_on_time ÷ closed.
     assigned             received in P and assigned (交办) before the end of P.
     assigned_responded   of those, answered (``responded_at``) before the end of P.
-    feedback_rate        assigned_responded ÷ assigned.
+    feedback_rate        assigned_responded ÷ assigned (反馈率).
+    assigned_face_to_face
+                         of the assigned, those whose first contact with the enterprise came
+                         before the end of P and was face to face: the unit's first 联系企业
+                         (``contacted_at``, its method kept in ``first_contact_method``) was
+                         上门走访 (onsite) or 约见座谈 (meeting); by phone or online it is not.
+    face_to_face_rate    问题见面率 = assigned_face_to_face ÷ assigned. With feedback_rate and
+                         satisfaction_rate one of the "three 100 %" (三个100%).
     rated                received in P whose latest rating (``last_rating``: a 不满意 that
                          reopened the request still counts until the enterprise rates again)
                          was given before the end of P (a rating without a time counts).
     satisfied            latest rating 满意 or 基本满意.
-    satisfaction_rate    satisfied ÷ rated.
+    satisfaction_rate    satisfied ÷ rated (满意率).
     reopened             received in P and reopened at least once (``reopen_count`` > 0, as now).
     category_counts      requests received in P per category name; issue share of c =
                          category_counts[c] ÷ requests.
+
+Batches (交办批次) — ``compute_batches``: the cohort is the requests assigned in the batch
+(``Request.batch``), whenever received, their state as of now; the same counts as above with
+"the end of P" read as now and overdue as ``Request.objects.overdue(today)``. So a batch's
+closure rate is its closed requests ÷ its requests (Lin'an: 508 of 676 → 75.15).
 
 Overdue (超期件) — a stock, not a flow: requests of S (received at any time) open past their
 response deadline as of day D = min(today, end of P).
@@ -71,7 +89,8 @@ Restrictions — enterprise attributes intersected with any scope
     matches every attribute given: enterprises by their own columns, visits and pairings by the
     visited / paired enterprise, requests (and overdue) by the requesting enterprise. So
     ``Scope(UNIT, u)`` restricted to town t is "unit u's work in town t", and county restricted to
-    industry i equals ``Scope(INDUSTRY, i)``. A tag restriction keeps enterprises carrying any of
+    industry i equals ``Scope(INDUSTRY, i)``. ``enterprise_ids`` keeps the listed enterprises (the
+    enterprises a service team serves). A tag restriction keeps enterprises carrying any of
     the tags (tested through a subquery, so an enterprise with two tags still counts once).
     Snapshots are kept for unrestricted scopes only; restricted figures are computed on demand.
 
@@ -102,12 +121,15 @@ from django.utils import timezone
 from analytics.periods import Period, local_midnight
 from cadres.models import Assignment, Cadre, Unit
 from enterprises.models import Enterprise, Town
+from groups.models import IndustryChain, Meetup
 from requests_tracker.models import Callback, Category, RatingAppeal, Request
 from visits.models import Visit
 
-COUNTY, TOWN, UNIT, CADRE, INDUSTRY = "county", "town", "unit", "cadre", "industry"
-SCOPE_KINDS = (COUNTY, TOWN, UNIT, CADRE, INDUSTRY)
-SCOPE_LABELS = {COUNTY: "全县", TOWN: "镇街", UNIT: "单位", CADRE: "干部", INDUSTRY: "行业"}
+COUNTY, TOWN, UNIT, CADRE, INDUSTRY, CHAIN = "county", "town", "unit", "cadre", "industry", "chain"
+SCOPE_KINDS = (COUNTY, TOWN, UNIT, CADRE, INDUSTRY, CHAIN)
+SCOPE_LABELS = {COUNTY: "全县", TOWN: "镇街", UNIT: "单位", CADRE: "干部", INDUSTRY: "行业", CHAIN: "产业链"}
+# Attendance rows (meetup × enterprise): each counts as a visit of the enterprise on that date.
+ATTENDANCE = Meetup.enterprises.through
 
 SATISFIED_VALUES = (Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC)
 
@@ -152,6 +174,7 @@ class Metrics:
     closed_on_time: int = 0
     assigned: int = 0
     assigned_responded: int = 0
+    assigned_face_to_face: int = 0
     rated: int = 0
     satisfied: int = 0
     overdue: int = 0
@@ -178,6 +201,11 @@ class Metrics:
     @property
     def satisfaction_rate(self) -> Decimal | None:
         return rate(self.satisfied, self.rated)
+
+    @property
+    def face_to_face_rate(self) -> Decimal | None:
+        """问题见面率: assigned requests first contacted face to face ÷ assigned requests."""
+        return rate(self.assigned_face_to_face, self.assigned)
 
     def issue_share(self, categories: Iterable[str] | None = None) -> dict[str, Decimal | None]:
         """Category → share of requests; ``categories`` lists every name to show (zeros included)."""
@@ -217,7 +245,16 @@ class Metrics:
 
 COUNT_FIELDS = tuple(f.name for f in fields(Metrics) if f.name != "category_counts")
 _ZERO_COUNTS = dict.fromkeys(COUNT_FIELDS, 0)
-RATE_FIELDS = ("coverage_rate", "closure_rate", "on_time_rate", "feedback_rate", "satisfaction_rate")
+RATE_FIELDS = (
+    "coverage_rate",
+    "closure_rate",
+    "on_time_rate",
+    "feedback_rate",
+    "satisfaction_rate",
+    "face_to_face_rate",
+)
+# The "three 100 %" (三个100%) shown together: 问题见面率, 反馈率, 满意率.
+THREE_RATES = ("face_to_face_rate", "feedback_rate", "satisfaction_rate")
 
 
 # --- scope kinds: how each one maps rows to keys ------------------------------------------------
@@ -240,8 +277,9 @@ _SPECS = {
     INDUSTRY: _KindSpec("industry", None, "enterprise__industry", None, "enterprise__industry"),
     UNIT: _KindSpec(None, "cadre__unit_id", "cadre__unit_id", "cadre__unit_id", "lead_unit_id"),
     CADRE: _KindSpec(None, "cadre_id", "cadre_id", "cadre_id", "cadre_id"),
+    CHAIN: _KindSpec("chains", None, "enterprise__chains", None, "enterprise__chains"),
 }
-_KEY_MODELS = {TOWN: Town, UNIT: Unit, CADRE: Cadre}
+_KEY_MODELS = {TOWN: Town, UNIT: Unit, CADRE: Cadre, CHAIN: IndustryChain}
 
 
 class UnknownScope(LookupError):
@@ -301,6 +339,8 @@ def baseline_keys(kind: str) -> list[str]:
         return list(Unit.objects.filter(active=True).order_by().values_list("code", flat=True))
     if kind == CADRE:
         return list(Cadre.objects.filter(active=True).order_by().values_list("code", flat=True))
+    if kind == CHAIN:
+        return list(IndustryChain.objects.filter(active=True).order_by().values_list("code", flat=True))
     return list(Enterprise.objects.order_by().values_list("industry", flat=True).distinct())
 
 
@@ -315,10 +355,11 @@ class Restriction:
     industries: frozenset | None = None
     scale: str | None = None
     tag_ids: frozenset | None = None
+    enterprise_ids: frozenset | None = None
 
     def __post_init__(self):
         # Accept any iterable; keep frozensets so the restriction is hashable and order-free.
-        for name in ("town_ids", "industries", "tag_ids"):
+        for name in ("town_ids", "industries", "tag_ids", "enterprise_ids"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, frozenset):
                 object.__setattr__(self, name, frozenset(value))
@@ -339,6 +380,8 @@ class Restriction:
         if self.tag_ids is not None:
             tagged = Enterprise.tags.through.objects.filter(tag_id__in=sorted(self.tag_ids))
             q &= Q(**{f"{prefix}pk__in": tagged.values("enterprise_id")})
+        if self.enterprise_ids is not None:
+            q &= Q(**{f"{prefix}pk__in": sorted(self.enterprise_ids)})
         return q
 
 
@@ -389,12 +432,31 @@ def _enterprise_counts(
 ) -> dict:
     """{raw key: {"enterprises_active", "enterprises_visited", "visits"}}.
 
-    ``visits_q`` narrows which visits count (coverage with check-in only)."""
+    ``visits_q`` narrows which visits count (coverage with check-in only: meetups then do not
+    count, a meetup carries no check-in)."""
     out: dict = defaultdict(dict)
+    with_meetups = visits_q is None
     visits_q = visits_q or Q()
-    visited_in_p = Visit.objects.filter(
-        visits_q, enterprise=OuterRef("enterprise"), date__range=(period.start, period.end)
-    )
+
+    def served(outer: str) -> Q:
+        """The enterprise at ``outer`` was visited, or attended a meetup, in P."""
+        q = Q(
+            Exists(
+                Visit.objects.filter(
+                    visits_q, enterprise=OuterRef(outer), date__range=(period.start, period.end)
+                )
+            )
+        )
+        if with_meetups:
+            q |= Q(
+                Exists(
+                    ATTENDANCE.objects.filter(
+                        enterprise=OuterRef(outer), meetup__date__range=(period.start, period.end)
+                    )
+                )
+            )
+        return q
+
     if spec.assignment_key is None:
         # county / town / industry: the enterprise's own columns decide membership.
         actives = _restrict(
@@ -404,6 +466,10 @@ def _enterprise_counts(
             actives, spec.enterprise_key, "town_id" if split else None, n=Count("pk")
         ).items():
             out[key]["enterprises_active"] = row["n"]
+        for key, row in _grouped(
+            actives.filter(served("pk")), spec.enterprise_key, "town_id" if split else None, n=Count("pk")
+        ).items():
+            out[key]["enterprises_visited"] = row["n"]
         visits = _restrict(
             _limit(
                 Visit.objects.filter(visits_q, date__range=(period.start, period.end)),
@@ -418,10 +484,8 @@ def _enterprise_counts(
             spec.visit_key,
             "enterprise__town_id" if split else None,
             visits=Count("pk"),
-            visited=Count("enterprise", distinct=True, filter=Q(enterprise__active=True)),
         ).items():
             out[key]["visits"] = row["visits"]
-            out[key]["enterprises_visited"] = row["visited"]
         return out
 
     # unit / cadre: membership comes from pairings in force during P.
@@ -437,7 +501,7 @@ def _enterprise_counts(
     town = "enterprise__town_id" if split else None
     for key, row in _grouped(pairs, spec.assignment_key, town, n=Count("enterprise", distinct=True)).items():
         out[key]["enterprises_active"] = row["n"]
-    visited = pairs.filter(Exists(visited_in_p))
+    visited = pairs.filter(served("enterprise"))
     for key, row in _grouped(
         visited, spec.assignment_key, town, n=Count("enterprise", distinct=True)
     ).items():
@@ -508,25 +572,9 @@ def _request_counts(
         received = received.filter(category_id=category_id)
         overdue = overdue.filter(category_id=category_id)
     received = _restrict(_limit(received, restriction, "enterprise__"), spec.request_key, ids)
-    closed = Q(status=Request.Status.CLOSED, closed_at__lt=end_at)
-    rated = ~Q(last_rating="") & (Q(last_rated_at__isnull=True) | Q(last_rated_at__lt=end_at))
-    assigned = Q(assigned_at__lt=end_at)
     town = "enterprise__town_id" if split else None
     key_fields = [path for path in (spec.request_key, town) if path]
-    rows = (
-        received.order_by()
-        .values(*key_fields, "category_id")
-        .annotate(
-            requests=Count("pk"),
-            closed=Count("pk", filter=closed),
-            closed_on_time=Count("pk", filter=closed & Q(responded_at__date__lte=F("response_due"))),
-            assigned=Count("pk", filter=assigned),
-            assigned_responded=Count("pk", filter=assigned & Q(responded_at__lt=end_at)),
-            rated=Count("pk", filter=rated),
-            satisfied=Count("pk", filter=rated & Q(last_rating__in=SATISFIED_VALUES)),
-            reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-        )
-    )
+    rows = received.order_by().values(*key_fields, "category_id").annotate(**_request_aggregates(end_at))
     names = dict(Category.objects.values_list("pk", "name"))
     counts: dict = defaultdict(lambda: defaultdict(int))
     by_category: dict = defaultdict(dict)
@@ -541,6 +589,43 @@ def _request_counts(
     for key, row in _grouped(overdue, spec.request_key, town, n=Count("pk")).items():
         counts[key]["overdue"] = row["n"]
     return counts, by_category
+
+
+def _request_aggregates(end_at) -> dict:
+    """The request counts of the module docstring, as aggregates over a cohort, as of ``end_at``."""
+    closed = Q(status=Request.Status.CLOSED, closed_at__lt=end_at)
+    rated = ~Q(last_rating="") & (Q(last_rated_at__isnull=True) | Q(last_rated_at__lt=end_at))
+    assigned = Q(assigned_at__lt=end_at)
+    met = assigned & Q(contacted_at__lt=end_at, first_contact_method__in=Request.FACE_TO_FACE)
+    return {
+        "requests": Count("pk"),
+        "closed": Count("pk", filter=closed),
+        "closed_on_time": Count("pk", filter=closed & Q(responded_at__date__lte=F("response_due"))),
+        "assigned": Count("pk", filter=assigned),
+        "assigned_responded": Count("pk", filter=assigned & Q(responded_at__lt=end_at)),
+        "assigned_face_to_face": Count("pk", filter=met),
+        "rated": Count("pk", filter=rated),
+        "satisfied": Count("pk", filter=rated & Q(last_rating__in=SATISFIED_VALUES)),
+        "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+    }
+
+
+def compute_batches(batch_ids: Iterable[int], today: dt.date | None = None) -> dict[int, Metrics]:
+    """{batch id: Metrics} of each assignment batch (交办批次), as of now — see the module docstring.
+
+    Two aggregate queries for any number of batches; visit counts stay zero.
+    """
+    ids = list(batch_ids)
+    today = today or timezone.localdate()
+    now = timezone.now()
+    cohort = Request.objects.filter(batch_id__in=ids).order_by()
+    result: dict[int, dict] = {pk: {} for pk in ids}
+    for row in cohort.values("batch_id").annotate(**_request_aggregates(now)):
+        result[row.pop("batch_id")].update(row)
+    overdue = Request.objects.overdue(today).filter(batch_id__in=ids).order_by()
+    for row in overdue.values("batch_id").annotate(n=Count("pk")):
+        result[row["batch_id"]]["overdue"] = row["n"]
+    return {pk: _metrics(values, {}) for pk, values in result.items()}
 
 
 def _compute_raw(period, spec, ids, category_id, today, restriction, split) -> tuple[dict, dict]:
@@ -839,20 +924,36 @@ def cadre_visits_q(period: Period) -> Q:
 
 
 def visited_q(period: Period) -> Q:
-    """Enterprises (an Enterprise queryset) with at least one visit dated in P, by any cadre:
-    the numerator of the coverage rate, as a filter for enterprise lists (未走访 = its negation)."""
-    return Q(Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__range=(period.start, period.end))))
+    """Enterprises (an Enterprise queryset) with at least one visit dated in P, by any cadre, or
+    at a meetup dated in P: the numerator of the coverage rate, as a filter for enterprise lists
+    (未走访 = its negation)."""
+    days = (period.start, period.end)
+    return Q(Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__range=days))) | Q(
+        Exists(ATTENDANCE.objects.filter(enterprise=OuterRef("pk"), meetup__date__range=days))
+    )
 
 
 def enterprise_visits(period: Period, enterprise_ids: Iterable[int]) -> dict[int, tuple[int, dt.date]]:
-    """{enterprise id: (visits dated in P, the last such date)}; enterprises not visited are absent."""
+    """{enterprise id: (visits dated in P, the last date it was visited or met at a meetup)};
+    enterprises neither visited nor met in P are absent (a meetup only: 0 visits, still covered)."""
+    ids = list(enterprise_ids)
     rows = (
-        Visit.objects.filter(enterprise_id__in=list(enterprise_ids), date__range=(period.start, period.end))
+        Visit.objects.filter(enterprise_id__in=ids, date__range=(period.start, period.end))
         .order_by()
         .values("enterprise_id")
         .annotate(n=Count("pk"), last=Max("date"))
     )
-    return {row["enterprise_id"]: (row["n"], row["last"]) for row in rows}
+    out = {row["enterprise_id"]: (row["n"], row["last"]) for row in rows}
+    met = (
+        ATTENDANCE.objects.filter(enterprise_id__in=ids, meetup__date__range=(period.start, period.end))
+        .order_by()
+        .values("enterprise_id")
+        .annotate(last=Max("meetup__date"))
+    )
+    for row in met:
+        visits, last = out.get(row["enterprise_id"], (0, None))
+        out[row["enterprise_id"]] = (visits, max(filter(None, (last, row["last"]))))
+    return out
 
 
 # --- trusted ratings (callbacks, spot checks, appeals) -------------------------------------------
@@ -1089,12 +1190,14 @@ def _add(target: dict, row: dict, names: Iterable[str]) -> None:
         target[name] = target.get(name, 0) + (row[name] or 0)
 
 
+# The counts ``_request_aggregates`` produces (the request metrics of the module docstring).
 _REQUEST_FIELDS = (
     "requests",
     "closed",
     "closed_on_time",
     "assigned",
     "assigned_responded",
+    "assigned_face_to_face",
     "rated",
     "satisfied",
     "reopened",
@@ -1103,16 +1206,19 @@ _REQUEST_FIELDS = (
 
 def _pairs_sql() -> str:
     """Active pairings in force during P (``paired_during``) with a flag for "the enterprise was
-    visited in P", counted as distinct enterprises per cadre and per unit (plain SQL that both
+    visited, or attended a meetup, in P", counted as distinct enterprises per cadre and per unit (plain SQL that both
     PostgreSQL and SQLite run: a CTE and UNION ALL)."""
     q = connection.ops.quote_name
     assignment, enterprise, cadre = (m._meta.db_table for m in (Assignment, Enterprise, Cadre))
-    visit = Visit._meta.db_table
+    visit, attendance, meetup = Visit._meta.db_table, ATTENDANCE._meta.db_table, Meetup._meta.db_table
     return f"""
 WITH pairs AS (
   SELECT a.{q("cadre_id")} AS cadre_id, c.{q("unit_id")} AS unit_id, a.{q("enterprise_id")} AS enterprise_id,
          CASE WHEN a.{q("enterprise_id")} IN (
            SELECT v.{q("enterprise_id")} FROM {q(visit)} v WHERE v.{q("date")} BETWEEN %s AND %s
+         ) OR a.{q("enterprise_id")} IN (
+           SELECT t.{q("enterprise_id")} FROM {q(attendance)} t
+             JOIN {q(meetup)} m ON m.{q("id")} = t.{q("meetup_id")} WHERE m.{q("date")} BETWEEN %s AND %s
          ) THEN a.{q("enterprise_id")} END AS seen_id
     FROM {q(assignment)} a
     JOIN {q(enterprise)} e ON e.{q("id")} = a.{q("enterprise_id")}
@@ -1129,20 +1235,22 @@ def compute_every_scope(
     period: Period, *, today: dt.date | None = None, lookups: RunLookups | None = None
 ) -> dict[str, dict[str, Metrics]]:
     """{kind: {key: Metrics}} for every scope kind, each equal to ``compute_grouped(period, kind,
-    with_baseline=True)``, in eight aggregate queries whatever the number of keys and kinds.
+    with_baseline=True)``: seven statements for county, towns, industries, units and cadres
+    together, whatever the number of keys, and the chains' own grouped queries.
 
-    Each source table is read once, grouped by the finest columns that every scope kind's key
-    can be summed from, and the kinds are rolled up in Python:
-      - active enterprises by (town, industry) — the towns and industries partition them;
-      - visits by (town, industry) for ``visits`` and distinct visited enterprises (an
-        enterprise has one town and one industry, so its distinct counts add up exactly), and
-        visits by (maker, maker's unit) for the made part of the people kinds;
-      - participations in P as rows (joined visits, each kind excluding its own makers);
-      - pairings per cadre and per unit (distinct enterprises cannot be summed over cadres:
-        one query per people kind, the paired and the visited counts together);
+    Each source table is read once, grouped by the finest columns that every kind's key can be
+    summed from, and the kinds are rolled up in Python:
+      - enterprises by (town, industry): active, and active and served in P (visited, or at a
+        meetup) — an enterprise has one town and one industry, so the counts add up exactly;
+      - visits by (town, industry), and by (maker, maker's unit) for the made part of the
+        people kinds; participations in P as rows (joined visits, each kind excluding its own
+        makers);
+      - pairings in force during P, counted per cadre and per unit in one statement (distinct
+        enterprises cannot be summed over cadres);
       - requests received in P by (town, industry, lead unit, cadre, category) and the overdue
         stock by (town, industry, lead unit, cadre): each request is in one group, so every
         kind's counts and category split are sums of groups.
+    Industry chains share enterprises, so they are computed by ``compute_grouped``.
     """
     today = today or timezone.localdate()
     lookups = lookups or RunLookups.load()
@@ -1156,33 +1264,37 @@ def compute_every_scope(
         _add(raw[kind][key], row, names)
 
     # Enterprises: every enterprise is grouped, so industries in use with no active enterprise
-    # still get their baseline row.
+    # still get their baseline row; visited = visited or met at a meetup in P (hashed INs).
+    days = (period.start, period.end)
+    dated = Q(date__range=days)
+    served = Q(pk__in=Visit.objects.filter(dated).values("enterprise_id")) | Q(
+        pk__in=ATTENDANCE.objects.filter(meetup__date__range=days).values("enterprise_id")
+    )
     industries = set()
     for row in (
         Enterprise.objects.order_by()
         .values("town_id", "industry")
-        .annotate(enterprises_active=Count("pk", filter=Q(active=True)))
+        .annotate(
+            enterprises_active=Count("pk", filter=Q(active=True)),
+            enterprises_visited=Count("pk", filter=Q(active=True) & served),
+        )
     ):
         industries.add(row["industry"])
         for kind, key in ((COUNTY, None), (TOWN, row["town_id"]), (INDUSTRY, row["industry"])):
-            into(kind, key, row, ("enterprises_active",))
+            into(kind, key, row, ("enterprises_active", "enterprises_visited"))
 
-    dated = Q(date__range=(period.start, period.end))
     for row in (
         Visit.objects.filter(dated)
         .order_by()
         .values("enterprise__town_id", "enterprise__industry")
-        .annotate(
-            visits=Count("pk"),
-            enterprises_visited=Count("enterprise", distinct=True, filter=Q(enterprise__active=True)),
-        )
+        .annotate(visits=Count("pk"))
     ):
         for kind, key in (
             (COUNTY, None),
             (TOWN, row["enterprise__town_id"]),
             (INDUSTRY, row["enterprise__industry"]),
         ):
-            into(kind, key, row, ("visits", "enterprises_visited"))
+            into(kind, key, row, ("visits",))
     for row in (
         Visit.objects.filter(dated)
         .order_by()
@@ -1211,7 +1323,8 @@ def compute_every_scope(
     # per unit), the same rows as ``_enterprise_counts`` reads per kind.
     by_kind = {"c": raw[CADRE], "u": raw[UNIT]}
     with connection.cursor() as cursor:
-        cursor.execute(_pairs_sql(), [period.start, period.end, period.end, period.start])
+        days = [period.start, period.end]
+        cursor.execute(_pairs_sql(), [*days, *days, period.end, period.start])
         for kind, key, active, visited in cursor.fetchall():
             if key is not None:  # the only source of these two counts for the people kinds
                 counts = by_kind[kind][key]
@@ -1220,9 +1333,6 @@ def compute_every_scope(
 
     # Requests received in P, and the overdue stock as of min(today, end of P).
     end_at = period.end_at
-    closed = Q(status=Request.Status.CLOSED, closed_at__lt=end_at)
-    rated = ~Q(last_rating="") & (Q(last_rated_at__isnull=True) | Q(last_rated_at__lt=end_at))
-    assigned = Q(assigned_at__lt=end_at)
     paths = ("enterprise__town_id", "enterprise__industry", "lead_unit_id", "cadre_id")
 
     def kinds_of(row):
@@ -1239,16 +1349,7 @@ def compute_every_scope(
         Request.objects.filter(submitted_at__gte=period.start_at, submitted_at__lt=end_at)
         .order_by()
         .values(*paths, "category_id")
-        .annotate(
-            requests=Count("pk"),
-            closed=Count("pk", filter=closed),
-            closed_on_time=Count("pk", filter=closed & Q(responded_at__date__lte=F("response_due"))),
-            assigned=Count("pk", filter=assigned),
-            assigned_responded=Count("pk", filter=assigned & Q(responded_at__lt=end_at)),
-            rated=Count("pk", filter=rated),
-            satisfied=Count("pk", filter=rated & Q(last_rating__in=SATISFIED_VALUES)),
-            reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-        )
+        .annotate(**_request_aggregates(end_at))
     ):
         if row["category_id"] not in names:  # a category added since the run's lookups were read
             names.update(Category.objects.values_list("pk", "name"))
@@ -1262,6 +1363,10 @@ def compute_every_scope(
         for kind, key in kinds_of(row):
             into(kind, key, row, ("overdue",))
 
+    # Industry chains share enterprises (an enterprise may be in two), so they cannot be summed
+    # from the groups above: the chain kind is computed by its own grouped queries.
+    chains = compute_grouped(period, CHAIN, today=today, key_map=key_maps[CHAIN], with_baseline=True)
+
     baselines = {
         COUNTY: [""],
         TOWN: list(key_maps[TOWN].to_id),
@@ -1270,7 +1375,7 @@ def compute_every_scope(
         INDUSTRY: sorted(industries),
     }
     result: dict = {}
-    for kind in SCOPE_KINDS:
+    for kind in (COUNTY, TOWN, UNIT, CADRE, INDUSTRY):
         split = categories[kind]
         if kind in _KEY_MODELS:  # KeyMap.key, without a method call per key
             to_key = key_maps[kind].to_key.__getitem__
@@ -1283,4 +1388,5 @@ def compute_every_scope(
         for key in baselines[kind]:
             by_key.setdefault(key, Metrics())
         result[kind] = by_key
+    result[CHAIN] = chains
     return result

@@ -22,6 +22,7 @@ class Snapshot(models.Model):
         UNIT = "unit", _("单位")
         CADRE = "cadre", _("干部")
         INDUSTRY = "industry", _("行业")
+        CHAIN = "chain", _("产业链")
 
     period = models.CharField(_("周期"), max_length=8, choices=Period.choices)
     period_start = models.DateField(_("周期开始"))
@@ -30,7 +31,10 @@ class Snapshot(models.Model):
     data_until = models.DateField(_("数据截至"))
     scope = models.CharField(_("范围"), max_length=10, choices=Scope.choices)
     scope_key = models.CharField(
-        _("范围编码"), max_length=60, blank=True, help_text=_("全县为空；镇街/单位/干部为编码；行业为名称。")
+        _("范围编码"),
+        max_length=60,
+        blank=True,
+        help_text=_("全县为空；镇街/单位/干部/产业链为编码；行业为名称。"),
     )
 
     enterprises_active = models.PositiveIntegerField(_("在册企业数"), default=0)
@@ -41,6 +45,7 @@ class Snapshot(models.Model):
     closed_on_time = models.PositiveIntegerField(_("按期办结数"), default=0)
     assigned = models.PositiveIntegerField(_("交办数"), default=0)
     assigned_responded = models.PositiveIntegerField(_("已反馈交办数"), default=0)
+    assigned_face_to_face = models.PositiveIntegerField(_("首次联系见面交办数"), default=0)
     rated = models.PositiveIntegerField(_("已评价数"), default=0)
     satisfied = models.PositiveIntegerField(_("满意及基本满意数"), default=0)
     overdue = models.PositiveIntegerField(_("超期件"), default=0)

@@ -38,6 +38,7 @@ from django.utils.translation import pgettext_lazy
 from analytics import metrics
 from analytics.periods import Period
 from enterprises.models import Town
+from groups.models import Meetup
 from requests_tracker.models import SupervisionNotice
 
 Values = dict[str, Fraction | None]  # town code → raw value (None: undefined for that town)
@@ -61,6 +62,7 @@ UNIT_LABELS = {
     "次": pgettext_lazy("unit", "次"),
     "件": pgettext_lazy("unit", "件"),
     "张": pgettext_lazy("unit", "张"),
+    "场": pgettext_lazy("unit", "场"),
 }
 
 
@@ -112,6 +114,18 @@ def _false_closures(period, by_town):
     return {code: Fraction(found[code].false_closures) for code in by_town}
 
 
+def _meetups(period, by_town):
+    """Meetups (亲清会/座谈会) a town held with dates in the window, by the meetup's host town."""
+    rows = (
+        Meetup.objects.filter(date__range=(period.start, period.end))
+        .order_by()
+        .values("host_town__code")
+        .annotate(n=Count("pk"))
+    )
+    held = {row["host_town__code"]: row["n"] for row in rows}
+    return {code: Fraction(held.get(code, 0)) for code in by_town}
+
+
 INDICATORS: dict[str, Indicator] = {
     "coverage_rate": Indicator(_("走访覆盖率"), True, _ratio("enterprises_visited", "enterprises_active")),
     "visits_per_enterprise": Indicator(
@@ -126,6 +140,7 @@ INDICATORS: dict[str, Indicator] = {
     "red_cards": Indicator(_("红牌督办"), False, _cards("red"), unit="张"),
     "yellow_cards": Indicator(_("黄牌督办"), False, _cards("yellow"), unit="张"),
     "false_closures": Indicator(_("不实办结"), False, _false_closures, unit="件"),
+    "meetups": Indicator(_("亲清会场次"), True, _meetups, unit="场"),
 }
 
 # The contest's starting indicators: (code, weight, active). Migration 0003 installed a copy of
@@ -142,6 +157,7 @@ DEFAULT_WEIGHTS = [
     ("red_cards", 10, True),
     ("yellow_cards", 0, False),
     ("false_closures", 5, True),
+    ("meetups", 5, True),
 ]
 
 WINDOWS = ("week", "month", "quarter", "year")

@@ -23,6 +23,7 @@ from analytics.periods import MONTH, Period
 from analytics.tables import Column, Row, Table, change, to_sheets
 from enterprises.models import Town
 from qiqing.xlsx import Sheet, write_workbook
+from requests_tracker.models import Batch
 
 HEADLINE = [
     # key, label, kind
@@ -35,6 +36,7 @@ HEADLINE = [
     ("closure_rate", gettext_lazy("办结率"), "pct"),
     ("closed_on_time", gettext_lazy("按期办结"), "int"),
     ("on_time_rate", gettext_lazy("按期办结率"), "pct"),
+    ("face_to_face_rate", gettext_lazy("问题见面率"), "pct"),
     ("feedback_rate", gettext_lazy("反馈率"), "pct"),
     ("satisfaction_rate", gettext_lazy("满意率"), "pct"),
     ("overdue", gettext_lazy("月末超期件"), "int"),
@@ -105,10 +107,13 @@ class MonthlyReport:
     categories: Table
     ranking: Table
     trust: Table
+    three: Table | None = None
+    batches: Table | None = None
 
     @property
     def tables(self) -> list[Table]:
-        return [self.headline, self.towns, self.categories, self.ranking, self.trust]
+        extra = [t for t in (self.three, self.batches) if t is not None]
+        return [self.headline, self.towns, self.categories, self.ranking, self.trust, *extra]
 
 
 def monthly_report(month: dt.date, town: Town | None, today: dt.date, progress=None) -> MonthlyReport:
@@ -177,11 +182,58 @@ def monthly_report(month: dt.date, town: Town | None, today: dt.date, progress=N
         metrics.trust(window.period, trust_scope),
         metrics.trust(window.previous, trust_scope),
     )
+    three = coverage.three_rates_table(
+        current, choice.label, towns, coverage._unit_table(choice, window, today)
+    )
+    batches = batch_rates_table(window.period, town)
     scope_label = town.name if town else _("全县")
     title = _("企情在线月报 %(month)s %(scope)s") % {"month": window.label, "scope": scope_label}
     return MonthlyReport(
-        title, window, scope_label, current, previous, headline, towns, categories, ranking_table, trust
+        title, window, scope_label, current, previous, headline, towns, categories, ranking_table, trust,
+        three, batches,
+    )  # fmt: skip
+
+
+def batch_rates_table(period: Period, town: Town | None) -> Table:
+    """The batches (交办批次) assigned in the period with their three 100 %, closure and overdue."""
+    batches = Batch.objects.filter(created_at__gte=period.start_at, created_at__lt=period.end_at)
+    if town is not None:
+        batches = batches.filter(requests__enterprise__town=town).distinct()
+    batches = list(batches.order_by("year", "number"))
+    figures = metrics.compute_batches([b.pk for b in batches])
+    return Table(
+        "batches",
+        _("交办批次"),
+        BATCH_COLUMNS,
+        [Row({"label": str(b.label), **batch_values(figures[b.pk])}, data={"batch": b.pk}) for b in batches],
+        empty=_("本月没有交办批次。"),
     )
+
+
+BATCH_COLUMNS = [
+    Column("label", gettext_lazy("批次")),
+    Column("requests", gettext_lazy("诉求"), "int"),
+    Column("closed", gettext_lazy("已办结"), "int"),
+    Column("closure_rate", gettext_lazy("办结率"), "pct"),
+    Column("on_time_rate", gettext_lazy("按期办结率"), "pct"),
+    Column("overdue", gettext_lazy("超期件"), "int"),
+    Column("face_to_face_rate", gettext_lazy("问题见面率"), "pct"),
+    Column("feedback_rate", gettext_lazy("反馈率"), "pct"),
+    Column("satisfaction_rate", gettext_lazy("满意率"), "pct"),
+]
+
+
+def batch_values(m: metrics.Metrics) -> dict:
+    return {
+        "requests": m.requests,
+        "closed": m.closed,
+        "closure_rate": m.closure_rate,
+        "on_time_rate": m.on_time_rate,
+        "overdue": m.overdue,
+        "face_to_face_rate": m.face_to_face_rate,
+        "feedback_rate": m.feedback_rate,
+        "satisfaction_rate": m.satisfaction_rate,
+    }
 
 
 def report_sheets(report: MonthlyReport, *, author: str = "") -> list[Sheet]:

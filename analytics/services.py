@@ -303,3 +303,54 @@ def monthly_report_request(*, actor, month: dt.date, town: Town | None) -> Backg
 def problem_clusters_request(*, actor) -> BackgroundJob:
     """Queue a recomputation of the common problems now (the nightly job, on demand)."""
     return jobs.start(CLUSTER_PROBLEMS, actor=actor, title=_("共性问题重新计算"))
+
+
+# --- a common problem handled once (一类事一次办) ----------------------------------------------------
+@transaction.atomic
+def problem_cluster_case(
+    *, actor, cluster: ProblemCluster, lead_unit=None, assist_units=(), team=None, note: str = ""
+) -> Request:
+    """Turn a common problem (共性问题) into one parent case assigned to a unit: its requests that
+    still wait for triage are merged into one of them (the cluster's representative when it
+    waits, else the earliest) and that parent is assigned, so the unit answers once and every
+    enterprise in it follows the progress (``requests_tracker.services.request_merge``). Requests
+    already assigned or answered stay as they are. All or nothing.
+
+    Given a chain task force (``team``, 产业链专班) instead of a unit, its first active member unit
+    (by name) leads, the other members assist, and the parent case records the team."""
+    from requests_tracker.services import request_assign, request_merge
+
+    if team is not None:
+        units = list(team.units.filter(active=True).order_by("name", "pk"))
+        if not units:
+            raise ValidationError({"team": _("产业链专班：该专班没有在用的成员单位，无法交办。")})
+        lead_unit, assist_units = units[0], units[1:]
+    if lead_unit is None:
+        raise ValidationError({"lead_unit": _("牵头单位：请选择并案交办的牵头单位或产业链专班。")})
+
+    waiting = list(
+        Request.objects.visible_to(actor)
+        .filter(
+            pk__in=cluster.members.values("request_id"),
+            status=Request.Status.SUBMITTED,
+            parent__isnull=True,
+        )
+        .order_by("submitted_at", "pk")
+    )
+    if not waiting:
+        raise ValidationError({"requests": _("该共性问题中没有待受理的诉求，无需并案交办。")})
+    parent = next((r for r in waiting if r.pk == cluster.representative_id), waiting[0])
+    children = [r for r in waiting if r.pk != parent.pk]
+    label = f"共性问题“{cluster.label}”"
+    if children:
+        request_merge(actor=actor, parent=parent, children=children, note=f"（{label}并案办理）")
+    note = (note or "").strip() or f"{label}并案交办，一次办理，{len(waiting)} 家企业同步获知进展。"
+    if team is not None:
+        Request.objects.filter(pk__in=[r.pk for r in waiting]).update(team=team)
+    return request_assign(
+        actor=actor,
+        request=Request.objects.get(pk=parent.pk),
+        lead_unit=lead_unit,
+        assist_units=list(assist_units),
+        note=note,
+    )

@@ -6,6 +6,11 @@ period's last day, or for a period still running the last complete day (yesterda
 for October equals ``metrics --from 2026-10-01 --to 2026-10-31`` and the row for the current
 month equals ``metrics --from <1st> --to <yesterday>``.
 
+Every scope kind of ``analytics.metrics`` gets rows — county, towns, units, cadres, industries
+and industry chains (key: the chain's code) — and the counts are exactly the metrics', so a
+meetup (亲清会) makes each attending enterprise visited on its date here too: an enterprise met
+only at a meetup is covered in its town's, its chains' and its liaison cadre's rows.
+
 Writing is per period, in one transaction: rows whose counts changed are upserted on the unique
 slot (period, start, scope, key), rows of that period the run no longer produces are deleted,
 and the period's ``data_until`` is moved in one statement. So a re-run replaces, never

@@ -57,9 +57,11 @@ def nav_for(user, current_path: str = "") -> list[dict]:
     "children": [entries]} in the place of its first item."""
     access = access_for(user)
     leaves = []
+    seen: set[str] = set()  # a page declared for two roles (in a dropdown and plain) shows once
     for item in _discover()[0]:
-        if not access.has_role(*item.roles):
+        if not access.has_role(*item.roles) or item.url_name in seen:
             continue
+        seen.add(item.url_name)
         url = reverse(item.url_name)
         matches = current_path == url or (url != "/" and current_path.startswith(url))
         leaves.append((item, {"label": item.label, "url": url, "icon": item.icon, "active": matches}))

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "enterprises",
     "cadres",
     "requests_tracker",
+    "groups",
     "visits",
     "analytics",
     "rest_framework",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("cadres/", include("cadres.urls")),
     path("visits/", include("visits.urls")),
     path("requests/", include("requests_tracker.urls")),
+    path("groups/", include("groups.urls")),
     path("analytics/", include("analytics.urls")),
     path("api/", include("api.urls")),
     path("sysadmin/", admin.site.urls),

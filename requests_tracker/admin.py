@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy
 from qiqing.i18n import join
 from requests_tracker import workdays
 from requests_tracker.models import (
+    Batch,
     Category,
+    DispatchRule,
     Escalation,
     ExtensionRequest,
     Request,
@@ -183,3 +185,27 @@ def _recount_on_commit(dates) -> None:
     _recount_after_commit(
         sorted({d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in dates})
     )
+
+
+# --- dispatch: read-only in the superuser's admin (the pages and services write them) ---------------
+@admin.register(DispatchRule)
+class DispatchRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "town", "lead_unit", "time_limit_days", "active", "updated_at"]
+    list_filter = ["active"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ["year", "number", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

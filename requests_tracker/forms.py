@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cadres.models import Unit
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Town
 from qiqing.widgets import SearchableCheckboxes
 from requests_tracker import rules
+from requests_tracker.dispatch.selectors import route_for
 from requests_tracker.models import Category, Escalation, Request
 from requests_tracker.services import ContactMethod, ReturnReason
 
@@ -184,6 +185,14 @@ class AssignForm(ActionForm):
         self.fields["category"].queryset = _categories()
         if self.request_obj is not None and not self.is_bound:
             self.initial.setdefault("category", self.request_obj.category_id)
+        self.route = route_for(self.request_obj) if self.request_obj is not None else None
+        if self.route is not None:
+            # Pre-filled from the dispatch catalogue, and the page says so (按派单目录).
+            if not self.is_bound:
+                self.initial.setdefault("lead_unit", self.route.lead_unit.pk)
+                self.initial.setdefault("assist_units", [unit.pk for unit in self.route.assist_units])
+            self.fields["lead_unit"].help_text = self.route.why
+            self.fields["note"].help_text = _("与派单目录不一致时必须写明理由。")
         if self.request_obj is not None and self.request_obj.return_flagged:
             self.fields["note"].required = True
             self.fields["note"].help_text = _("该诉求已多次退回，请写明本次交办的决定理由。")
@@ -332,3 +341,55 @@ class SchedulePasteForm(forms.Form):
         required=False,
         help_text=_("通知中写明“上班”的周六、周日，每行一个节日。"),
     )
+
+
+# --- dispatch (派单) ------------------------------------------------------------------------------
+class BatchAssignForm(forms.Form):
+    """One note for the whole batch; the catalogue routes each ticked request."""
+
+    note = forms.CharField(
+        label=_("交办说明"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("交办说明：请写明本批交办的说明（如“第N周新收诉求”）。")},
+    )
+    fallback_lead_unit = forms.ModelChoiceField(
+        label=_("目录外诉求的牵头单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("（不设，目录外诉求须单独交办）"),
+        help_text=_("类别没有派单目录的诉求交由该单位牵头，本批交办说明即为理由。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fallback_lead_unit"].queryset = Unit.objects.filter(active=True)
+
+
+class DispatchRuleForm(forms.Form):
+    """An admin's catalogue entry (派单目录): category [+ town] → units and time limit."""
+
+    category = forms.ModelChoiceField(label=_("问题类别"), queryset=Category.objects.none(), empty_label=None)
+    town = forms.ModelChoiceField(
+        label=_("属地"),
+        queryset=Town.objects.all(),
+        required=False,
+        empty_label=_("全县通用"),
+        help_text=_("为空表示全县通用；填写镇街时，该镇街企业的诉求优先按此条派单。"),
+    )
+    lead_unit = forms.ModelChoiceField(label=_("默认牵头单位"), queryset=Unit.objects.none())
+    assist_units = forms.ModelMultipleChoiceField(
+        label=_("默认协办单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=SearchableCheckboxes(search_label=_("输入单位名称筛选")),
+    )
+    time_limit_days = forms.IntegerField(label=_("办理时限(工作日)"), min_value=1, max_value=120)
+    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every unit is listed, stopped ones too, so choosing one is refused with a clear message.
+        units = Unit.objects.select_related("town").order_by("-active", "name")
+        self.fields["lead_unit"].queryset = units
+        self.fields["assist_units"].queryset = units
+        self.fields["category"].queryset = Category.objects.all()

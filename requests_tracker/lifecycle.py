@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from qiqing import scope
+from qiqing import programme, scope
+from qiqing.access import access_for
 from requests_tracker.models import ExtensionRequest, Request
 
 SUPERVISOR = "supervisor"
@@ -62,7 +63,41 @@ def _not_rated(request: Request, actor) -> str | None:
 def _rated_acceptable(request: Request, actor) -> str | None:
     if request.satisfaction not in (Request.Satisfaction.SATISFIED, Request.Satisfaction.BASIC):
         return _("企业评价满意或基本满意后才能销号（未评价的答复在评价期满后自动办结）。")
+    if actor is not None and closeout_waits_for_county(actor):
+        return str(COUNTY_CLOSEOUT)
     return None
+
+
+COUNTY_CLOSEOUT = pgettext_lazy("close-out", "待县服务企业办销号")
+
+
+def closeout_waits_for_county(actor) -> bool:
+    """销号 at the county office (系统设置): a town-level supervisor does not close out."""
+    if not programme.value("closeout_county_only"):
+        return False
+    access = access_for(actor)
+    return not (access.is_admin or access.supervises_county)
+
+
+# Actions a merged child (并单) does not take itself: it follows its parent; its own enterprise
+# still rates it and it is closed on that rating.
+FOLLOWS_PARENT = frozenset(
+    {
+        "assign",
+        "reject",
+        "sign",
+        "contact",
+        "note",
+        "assist",
+        "return",
+        "extend_ask",
+        "extend_decide",
+        "escalate",
+        "escalate_reply",
+        "respond",
+        "reopen",
+    }
+)
 
 
 def _assist_open(request: Request, actor) -> str | None:
@@ -177,6 +212,10 @@ def parties_of(user, request: Request) -> frozenset[str]:
 
 def refusal(transition: Transition, request: Request, actor=None) -> str | None:
     """Why the action cannot happen in the request's current state (None when it can)."""
+    if request.parent_id and transition.action in FOLLOWS_PARENT:
+        return _("该诉求已并入主诉求 %(ref)s，随主诉求办理；如需单独办理请先撤销并单。") % {
+            "ref": request.parent.ref
+        }
     if request.status not in transition.sources:
         return _("诉求当前为“%(status)s”，不能%(action)s。") % {
             "status": request.get_status_display(),

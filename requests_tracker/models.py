@@ -122,6 +122,15 @@ class Request(models.Model):
         BASIC = "basic", _("基本满意")
         UNSATISFIED = "unsatisfied", _("不满意")
 
+    class FirstContact(models.TextChoices):
+        PHONE = "phone", _("电话联系")
+        ONSITE = "onsite", _("上门走访")
+        MEETING = "meeting", _("约见座谈")
+        ONLINE = "online", _("线上沟通")
+
+    # 问题见面率 counts these: the unit met the enterprise face to face.
+    FACE_TO_FACE = (FirstContact.ONSITE, FirstContact.MEETING)
+
     class RejectKind(models.TextChoices):
         DUPLICATE = "duplicate", _("重复诉求")
         OUT_OF_SCOPE = "out_of_scope", _("不属于受理范围")
@@ -149,6 +158,24 @@ class Request(models.Model):
         null=True,
         blank=True,
         related_name="requests",
+    )
+    # Lazy references: groups sit above requests in the import order.
+    meetup = models.ForeignKey(
+        "groups.Meetup",
+        verbose_name=_("来源亲清会"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    team = models.ForeignKey(
+        "groups.ServiceTeam",
+        verbose_name=_("转交服务小组"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        help_text=_("联企干部提出问题时建议由其服务小组协同办理。"),
     )
     category = models.ForeignKey(
         Category, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="requests"
@@ -243,6 +270,28 @@ class Request(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=0)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    # Dispatch (派单): how the unit first reached the enterprise (问题见面率 counts onsite and
+    # meeting), the batch it was assigned in (交办批次), and the parent case it was merged into (并单).
+    first_contact_method = models.CharField(
+        _("首次联系方式"), max_length=10, choices=FirstContact.choices, blank=True
+    )
+    batch = models.ForeignKey(
+        "requests_tracker.Batch",
+        verbose_name=_("交办批次"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("并入主诉求"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
 
     objects = RequestQuerySet.as_manager()
     scope = Scope(
@@ -659,6 +708,8 @@ class RequestEvent(models.Model):
         CALLBACK = "callback", _("回访")
         APPEAL = "appeal", _("评价申诉")
         APPEAL_DECIDE = "appeal_decide", _("申诉复核")
+        MERGE = "merge", _("并单")
+        UNMERGE = "unmerge", _("撤销并单")
 
     request = models.ForeignKey(
         Request, verbose_name=_("诉求"), on_delete=models.PROTECT, related_name="events"
@@ -701,4 +752,11 @@ class RequestEvent(models.Model):
 
 
 # The trust records (回访, 抽查, 申诉) live in their own module; imported here so Django sees them.
+# The dispatch records (派单目录, 交办批次) likewise.
+from requests_tracker.dispatch.models import (  # noqa: E402, F401
+    Batch,
+    BatchSequence,
+    DispatchRule,
+    DispatchRuleChange,
+)
 from requests_tracker.trust.models import Callback, RatingAppeal, SpotCheckDraw  # noqa: E402, F401

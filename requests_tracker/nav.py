@@ -27,6 +27,15 @@ NAV = [
     NavItem(_("回访"), "requests_tracker:callbacks", (SUPERVISOR,), icon="telephone-outbound", order=46),
     NavItem(_("申诉"), "requests_tracker:appeals", (SUPERVISOR, HANDLER), icon="shield-check", order=47),
     NavItem(
+        _("派单目录"),
+        "requests_tracker:dispatch_rules",
+        (ADMIN,),
+        icon="signpost-split",
+        order=94,
+        group=_("系统"),
+        group_icon="gear",
+    ),
+    NavItem(
         _("节假日"),
         "requests_tracker:calendar",
         (ADMIN,),

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from qiqing.programme import INT, Option
+from qiqing.programme import BOOL, INT, Option
 
 GROUP = _("评价与回访")
 
@@ -61,5 +61,23 @@ OPTIONS = [
         group=GROUP,
         help=_("单位对“不满意”评价可在评价后这些工作日内申诉一次，由服务企业办复核。"),
         order=44,
+    ),
+    Option(
+        "closeout_county_only",
+        _("销号由县服务企业办办理"),
+        kind=BOOL,
+        default=True,
+        group=_("派单与销号"),
+        help=_("开启后只有县级服务企业办人员可以销号，镇街服务企业办看到“待县服务企业办销号”。"),
+        order=30,
+    ),
+    Option(
+        "board_for_contacts",
+        _("企业联络人可看公示榜"),
+        kind=BOOL,
+        default=False,
+        group=_("派单与销号"),
+        help=_("开启后企业联络人也能查看擂台比武红黑榜和红牌通报公示页。"),
+        order=31,
     ),
 ]

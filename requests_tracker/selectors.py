@@ -38,7 +38,8 @@ def triage_queue(user):
     return (
         Request.objects.visible_to(user)
         .awaiting_triage()
-        .select_related(*LIST_RELATED)
+        .select_related(*LIST_RELATED, "parent")
+        .prefetch_related("team__leader", "team__units")  # the service-team suggestion (groups)
         .annotate(
             flagged=Case(
                 When(return_count__gt=flag, then=Value(True)),

@@ -10,9 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from cadres.models import Unit
 from qiqing import notifications
-from qiqing.jobs import job_run
+from qiqing.jobs import JobFailed, background_job, job_run
+from qiqing.ledger import JobProgress
 from requests_tracker import services
 
 
@@ -55,3 +60,41 @@ def recount_deadlines(dates: list[str], trigger: str = "manual") -> dict:
     with job_run("recount_deadlines", trigger=trigger) as run:
         run.counts.update(services.recount_open_requests([dt.date.fromisoformat(d) for d in dates]))
     return run.counts
+
+
+# --- background jobs started from a page (one runner: qiqing.jobs) ----------------------------------
+DISPATCH_BATCH = "dispatch_batch"
+
+
+@background_job(
+    DISPATCH_BATCH,
+    audience=lambda user: None,  # the supervisor who started it follows it
+    result_template="requests_tracker/dispatch/_batch_job_result.html",
+    home=("requests_tracker:triage", _lazy("受理分办")),
+)
+def dispatch_batch(job) -> dict:
+    """A large batch (交办批次) assigned in the background: still one transaction, all or nothing.
+
+    Running it again after an interruption is safe: the interrupted transaction rolled back, so
+    the requests still wait for triage and the batch is assigned from the start.
+    """
+    params = job.params
+    fallback = Unit.objects.filter(pk=params.get("fallback_lead_unit")).first()
+    progress = JobProgress(job)
+
+    def report(done, total):
+        progress(done, total, _("已交办 %(done)s/%(total)s 件") % {"done": done, "total": total})
+
+    try:
+        batch = services.batch_assign(
+            actor=job.created_by,
+            request_ids=params["request_ids"],
+            note=params["note"],
+            fallback_lead_unit=fallback,
+            progress=report,
+        )
+    except ValidationError as exc:
+        raise JobFailed(" ".join(exc.messages)) from exc
+    finally:
+        progress.close()
+    return {"batch": batch.pk, "label": str(batch.label), "requests": len(params["request_ids"])}

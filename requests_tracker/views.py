@@ -20,14 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from enterprises.models import EnterpriseContact
-from qiqing import links, scope
+from enterprises.models import EnterpriseContact, Town
+from qiqing import jobs, links, programme, scope
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR, access_for
 from qiqing.navigation import home_url_name
 from qiqing.permissions import get_visible_or_404, role_required
 from requests_tracker import forms as f
 from requests_tracker import lifecycle, selectors, services
-from requests_tracker.filters import InboxFilter, NoticeFilter, PortalFilter, RequestFilter
+from requests_tracker.dispatch.selectors import Catalogue
+from requests_tracker.filters import InboxFilter, NoticeFilter, PortalFilter, RequestFilter, TriageFilter
 from requests_tracker.models import (
     ExtensionRequest,
     Request,
@@ -36,6 +37,7 @@ from requests_tracker.models import (
     WorkdayOverride,
 )
 from requests_tracker.services import calendar as calendar_services
+from requests_tracker.tasks import DISPATCH_BATCH
 from requests_tracker.trust import selectors as trust_selectors
 from requests_tracker.workdays import WorkCalendar
 
@@ -65,7 +67,13 @@ def portal(request):
     return render(
         request,
         "requests_tracker/portal.html",
-        {"filter": portal_filter, "page_obj": page, "enterprise": contact.enterprise if contact else None},
+        {
+            "filter": portal_filter,
+            "page_obj": page,
+            "enterprise": contact.enterprise if contact else None,
+            # The public board (analytics) opens to contacts when the programme says so.
+            "board_open": programme.value("board_for_contacts"),
+        },
     )
 
 
@@ -127,18 +135,136 @@ def staff_entry(request):
     return render(request, "requests_tracker/staff_entry.html", {"form": form, "enterprise_names": names})
 
 
+TRIAGE_PAGE_SIZES = (50, 200, 500)
+
+
 @role_required(SUPERVISOR)
 def triage(request):
-    """The supervisor's desk: new and returned requests, extension requests, escalations, close-outs."""
+    """The supervisor's desk: new and returned requests (filter, tick, assign as one batch or
+    merge duplicates), extension requests, escalations, close-outs."""
     user = request.user
-    queue = selectors.triage_queue(user)
+    triage_filter = TriageFilter(
+        request.GET, queryset=selectors.triage_queue(user), towns=Town.objects.visible_to(user)
+    )
+    per_page = _per_page(request.GET.get("per_page"))
+    page = _page(request, triage_filter.qs, per_page)
+    catalogue = Catalogue()
+    rows = [(obj, catalogue.route(obj)) for obj in page]
     context = {
-        "page_obj": _page(request, queue),
+        "filter": triage_filter,
+        "page_obj": page,
+        "rows": rows,
+        "per_page": per_page,
+        "page_sizes": TRIAGE_PAGE_SIZES,
+        "catalogue_size": len(catalogue),
+        "batch_form": f.BatchAssignForm(),
         "extensions": selectors.pending_extensions(user)[:50],
         "escalations": selectors.open_escalations(user)[:50],
         "to_close": selectors.awaiting_close(user)[:50],
+        "closeout_waits": lifecycle.closeout_waits_for_county(user),
     }
     return render(request, "requests_tracker/triage.html", context)
+
+
+def _per_page(raw) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return TRIAGE_PAGE_SIZES[0]
+    return value if value in TRIAGE_PAGE_SIZES else TRIAGE_PAGE_SIZES[0]
+
+
+def _ticked(request) -> list[int]:
+    ids = []
+    for raw in request.POST.getlist("requests"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            raise Http404 from None
+    return ids
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def batch_assign(request):
+    """Assign the ticked requests as one numbered batch (交办批次); a large one in the background."""
+    form = f.BatchAssignForm(request.POST)
+    ids = _ticked(request)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("requests_tracker:triage")
+    data = form.cleaned_data
+    if len(ids) > services.BATCH_INLINE_MAX:
+        job = jobs.start(
+            DISPATCH_BATCH,
+            actor=request.user,
+            title=_("批量交办 %(n)s 件诉求") % {"n": len(ids)},
+            params={
+                "request_ids": ids,
+                "note": data["note"],
+                "fallback_lead_unit": data["fallback_lead_unit"].pk if data["fallback_lead_unit"] else None,
+            },
+            total=len(ids),
+        )
+        return redirect("job", job.pk)
+    try:
+        batch = services.batch_assign(
+            actor=request.user,
+            request_ids=ids,
+            note=data["note"],
+            fallback_lead_unit=data["fallback_lead_unit"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("requests_tracker:triage")
+    messages.success(
+        request,
+        _("已作为%(batch)s交办 %(n)s 件诉求，每件按各自期限办理。") % {"batch": batch.label, "n": len(ids)},
+    )
+    return redirect("analytics:batch", batch.pk)
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def merge(request):
+    """Merge the ticked duplicates (并单) into the earliest of them, the parent case."""
+    ids = _ticked(request)
+    ticked = list(Request.objects.visible_to(request.user).filter(pk__in=ids).order_by("submitted_at", "pk"))
+    if len(ticked) != len(set(ids)):
+        raise Http404
+    if len(ticked) < 2:
+        messages.error(request, _("请至少勾选两件重复的诉求再并单。"))
+        return redirect("requests_tracker:triage")
+    parent, *children = ticked
+    try:
+        services.request_merge(
+            actor=request.user, parent=parent, children=children, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("requests_tracker:triage")
+    messages.success(
+        request,
+        _("已将 %(refs)s 并入 %(parent)s，随主诉求办理。")
+        % {"refs": "、".join(c.ref for c in children), "parent": parent.ref},
+    )
+    return redirect("requests_tracker:detail", parent.pk)
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def unmerge(request, pk):
+    obj = _fetch(request.user, pk)
+    parent_pk = obj.parent_id
+    try:
+        services.request_unmerge(actor=request.user, child=obj)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已撤销并单，%(ref)s 单独办理。") % {"ref": obj.ref})
+    # Un-merged from the parent's list of children: back to the parent.
+    back = parent_pk if request.POST.get("back") == "parent" and parent_pk else obj.pk
+    return redirect("requests_tracker:detail", back)
 
 
 @role_required(HANDLER)
@@ -324,9 +450,9 @@ def _fetch(user, pk):
     return get_visible_or_404(
         # The original of a duplicate is shown by its reference only: one column, not a second
         # request row of 60 columns on every page.
-        Request.objects.select_related("enterprise__town", "category", "lead_unit", "cadre").annotate(
-            duplicate_ref=F("duplicate_of__ref")
-        ),
+        Request.objects.select_related(
+            "enterprise__town", "category", "lead_unit", "cadre", "parent", "batch"
+        ).annotate(duplicate_ref=F("duplicate_of__ref")),
         user,
         pk=pk,
     )
@@ -386,6 +512,13 @@ def _detail_context(request, obj, bound: tuple[str, f.ActionForm] | None = None)
         "notices": obj.notices.select_related("unit") if internal else [],
         "panels": panels,
         "trust": trust_selectors.request_trust(obj, request.user) if internal else {},
+        "children": obj.children.select_related("enterprise") if internal else [],
+        "may_unmerge": SUPERVISOR in access.roles and obj.parent_id is not None,
+        "may_unmerge_children": SUPERVISOR in access.roles and obj.status == Request.Status.SUBMITTED,
+        "closeout_waits": internal
+        and obj.awaiting_close
+        and SUPERVISOR in access.roles
+        and lifecycle.closeout_waits_for_county(request.user),
         "may_show_rating_link": internal
         and obj.awaiting_rating
         and access.has_role(SUPERVISOR, HANDLER, CADRE),

@@ -81,6 +81,7 @@ def _restore_reference_data():
             [
                 "analytics.migrations.0003_default_ranking_indicators",
                 "analytics.migrations.0006_false_closure_indicator",
+                "analytics.migrations.0008_ranking_meetups_indicator",
             ],
         ),
     ):

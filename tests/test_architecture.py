@@ -7,9 +7,9 @@ from pathlib import Path
 
 from django.conf import settings
 
-ORDER = ["qiqing", "enterprises", "cadres", "requests_tracker", "visits", "analytics", "api"]
+ORDER = ["qiqing", "enterprises", "cadres", "requests_tracker", "groups", "visits", "analytics", "api"]
 IMPORT = re.compile(
-    r"^\s*(?:from|import)\s+(qiqing|enterprises|cadres|requests_tracker|visits|analytics|api)\b", re.M
+    r"^\s*(?:from|import)\s+(qiqing|enterprises|cadres|requests_tracker|groups|visits|analytics|api)\b", re.M
 )
 
 

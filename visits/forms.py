@@ -298,12 +298,21 @@ class ProblemForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("企业反映的具体困难或诉求")}),
         error_messages={"required": _("请填写问题描述。"), "max_length": _("问题描述最多 2000 字。")},
     )
+    to_team = forms.BooleanField(
+        label=_("转交我的服务小组协同办理"),
+        required=False,
+        help_text=_("受理分办时会看到这条建议。"),
+    )
 
 
 class BaseProblemFormSet(forms.BaseFormSet):
     def problems(self) -> list[Problem]:
         return [
-            Problem(category=f.cleaned_data["category"], description=f.cleaned_data["description"])
+            Problem(
+                category=f.cleaned_data["category"],
+                description=f.cleaned_data["description"],
+                to_team=bool(f.cleaned_data.get("to_team")),
+            )
             for f in self.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from cadres.models import Assignment
 from enterprises.models import Enterprise
+from groups import selectors as group_selectors
 from qiqing import scope
 from qiqing.access import ADMIN, SUPERVISOR, access_for
 from qiqing.i18n import join
@@ -111,6 +112,7 @@ def my_enterprises(user, *, today: dt.date | None = None) -> list[MyEnterprise]:
 
 
 TIMELINE_PAGE = 20
+MEETUPS_SHOWN = 10
 
 
 def enterprise_file(user, enterprise: Enterprise, *, page=None) -> dict:
@@ -133,6 +135,8 @@ def enterprise_file(user, enterprise: Enterprise, *, page=None) -> dict:
         "page_obj": page_obj,
         "items": items,
         "open_requests": open_now,
+        # Meetups (亲清会) it attended: each counts as a visit on its date for coverage.
+        "meetups": list(group_selectors.enterprise_meetups(user, enterprise.pk)[:MEETUPS_SHOWN]),
     }
     if audience != CONTACT:
         context["tags"] = list(enterprise.tags.all())

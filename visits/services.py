@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
+from groups import selectors as group_selectors
 from qiqing import programme, scope
 from qiqing.access import ADMIN, SUPERVISOR, access_for
 from qiqing.i18n import join, stored
@@ -42,6 +43,8 @@ class Problem:
 
     category: Category | None
     description: str
+    # Route it to the cadre's service team (服务小组): a suggestion the triage desk sees.
+    to_team: bool = False
 
 
 class DuplicateVisit(ValidationError):
@@ -228,6 +231,7 @@ def visit_log(
                 description=problem.description,
                 source=Request.Source.VISIT,
                 visit=visit,
+                team=group_selectors.team_for(cadre, enterprise) if problem.to_team else None,
                 cadre=cadre,
             )
         except ValidationError as exc:

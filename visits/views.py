@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from cadres.models import Assignment, Cadre
 from enterprises.models import Enterprise
+from groups import selectors as group_selectors
 from qiqing import programme, scope
 from qiqing.access import ADMIN, CADRE, CONTACT, HANDLER, SUPERVISOR, access_for
 from qiqing.charts import chart_payload
@@ -121,9 +122,12 @@ def visit_log_view(request):
 
 
 def _form_context(request, form, problems) -> dict:
+    access = access_for(request.user)
     return {
         "form": form,
         "problems": problems,
+        # The "route to my team" box: for a cadre in a team, and for staff logging for a cadre.
+        "has_team": access.is_staff_reader or group_selectors.cadre_teams(access.cadre_id).exists(),
         "checkin_enabled": programme.value("checkin_enabled"),
         **_offline_context(),
     }

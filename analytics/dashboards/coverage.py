@@ -163,8 +163,47 @@ def _figure_values(m: metrics.Metrics) -> dict:
         "closure_rate": m.closure_rate,
         "on_time_rate": m.on_time_rate,
         "satisfaction_rate": m.satisfaction_rate,
+        "feedback_rate": m.feedback_rate,
+        "face_to_face_rate": m.face_to_face_rate,
         "overdue": m.overdue,
     }
+
+
+# The "three 100 %" (三个100%) side by side: 问题见面率, 反馈率, 满意率 (analytics.metrics).
+THREE_COLUMNS = [
+    Column("kind", gettext_lazy("范围"), css=SECONDARY),
+    Column("name", gettext_lazy("名称"), css="qq-nowrap", card="title"),
+    Column("face_to_face_rate", gettext_lazy("问题见面率"), "pct", card="key"),
+    Column("feedback_rate", gettext_lazy("反馈率"), "pct"),
+    Column("satisfaction_rate", gettext_lazy("满意率"), "pct"),
+]
+
+
+def three_rates_table(current: metrics.Metrics, label: str, by_town: Table, by_unit: Table) -> Table:
+    """The three 100 % of the headline scope, each town and each unit (rows of the two tables)."""
+    rows = [
+        Row(
+            {"kind": _("合计"), "name": label, **_figure_values(current)},
+            tone="primary",
+            data={"scope": "all"},
+        )
+    ]
+    for kind, table, data_key in ((_("镇街"), by_town, "town"), (_("单位"), by_unit, "unit")):
+        for row in table.rows:
+            if not row.values.get("requests"):
+                continue  # nothing raised or led in the period: three dashes say nothing
+            rows.append(Row({**row.values, "kind": kind}, data={data_key: row.data.get(data_key, "")}))
+    return Table(
+        "three",
+        _("三个100%"),
+        THREE_COLUMNS,
+        rows,
+        note=_(
+            "问题见面率 = 首次联系为上门走访或约见座谈的交办诉求 ÷ 交办诉求；反馈率 = 已答复的交办诉求 ÷ 交办诉求；"
+            "满意率 = 满意和基本满意 ÷ 已评价诉求。诉求按期间内提出计。"
+        ),
+        cards=True,
+    )
 
 
 def rate_chart(names: list[str], rates: list, *, highlight: set[int] = frozenset()) -> dict:
@@ -211,9 +250,11 @@ class CoveragePage:
     charts: dict = field(default_factory=dict)
     from_snapshot: bool = False
 
+    three: Table | None = None
+
     @property
     def tables(self) -> list[Table]:
-        return [self.by_town, self.by_unit]
+        return [self.by_town, self.by_unit, self.three]
 
 
 def coverage_page(
@@ -251,6 +292,7 @@ def coverage_tables(page: CoveragePage, today: dt.date, query) -> CoveragePage:
     drill_query.pop("town", None)
     page.by_town = by_town = _town_table(choice, window, today, _querystring(drill_query))
     page.by_unit = by_unit = _unit_table(choice, window, today)
+    page.three = three_rates_table(page.current, choice.label, by_town, by_unit)
     page.charts = {
         "towns": rate_chart(
             [r.values["name"] for r in by_town.rows],
@@ -588,10 +630,10 @@ def cadre_page(cadre: Cadre, choice: ScopeChoice, window: Window, today: dt.date
                     "role": _("主联系") if pair.is_lead else _("协助联系"),
                     "visits": visits,
                     "last_visit": last,
-                    "status": _("已走访") if visits else _("未走访"),
+                    "status": _("已走访") if pair.enterprise_id in facts else _("未走访"),
                 },
                 links={"name": reverse("visits:enterprise_file", args=[pair.enterprise_id])},
-                tone="" if visits else "danger",
+                tone="" if pair.enterprise_id in facts else "danger",
                 data={"enterprise": pair.enterprise_id},
             )
         )

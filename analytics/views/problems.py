@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from analytics import services
 from analytics.dashboards import problems as dash
 from analytics.filters import ProblemFilter
+from analytics.forms import ProblemCaseForm
 from analytics.views.common import export_query, stamp, wants_xlsx, xlsx
 from enterprises.models import Town
 from qiqing.access import ADMIN, SUPERVISOR, access_for
@@ -52,11 +53,43 @@ def problem(request, pk):
         return xlsx(
             _("共性问题_%(label)s_%(day)s.xlsx") % {"label": cluster.label, "day": stamp()}, page.tables
         )
-    return render(
+    context = {
+        "page": page,
+        "cluster": cluster,
+        "page_obj": page.page_obj,
+        "export_query": export_query(request),
+        "case_form": ProblemCaseForm(user=request.user) if access_for(request.user).is_supervisor else None,
+    }
+    return render(request, "analytics/problem.html", context)
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def problem_case(request, pk):
+    """并案交办: the cluster's requests waiting for triage become one parent case of one unit."""
+    cluster = dash.clusters_for(request.user).filter(pk=pk).first()
+    if cluster is None:
+        raise Http404(_("没有这个共性问题，或其中没有您可查看的诉求。"))
+    form = ProblemCaseForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("analytics:problem", pk=cluster.pk)
+    try:
+        parent = services.problem_cluster_case(
+            actor=request.user,
+            cluster=cluster,
+            lead_unit=form.cleaned_data["lead_unit"],
+            team=form.cleaned_data["team"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("analytics:problem", pk=cluster.pk)
+    messages.success(
         request,
-        "analytics/problem.html",
-        {"page": page, "cluster": cluster, "page_obj": page.page_obj, "export_query": export_query(request)},
+        _("已并案交办%(unit)s：主诉求 %(ref)s。") % {"unit": parent.lead_unit.name, "ref": parent.ref},
     )
+    return redirect("requests_tracker:detail", parent.pk)
 
 
 @require_POST

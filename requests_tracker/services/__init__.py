@@ -13,6 +13,13 @@ from requests_tracker.services.core import (
     TransitionRefused,
     recount,
 )
+from requests_tracker.services.dispatch import (
+    BATCH_INLINE_MAX,
+    batch_assign,
+    dispatch_rule_save,
+    request_merge,
+    request_unmerge,
+)
 from requests_tracker.services.jobs import (
     auto_close_requests,
     flag_overdue_requests,
@@ -46,6 +53,11 @@ from requests_tracker.services.trust import (
 )
 
 __all__ = [
+    "BATCH_INLINE_MAX",
+    "batch_assign",
+    "dispatch_rule_save",
+    "request_merge",
+    "request_unmerge",
     "ContactMethod",
     "ReturnReason",
     "StaleRequest",

@@ -55,12 +55,8 @@ class ReturnReason:
 
 
 class ContactMethod:
-    CHOICES = [
-        ("phone", gettext_lazy("电话联系")),
-        ("onsite", gettext_lazy("上门走访")),
-        ("meeting", gettext_lazy("约见座谈")),
-        ("online", gettext_lazy("线上沟通")),
-    ]
+    # One list with the request's first-contact field (问题见面率 counts onsite and meeting).
+    CHOICES = Request.FirstContact.choices
     LABELS = dict(CHOICES)
 
 
@@ -116,7 +112,7 @@ def _finish(
     locked.version += 1
     locked.full_clean()
     locked.save()
-    return RequestEvent.objects.create(
+    event = RequestEvent.objects.create(
         request=locked,
         actor=actor,
         at=at or timezone.now(),
@@ -126,6 +122,136 @@ def _finish(
         note=note,
         public=public,
         data=data or {},
+    )
+    if action in FOLLOWED and locked.parent_id is None:
+        _carry_to_children(locked, actor, action, from_status, event)
+    return event
+
+
+# --- merged cases (并单): children follow their parent --------------------------------------------
+# The parent's transitions the children follow. Rating and close-out are each enterprise's own:
+# every child is rated by its own enterprise and closed on its own rating (``rate``, ``close``,
+# ``auto_close`` are not carried), so a parent rated 不满意 reopens alone.
+FOLLOWED = frozenset(
+    {
+        A.ASSIGN,
+        A.SIGN,
+        A.CONTACT,
+        A.RETURN,
+        A.ESCALATE,
+        A.ESCALATE_REPLY,
+        A.RESPOND,
+        A.REOPEN,
+        A.EXTEND_OK,
+        A.NOTE,
+    }
+)
+# What a child copies from its parent on each followed transition.
+CARRIED_FIELDS = (
+    "status",
+    "lead_unit",
+    "batch",
+    "assigned_at",
+    "signed_at",
+    "contacted_at",
+    "first_contact_method",
+    "clock_start",
+    "sign_days",
+    "contact_days",
+    "response_days",
+    "sign_due",
+    "contact_due",
+    "response_due",
+    "deadline_estimated",
+    "responded_at",
+    "outcome",
+    "response",
+    "satisfaction",
+    "rated_at",
+    "rating_due",
+    "is_overdue",
+    "sign_overdue",
+    "contact_overdue",
+)
+# Children hear of these, each child's enterprise on its own (the parent's contacts are told by
+# the transition itself).
+_CHILD_NOTICES = {
+    A.ASSIGN: ("assigned", "您的诉求 {ref} 已随主诉求 {parent} 交办{unit}办理"),
+    A.RESPOND: ("responded", "您的诉求 {ref} 已答复（随主诉求 {parent}），请评价"),
+    A.REOPEN: ("progress", "您的诉求 {ref} 随主诉求 {parent} 重新办理"),
+    A.RETURN: ("progress", "您的诉求 {ref} 随主诉求 {parent} 重新分办"),
+}
+
+
+def _carry_to_children(parent: Request, actor, action: str, from_status: str, event: RequestEvent) -> None:
+    """Every child that was following (same status as the parent before the transition) takes the
+    parent's new state and gets exactly one event of the same action; its enterprise is told."""
+    from qiqing.notifications import notify_many
+    from requests_tracker.models import RequestAssist
+
+    following = Request.objects.select_for_update(of=("self",)).filter(parent=parent, status=from_status)
+    if action == A.REOPEN:  # a child its own enterprise has already rated keeps that rating
+        following = following.filter(satisfaction="")
+    children = list(following.select_related("enterprise").order_by("pk"))
+    if not children:
+        return
+    assists = list(parent.assists.all()) if action in (A.ASSIGN, A.RETURN) else None
+    events = []
+    for child in children:
+        for name in CARRIED_FIELDS:
+            setattr(child, name, getattr(parent, name))
+        if action == A.REOPEN:
+            child.reopen_count += 1
+            child.closed_at = None
+        if action == A.RETURN:
+            child.return_count += 1
+        child.version += 1
+        child.full_clean()
+        child.save()
+        if assists is not None:
+            child.assists.all().delete()
+            RequestAssist.objects.bulk_create(
+                [RequestAssist(request=child, unit_id=a.unit_id, due=a.due) for a in assists]
+            )
+        events.append(
+            RequestEvent(
+                request=child,
+                actor=actor,
+                at=event.at,
+                action=action,
+                from_status=from_status,
+                to_status=child.status,
+                note=f"随主诉求 {parent.ref}：{event.note}",
+                public=event.public,
+                data={**event.data, "parent": parent.pk},
+            )
+        )
+    RequestEvent.objects.bulk_create(events)
+    if action == A.NOTE and event.public:
+        kind, title = "progress", "您的诉求 {ref} 有新进展（随主诉求 {parent}）"
+    elif action in _CHILD_NOTICES:
+        kind, title = _CHILD_NOTICES[action]
+    else:
+        return
+    contacts = EnterpriseContact.objects.filter(
+        enterprise_id__in={c.enterprise_id for c in children}, user__is_active=True
+    ).select_related("user")
+    by_enterprise: dict[int, list] = {}
+    for contact in contacts:
+        by_enterprise.setdefault(contact.enterprise_id, []).append(contact.user)
+    unit = parent.lead_unit.name if parent.lead_unit_id else ""
+    notify_many(
+        {
+            "recipient_id": user.pk,
+            "kind": kind,
+            "title": title.format(ref=child.ref, parent=parent.ref, unit=unit),
+            "body": (parent.response or event.note)[:200],
+            "url": _url(child),
+            "dedupe_key": f"follow:{child.pk}:{child.version}:{user.pk}",
+            "email": user.email,
+        }
+        for child in children
+        for user in by_enterprise.get(child.enterprise_id, [])
     )
 
 
@@ -205,10 +331,19 @@ def recount(request: Request, calendar: WorkCalendar) -> list[str]:
     return changed
 
 
-def _start_clocks(request: Request, calendar: WorkCalendar, start: dt.date, *, contact: bool) -> None:
+def _start_clocks(
+    request: Request,
+    calendar: WorkCalendar,
+    start: dt.date,
+    *,
+    contact: bool,
+    response_days: int | None = None,
+) -> None:
+    """Start the sign, contact and response clocks; ``response_days`` is the catalogue's time
+    limit when the assignment follows the dispatch catalogue, else the category's."""
     request.clock_start = start
     request.sign_days = settings.QIQING_SIGN_DAYS
-    request.response_days = request.category.time_limit_days
+    request.response_days = response_days or request.category.time_limit_days
     if contact:
         request.contact_days = settings.QIQING_CONTACT_DAYS
     else:

@@ -121,7 +121,9 @@ def _supervise_one(pk: int, today: dt.date, now: dt.datetime, calendar: WorkCale
     if fields:
         # Flags only: no version bump, so a handler's open form is not invalidated by the job.
         Request.objects.filter(pk=locked.pk).update(**{name: getattr(locked, name) for name in fields})
-    handlers = _unit_handlers([locked.lead_unit_id]) if locked.lead_unit_id else []
+    # A merged child (并单) keeps its own flags (it counts as an overdue request) but the unit is
+    # chased once, through the parent: no notices or reminders of its own.
+    handlers = _unit_handlers([locked.lead_unit_id]) if locked.lead_unit_id and not locked.parent_id else []
     if newly_overdue:
         counts["overdue"] += 1
         RequestEvent.objects.create(
@@ -142,7 +144,7 @@ def _supervise_one(pk: int, today: dt.date, now: dt.datetime, calendar: WorkCale
             locked,
             dedupe_key=f"overdue:{locked.pk}:{locked.response_due}",
         )
-    if overdue and locked.status != S.ESCALATED and locked.lead_unit_id:
+    if overdue and locked.status != S.ESCALATED and locked.lead_unit_id and not locked.parent_id:
         counts["notices"] += _issue_notice(locked, today, now, calendar, handlers)
     # "Due tomorrow": the deadline is the next working day — once per request and deadline.
     next_workday = calendar.next_workday(today)

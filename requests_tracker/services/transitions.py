@@ -24,6 +24,7 @@ from enterprises.models import Enterprise
 from qiqing import i18n, scope
 from qiqing.scope import require_visible
 from requests_tracker import lifecycle, rules
+from requests_tracker.dispatch import selectors as dispatch_selectors
 from requests_tracker.models import (
     Category,
     Escalation,
@@ -66,6 +67,8 @@ def request_submit(
     description: str,
     source: str,
     visit=None,
+    meetup=None,
+    team=None,
     cadre=None,
     contact_name: str = "",
     contact_phone: str = "",
@@ -80,6 +83,9 @@ def request_submit(
 
     ``attachments`` are uploaded files (PDF or images), checked by content and size; each is
     stored under a generated name and served only through the scoped attachment view.
+
+    ``meetup`` is the meetup (亲清会) the problem was raised at; ``team`` the service team the
+    raising cadre routed it to (a suggestion the triage desk sees, not an assignment).
     """
     allowed = Enterprise.objects.visible_to(actor) if scope is None else scope
     if not allowed.filter(pk=enterprise.pk).exists():
@@ -106,6 +112,8 @@ def request_submit(
         enterprise=enterprise,
         source=source,
         visit=visit,
+        meetup=meetup,
+        team=team,
         category=category,
         description=description,
         cadre=cadre,
@@ -171,8 +179,16 @@ def request_assign(
     assist_units: Sequence[Unit] = (),
     note: str = "",
     version: int | None = None,
+    batch=None,
+    catalogue=None,
 ) -> Request:
-    """Assign (交办) to a lead unit with optional assisting units; start the working-day clocks."""
+    """Assign (交办) to a lead unit with optional assisting units; start the working-day clocks.
+
+    The dispatch catalogue (派单目录) routes the request: following it, the catalogue's time limit
+    counts; routing against it (another lead unit or other assisting units) needs a note saying
+    why. ``batch`` names the assignment batch (交办批次) the request goes out in; ``catalogue``
+    is an already loaded ``dispatch.selectors.Catalogue`` (a batch routes many requests).
+    """
     locked = _begin(request, actor, "assign", version)
     if lead_unit is None or not lead_unit.active:
         raise ValidationError({"lead_unit": _("请选择启用中的牵头单位。")})
@@ -188,6 +204,20 @@ def request_assign(
         if not category.active:
             raise ValidationError({"category": _("请选择启用中的问题类别。")})
         locked.category = category
+    route = (catalogue or dispatch_selectors.Catalogue()).route(locked)
+    by_catalogue = route is not None and route.matches(lead_unit, assist_units)
+    if route is not None and not by_catalogue and not note:
+        raise ValidationError(
+            {
+                "note": _("交办说明：派单目录规定由%(lead)s牵头%(co)s，本次交办与目录不一致，请写明理由。")
+                % {
+                    "lead": route.lead_unit.name,
+                    "co": (_("、%(co)s协办") % {"co": "、".join(u.name for u in route.assist_units)})
+                    if route.assist_units
+                    else "",
+                }
+            }
+        )
     now = timezone.now()
     calendar = WorkCalendar.load()
     today = timezone.localdate(now)
@@ -197,14 +227,21 @@ def request_assign(
     locked.assigned_at = now
     locked.signed_at = None
     locked.contacted_at = None
-    _start_clocks(locked, calendar, today, contact=True)
+    locked.batch = batch
+    _start_clocks(
+        locked, calendar, today, contact=True, response_days=route.time_limit_days if by_catalogue else None
+    )
     locked.assists.all().delete()
     assist_due, _estimated = calendar.add_workdays(today, settings.QIQING_ASSIST_DAYS)
     for unit in assist_units:
         RequestAssist.objects.create(request=locked, unit=unit, due=assist_due)
     co = "、".join(unit.name for unit in assist_units)
     public_note = (
-        f"交办{lead_unit.name}办理{f'，{co}协办' if co else ''}；"
+        (f"{batch.label}：" if batch is not None else "")
+        + f"交办{lead_unit.name}办理{f'，{co}协办' if co else ''}"
+        + ("（按派单目录）" if by_catalogue else "")
+        + "；"
+        f"签收期限 {_fmt(locked.sign_due)}，联系企业期限 {_fmt(locked.contact_due)}，"
         f"签收期限 {_fmt(locked.sign_due)}，联系企业期限 {_fmt(locked.contact_due)}，"
         f"答复期限 {_fmt(locked.response_due)}（{locked.response_days}个工作日）。"
     )
@@ -214,7 +251,12 @@ def request_assign(
         A.ASSIGN,
         from_status,
         note=public_note + (f"\n{note}" if note else ""),
-        data={"lead_unit": lead_unit.pk, "assist_units": [u.pk for u in assist_units]},
+        data={
+            "lead_unit": lead_unit.pk,
+            "assist_units": [u.pk for u in assist_units],
+            "by_catalogue": by_catalogue,
+            "batch": batch.pk if batch is not None else None,
+        },
         at=now,
     )
     title = f"新交办诉求 {locked.ref}：{locked.enterprise.name}"
@@ -243,6 +285,8 @@ def request_reject(
 ) -> Request:
     """Refuse to accept (不予受理): a duplicate (linked to its original) or out of scope, with a reason."""
     locked = _begin(request, actor, "reject", version)
+    if locked.children.exists():
+        raise ValidationError({"kind": _("该诉求是并单的主诉求，请先撤销并入它的诉求，再作不予受理处理。")})
     reason = (reason or "").strip()
     if kind not in Request.RejectKind.values:
         raise ValidationError({"kind": _("请选择不予受理的类型。")})
@@ -328,6 +372,8 @@ def request_contact(
     if first:
         locked.contacted_at = now
         locked.contact_overdue = False
+        # What 问题见面率 counts (analytics.metrics): how the unit first reached the enterprise.
+        locked.first_contact_method = method
     _finish(
         locked,
         actor,
@@ -702,7 +748,10 @@ def request_rate(
     label = i18n.stored(Request.Satisfaction(satisfaction).label)
     channel = "（扫码评价）" if via_link else ""
     locked.last_rating, locked.last_rated_at = satisfaction, now
+    detached = None
     if satisfaction == Request.Satisfaction.UNSATISFIED:
+        if locked.parent_id:  # a merged child its enterprise rejects is handled on its own again
+            detached, locked.parent = locked.parent_id, None
         _reopen(locked, timezone.localdate(now))
         note = f"不满意{channel}：{comment}。已重新交办{locked.lead_unit.name}，答复期限 {_fmt(locked.response_due)}。"
         kind, title = "reopened", f"诉求 {locked.ref} 企业不满意，已重新办理"
@@ -718,7 +767,7 @@ def request_rate(
         A.RATE,
         from_status,
         note=note,
-        data={"satisfaction": satisfaction, "via_link": via_link},
+        data={"satisfaction": satisfaction, "via_link": via_link, "detached_from": detached},
         at=now,
     )
     trust.callback_for_rating(locked, event)

@@ -167,6 +167,7 @@ ZERO = dict.fromkeys(
         "closed_on_time",
         "assigned",
         "assigned_responded",
+        "assigned_face_to_face",
         "rated",
         "satisfied",
         "overdue",

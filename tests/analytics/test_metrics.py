@@ -64,7 +64,7 @@ def test_issue_share_lists_every_category_including_zeros(county):
 
 def test_an_empty_scope_has_undefined_rates_not_zero(county):
     result = metrics.compute(P, metrics.Scope("town", "330421903"))
-    assert [getattr(result, name) for name in metrics.RATE_FIELDS] == [None] * 5
+    assert [getattr(result, name) for name in metrics.RATE_FIELDS] == [None] * 6
     assert result.issue_share(["招工用工"]) == {"招工用工": None}
 
 
@@ -203,13 +203,20 @@ def test_command_json_has_the_hand_worked_counts(county, option, slot):
 
 def test_command_json_rates_are_strings_or_null(county):
     data = _json()
-    assert [data[name] for name in metrics.RATE_FIELDS] == ["75.00", "28.57", "50.00", "50.00", "66.67"]
+    assert [data[name] for name in metrics.RATE_FIELDS] == [
+        "75.00",
+        "28.57",
+        "50.00",
+        "50.00",
+        "66.67",
+        "0.00",
+    ]
     # Every category is listed (the default eleven), the ones without requests at 0.00.
     assert len(data["issue_share"]) == 11
     assert data["issue_share"] | {"招工用工": "71.43", "子女就学": "28.57"} == data["issue_share"]
     assert set(data["issue_share"].values()) == {"71.43", "28.57", "0.00"}
     empty = _json("--town", "330421903")
-    assert [empty[name] for name in metrics.RATE_FIELDS] == [None] * 5
+    assert [empty[name] for name in metrics.RATE_FIELDS] == [None] * 6
     assert set(empty["issue_share"].values()) == {None}
 
 

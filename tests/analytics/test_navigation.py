@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def test_dashboards_are_one_dropdown_for_supervisors(world):
     entries = nav_for(world.users["supervisor"], reverse("analytics:issues"))
     groups = [e for e in entries if "children" in e]
-    assert len(groups) == 1 and str(groups[0]["label"]) == "统计分析"
+    # The dashboards' dropdown, and the groups' one (服务组织, groups/nav.py).
+    assert [str(g["label"]) for g in groups] == ["统计分析", "服务组织"]
     children = [c["url"] for c in groups[0]["children"]]
     assert children[:5] == [
         reverse("analytics:coverage"),
@@ -31,9 +32,28 @@ def test_dashboards_are_one_dropdown_for_supervisors(world):
 
 def test_items_without_a_group_stay_plain_links(world):
     entries = nav_for(world.users["cadre"], reverse("analytics:my_record"))
-    assert all("children" not in e for e in entries)
+    assert [str(e["label"]) for e in entries if "children" in e] == ["服务组织"]  # groups/nav.py
     mine = next(e for e in entries if e["url"] == reverse("analytics:my_record"))
     assert set(mine) == {"label", "url", "icon", "active"} and mine["active"]
+
+
+def _urls(entries):
+    for entry in entries:
+        yield from (_urls(entry["children"]) if "children" in entry else [entry["url"]])
+
+
+def test_a_page_declared_for_two_of_a_users_roles_shows_once(world):
+    """公示榜 sits in the dashboards' dropdown for supervisors and is a plain link for cadres and
+    handlers: a supervisor who is also a cadre sees it once, in the dropdown."""
+    from cadres.models import Cadre
+
+    supervisor = world.users["supervisor"]
+    Cadre.objects.create(name="兼任干部", user=supervisor, unit=world.unit_hr, level="county")
+    urls = list(_urls(nav_for(supervisor)))
+    assert urls.count(reverse("analytics:board")) == 1
+    assert len(urls) == len(set(urls))
+    cadre_urls = list(_urls(nav_for(world.users["cadre"])))
+    assert reverse("analytics:board") in cadre_urls
 
 
 def test_a_group_sits_where_its_first_item_would(world, monkeypatch):

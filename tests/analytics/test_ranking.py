@@ -214,8 +214,10 @@ def test_the_default_indicators_match_the_data_migration_and_refill_an_empty_tab
 
     migration = importlib.import_module("analytics.migrations.0003_default_ranking_indicators")
     added = importlib.import_module("analytics.migrations.0006_false_closure_indicator")
-    assert migration.DEFAULTS + added.ADDED == DEFAULT_WEIGHTS
+    meetups = importlib.import_module("analytics.migrations.0008_ranking_meetups_indicator")
+    assert migration.DEFAULTS + added.ADDED + meetups.ADDED == DEFAULT_WEIGHTS
     assert RankingIndicator.objects.get(code="false_closures").weight == 5
+    assert RankingIndicator.objects.get(code="meetups").weight == 5
     assert {code for code, _, _ in DEFAULT_WEIGHTS} <= set(INDICATORS)
     RankingIndicator.objects.filter(code="overdue").update(weight=3)
     assert ensure_ranking_indicators() == 0  # an admin's table is left alone

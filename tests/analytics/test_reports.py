@@ -83,7 +83,16 @@ def test_the_report_has_the_dashboards_numbers(login, history, django_capture_on
     download = client.get(reverse("job_file", args=[job.pk]))
     assert "attachment" in download["Content-Disposition"]
     sheets = workbook(download)
-    assert list(sheets) == ["说明", "主要指标", "各镇街走访覆盖", "问题分布", "红黑榜", "评价可信度"]
+    assert list(sheets) == [
+        "说明",
+        "主要指标",
+        "各镇街走访覆盖",
+        "问题分布",
+        "红黑榜",
+        "评价可信度",
+        "三个100%",
+        "交办批次",
+    ]
     figures = metrics_json(LAST_MONTH)
     headline = {row[0]: row[1] for row in sheets["主要指标"][1:]}
     assert headline["走访次数"] == figures["visits"] == 2

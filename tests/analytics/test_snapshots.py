@@ -6,12 +6,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from analytics import metrics, snapshots
 from analytics.models import Snapshot
 from analytics.periods import Period
+from groups.models import IndustryChain, Meetup
 from qiqing.models import JobRun
+from requests_tracker.models import Request
 from tests import factories as f
 from tests.analytics import dataset
 from tests.analytics.dataset import EXPECTED, EXPECTED_CATEGORIES, P
@@ -54,9 +57,12 @@ def test_october_rows_hold_the_hand_worked_figures(county):
 
 
 def test_every_period_kind_and_scope_kind_gets_rows(county):
+    from groups.models import IndustryChain
+
+    IndustryChain.objects.create(code="L01", name="袜业")
     counts = snapshots.compute_snapshots(P.start, P.end, today=AFTER)
-    # 31 days, 5 ISO weeks touching October, the month, Q4, 2025 — each with 13 scope keys
-    # (county, 3 towns, 3 units, 4 cadres, 2 industries).
+    # 31 days, 5 ISO weeks touching October, the month, Q4, 2025 — each with 14 scope keys
+    # (county, 3 towns, 3 units, 4 cadres, 2 industries, 1 industry chain).
     assert (counts["day"], counts["week"], counts["month"], counts["quarter"], counts["year"]) == (
         31,
         5,
@@ -64,7 +70,7 @@ def test_every_period_kind_and_scope_kind_gets_rows(county):
         1,
         1,
     )
-    assert Snapshot.objects.count() == counts["rows"] == 39 * 13
+    assert Snapshot.objects.count() == counts["rows"] == 39 * 14
     assert set(Snapshot.objects.values_list("scope", flat=True)) == set(metrics.SCOPE_KINDS)
 
 
@@ -195,6 +201,17 @@ def test_command_refuses_a_start_after_yesterday(county):
 def test_every_scope_at_once_equals_each_kind_computed_alone(county, period, today):
     # The snapshot job's set-based computation against the metrics' own per-kind queries.
     f.CadreFactory(code="C998", unit=county.u1)  # active, no activity: a baseline row
+    # Meetups make their attending enterprises visited (e3 is inactive, e4 also in a chain);
+    # some assigned requests were first contacted face to face.
+    chain = IndustryChain.objects.create(code="L1", name="袜业")
+    chain.enterprises.add(county.e1, county.e4)
+    for day in (D(2025, 10, 3), D(2025, 10, 15)):
+        meetup = Meetup.objects.create(theme="亲清会", date=day, host_town=county.ta)
+        meetup.enterprises.add(county.e3, county.e4)
+    first = Request.objects.filter(assigned_at__isnull=False).order_by("pk").values_list("pk", flat=True)[:2]
+    Request.objects.filter(pk__in=list(first)).update(
+        first_contact_method="onsite", contacted_at=F("assigned_at")
+    )
     at_once = metrics.compute_every_scope(period, today=today)
     for kind in metrics.SCOPE_KINDS:
         alone = metrics.compute_grouped(period, kind, today=today, with_baseline=True)
@@ -205,11 +222,12 @@ def test_every_scope_at_once_equals_each_kind_computed_alone(county, period, tod
     assert metrics.Metrics() == at_once["cadre"]["C998"]
 
 
-def test_a_period_of_every_scope_kind_costs_seven_queries(county):
+def test_a_period_of_every_scope_kind_costs_fourteen_queries(county):
     lookups = metrics.RunLookups.load()
     with CaptureQueriesContext(connection) as captured:
         snapshots.build_rows(P, P.end, lookups, AFTER)
-    assert len(captured) == 7
+    # Seven for county, towns, industries, units and cadres together; seven for the chains.
+    assert len(captured) == 14
 
 
 def test_a_category_added_after_the_lookups_were_read_is_still_named(county):

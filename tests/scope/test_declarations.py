@@ -46,10 +46,19 @@ ID_URLS = {
     "requests_tracker:callback_record": "requests_tracker.Callback",
     "requests_tracker:appeal": "requests_tracker.Request",
     "requests_tracker:appeal_decide": "requests_tracker.RatingAppeal",
+    "requests_tracker:unmerge": "requests_tracker.Request",
+    "requests_tracker:dispatch_rule": "requests_tracker.DispatchRule",
+    "analytics:batch": "requests_tracker.Batch",
     "analytics:coverage_town": "enterprises.Town",
     "analytics:coverage_cadre": "cadres.Cadre",
     "analytics:problem": "analytics.ProblemCluster",
+    "analytics:problem_case": "analytics.ProblemCluster",
     "analytics:cadre_record": "cadres.Cadre",
+    "analytics:team": "groups.ServiceTeam",
+    "analytics:chain": "groups.IndustryChain",
+    "groups:team_edit": "groups.ServiceTeam",
+    "groups:meetup": "groups.Meetup",
+    "groups:meetup_photo": "groups.MeetupPhoto",
 }
 ID_CONVERTER = re.compile(r"<int:\w+>")
 

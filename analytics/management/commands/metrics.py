@@ -8,7 +8,7 @@ from analytics.management.commands._options import check_order, parse_date
 from analytics.periods import Period
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
-from requests_tracker.models import Category
+from requests_tracker.models import Batch, Category
 
 SCOPE_OPTIONS = {
     "town": (metrics.TOWN, "镇街编码", Town),
@@ -30,6 +30,8 @@ ROWS = [
     ("assigned", "已交办", None),
     ("assigned_responded", "已反馈", None),
     ("feedback_rate", "反馈率", ("assigned_responded", "assigned")),
+    ("assigned_face_to_face", "首次联系见面", None),
+    ("face_to_face_rate", "问题见面率", ("assigned_face_to_face", "assigned")),
     ("rated", "已评价", None),
     ("satisfied", "满意及基本满意", None),
     ("satisfaction_rate", "满意率", ("satisfied", "rated")),
@@ -60,6 +62,10 @@ TRUST_ROWS = [
 ]
 
 
+# A batch has requests only: no enterprises or visits of its own.
+BATCH_SKIPPED = {"enterprises_active", "enterprises_visited", "coverage_rate", "visits"}
+
+
 def _pad(text: str, width: int) -> str:
     """Left-justify counting CJK characters as two columns."""
     shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -70,8 +76,12 @@ class Command(BaseCommand):
     help = "按 DESIGN.md §5 的口径计算一个周期、一个范围的指标（--json 输出 JSON）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="date_from", required=True, help="开始日期 YYYY-MM-DD（含）")
-        parser.add_argument("--to", dest="date_to", required=True, help="截止日期 YYYY-MM-DD（含）")
+        parser.add_argument("--from", dest="date_from", help="开始日期 YYYY-MM-DD（含）；--batch 时不用")
+        parser.add_argument("--to", dest="date_to", help="截止日期 YYYY-MM-DD（含）；--batch 时不用")
+        parser.add_argument(
+            "--batch", type=int, help="交办批次号：该批诉求截至当前的指标（不需要 --from/--to）"
+        )
+        parser.add_argument("--year", type=int, help="与 --batch 同用：批次所属年份（默认最近一年）")
         parser.add_argument("--town", help="镇街编码")
         parser.add_argument("--unit", help="单位编码（牵头诉求 + 本单位干部的走访和联系企业）")
         parser.add_argument("--cadre", help="干部编号")
@@ -80,6 +90,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="as_json", action="store_true", help="输出一个 JSON 对象")
 
     def handle(self, *args, date_from, date_to, category, as_json, **options):
+        if options.get("batch") is not None:
+            return self._batch(options["batch"], options.get("year"), as_json)
+        if not date_from or not date_to:
+            raise CommandError("请同时指定 --from 和 --to（或用 --batch 查看一个交办批次）。")
         first = parse_date("--from", date_from)
         last = parse_date("--to", date_to)
         check_order(first, last)
@@ -117,6 +131,38 @@ class Command(BaseCommand):
             self._table(period, scope_name, category, result, names)
             if trust is not None:
                 self._trust_table(trust)
+
+    def _batch(self, number, year, as_json):
+        batches = Batch.objects.filter(number=number)
+        if year is not None:
+            batches = batches.filter(year=year)
+        batch = batches.order_by("-year").first()
+        if batch is None:
+            raise CommandError(f"--batch={number}：没有这个交办批次。")
+        result = metrics.compute_batches([batch.pk])[batch.pk]
+        if as_json:
+            data = {
+                "batch": batch.number,
+                "year": batch.year,
+                "label": str(batch.label),
+                **result.as_json([]),
+            }
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        write = self.stdout.write
+        write(f"交办批次：{batch.label}（{batch.created_at:%Y-%m-%d}）  统计截至：现在")
+        write("")
+        for name, label, parts in ROWS:
+            if name in BATCH_SKIPPED:
+                continue
+            value = getattr(result, name)
+            if parts:
+                shown = "—" if value is None else f"{value}%"
+                write(
+                    f"  {_pad(label, 16)}{_pad(shown, 10)}（{getattr(result, parts[0])} / {getattr(result, parts[1])}）"
+                )
+            else:
+                write(f"  {_pad(label, 16)}{value}")
 
     def _json(self, period, scope, scope_name, category, result, names, trust):
         data = {
