@@ -1167,12 +1167,13 @@ def trust(period: Period, scope: Scope = COUNTY_SCOPE) -> TrustMetrics:
 @dataclass
 class RunLookups:
     """What a snapshot run reads once rather than once per period: the key maps of every scope
-    kind, the keys that always get a row (active units and cadres; towns come from the key map,
+    kind, the keys that always get a row (active units, cadres and chains; towns come from the key map,
     industries from the enterprise count) and the category names."""
 
     key_maps: dict
     units: list
     cadres: list
+    chains: list
     category_names: dict
 
     @classmethod
@@ -1181,6 +1182,7 @@ class RunLookups:
             key_maps=key_maps or {kind: KeyMap(kind) for kind in SCOPE_KINDS},
             units=list(Unit.objects.filter(active=True).order_by().values_list("code", flat=True)),
             cadres=list(Cadre.objects.filter(active=True).order_by().values_list("code", flat=True)),
+            chains=list(IndustryChain.objects.filter(active=True).order_by().values_list("code", flat=True)),
             category_names=dict(Category.objects.values_list("pk", "name")),
         )
 
@@ -1236,7 +1238,7 @@ def compute_every_scope(
 ) -> dict[str, dict[str, Metrics]]:
     """{kind: {key: Metrics}} for every scope kind, each equal to ``compute_grouped(period, kind,
     with_baseline=True)``: seven statements for county, towns, industries, units and cadres
-    together, whatever the number of keys, and the chains' own grouped queries.
+    together and four for the chains, whatever the number of keys.
 
     Each source table is read once, grouped by the finest columns that every kind's key can be
     summed from, and the kinds are rolled up in Python:
@@ -1250,7 +1252,7 @@ def compute_every_scope(
       - requests received in P by (town, industry, lead unit, cadre, category) and the overdue
         stock by (town, industry, lead unit, cadre): each request is in one group, so every
         kind's counts and category split are sums of groups.
-    Industry chains share enterprises, so they are computed by ``compute_grouped``.
+    Industry chains share enterprises: four grouped queries of their own.
     """
     today = today or timezone.localdate()
     lookups = lookups or RunLookups.load()
@@ -1364,8 +1366,40 @@ def compute_every_scope(
             into(kind, key, row, ("overdue",))
 
     # Industry chains share enterprises (an enterprise may be in two), so they cannot be summed
-    # from the groups above: the chain kind is computed by its own grouped queries.
-    chains = compute_grouped(period, CHAIN, today=today, key_map=key_maps[CHAIN], with_baseline=True)
+    # from the groups above: four grouped queries of their own, through the membership table
+    # (each (chain, enterprise) pair once, so plain counts are exact) — ``compute_grouped``'s
+    # chain queries, with the served test folded into the enterprise count.
+    for row in (
+        Enterprise.objects.filter(chains__isnull=False)
+        .order_by()
+        .values("chains")
+        .annotate(
+            enterprises_active=Count("pk", filter=Q(active=True)),
+            enterprises_visited=Count("pk", filter=Q(active=True) & served),
+        )
+    ):
+        into(CHAIN, row["chains"], row, ("enterprises_active", "enterprises_visited"))
+    for row in (
+        Visit.objects.filter(dated).order_by().values("enterprise__chains").annotate(visits=Count("pk"))
+    ):
+        into(CHAIN, row["enterprise__chains"], row, ("visits",))
+    for row in (
+        Request.objects.filter(submitted_at__gte=period.start_at, submitted_at__lt=end_at)
+        .order_by()
+        .values("enterprise__chains", "category_id")
+        .annotate(**_request_aggregates(end_at))
+    ):
+        key = row["enterprise__chains"]
+        if key is None:
+            continue
+        if row["category_id"] not in names:
+            names.update(Category.objects.values_list("pk", "name"))
+        into(CHAIN, key, row, _REQUEST_FIELDS)
+        categories[CHAIN][key][names[row["category_id"]]] += row["requests"]
+    for row in (
+        overdue_queryset(period, today).order_by().values("enterprise__chains").annotate(overdue=Count("pk"))
+    ):
+        into(CHAIN, row["enterprise__chains"], row, ("overdue",))
 
     baselines = {
         COUNTY: [""],
@@ -1373,9 +1407,10 @@ def compute_every_scope(
         UNIT: lookups.units,
         CADRE: lookups.cadres,
         INDUSTRY: sorted(industries),
+        CHAIN: lookups.chains,
     }
     result: dict = {}
-    for kind in (COUNTY, TOWN, UNIT, CADRE, INDUSTRY):
+    for kind in SCOPE_KINDS:
         split = categories[kind]
         if kind in _KEY_MODELS:  # KeyMap.key, without a method call per key
             to_key = key_maps[kind].to_key.__getitem__
@@ -1388,5 +1423,4 @@ def compute_every_scope(
         for key in baselines[kind]:
             by_key.setdefault(key, Metrics())
         result[kind] = by_key
-    result[CHAIN] = chains
     return result

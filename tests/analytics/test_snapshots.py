@@ -222,12 +222,12 @@ def test_every_scope_at_once_equals_each_kind_computed_alone(county, period, tod
     assert metrics.Metrics() == at_once["cadre"]["C998"]
 
 
-def test_a_period_of_every_scope_kind_costs_fourteen_queries(county):
+def test_a_period_of_every_scope_kind_costs_eleven_queries(county):
     lookups = metrics.RunLookups.load()
     with CaptureQueriesContext(connection) as captured:
         snapshots.build_rows(P, P.end, lookups, AFTER)
-    # Seven for county, towns, industries, units and cadres together; seven for the chains.
-    assert len(captured) == 14
+    # Seven for county, towns, industries, units and cadres together; four for the chains.
+    assert len(captured) == 11
 
 
 def test_a_category_added_after_the_lookups_were_read_is_still_named(county):
