@@ -113,6 +113,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -229,8 +230,21 @@ class Metrics:
         values = {name: getattr(snapshot, name) for name in COUNT_FIELDS}
         return cls(**values, category_counts=dict(snapshot.category_counts or {}))
 
+    @classmethod
+    def from_counts(cls, counts: dict, category_counts: dict) -> Metrics:
+        """``cls(**counts, category_counts=category_counts)`` with every count not given 0,
+        built without the frozen dataclass's ``object.__setattr__`` per field (a snapshot run
+        builds thousands: it was a third of a day's run)."""
+        metrics = object.__new__(cls)
+        state = metrics.__dict__
+        state.update(_ZERO_COUNTS)
+        state.update(counts)
+        state["category_counts"] = category_counts
+        return metrics
+
 
 COUNT_FIELDS = tuple(f.name for f in fields(Metrics) if f.name != "category_counts")
+_ZERO_COUNTS = dict.fromkeys(COUNT_FIELDS, 0)
 RATE_FIELDS = (
     "coverage_rate",
     "closure_rate",
@@ -1145,3 +1159,268 @@ def trust(period: Period, scope: Scope = COUNTY_SCOPE) -> TrustMetrics:
     """Trusted-rating figures of one scope: ``trust_grouped`` restricted to that key."""
     key = scope.key if scope.kind != COUNTY else ""
     return trust_grouped(period, scope.kind, keys=[key])[key]
+
+
+# --- every scope kind at once (the snapshot job) ---------------------------------------------------
+
+
+@dataclass
+class RunLookups:
+    """What a snapshot run reads once rather than once per period: the key maps of every scope
+    kind, the keys that always get a row (active units, cadres and chains; towns come from the key map,
+    industries from the enterprise count) and the category names."""
+
+    key_maps: dict
+    units: list
+    cadres: list
+    chains: list
+    category_names: dict
+
+    @classmethod
+    def load(cls, key_maps: dict | None = None) -> RunLookups:
+        return cls(
+            key_maps=key_maps or {kind: KeyMap(kind) for kind in SCOPE_KINDS},
+            units=list(Unit.objects.filter(active=True).order_by().values_list("code", flat=True)),
+            cadres=list(Cadre.objects.filter(active=True).order_by().values_list("code", flat=True)),
+            chains=list(IndustryChain.objects.filter(active=True).order_by().values_list("code", flat=True)),
+            category_names=dict(Category.objects.values_list("pk", "name")),
+        )
+
+
+def _add(target: dict, row: dict, names: Iterable[str]) -> None:
+    for name in names:
+        target[name] = target.get(name, 0) + (row[name] or 0)
+
+
+# The counts ``_request_aggregates`` produces (the request metrics of the module docstring).
+_REQUEST_FIELDS = (
+    "requests",
+    "closed",
+    "closed_on_time",
+    "assigned",
+    "assigned_responded",
+    "assigned_face_to_face",
+    "rated",
+    "satisfied",
+    "reopened",
+)
+
+
+def _pairs_sql() -> str:
+    """Active pairings in force during P (``paired_during``) with a flag for "the enterprise was
+    visited, or attended a meetup, in P", counted as distinct enterprises per cadre and per unit (plain SQL that both
+    PostgreSQL and SQLite run: a CTE and UNION ALL)."""
+    q = connection.ops.quote_name
+    assignment, enterprise, cadre = (m._meta.db_table for m in (Assignment, Enterprise, Cadre))
+    visit, attendance, meetup = Visit._meta.db_table, ATTENDANCE._meta.db_table, Meetup._meta.db_table
+    return f"""
+WITH pairs AS (
+  SELECT a.{q("cadre_id")} AS cadre_id, c.{q("unit_id")} AS unit_id, a.{q("enterprise_id")} AS enterprise_id,
+         CASE WHEN a.{q("enterprise_id")} IN (
+           SELECT v.{q("enterprise_id")} FROM {q(visit)} v WHERE v.{q("date")} BETWEEN %s AND %s
+         ) OR a.{q("enterprise_id")} IN (
+           SELECT t.{q("enterprise_id")} FROM {q(attendance)} t
+             JOIN {q(meetup)} m ON m.{q("id")} = t.{q("meetup_id")} WHERE m.{q("date")} BETWEEN %s AND %s
+         ) THEN a.{q("enterprise_id")} END AS seen_id
+    FROM {q(assignment)} a
+    JOIN {q(enterprise)} e ON e.{q("id")} = a.{q("enterprise_id")}
+    JOIN {q(cadre)} c ON c.{q("id")} = a.{q("cadre_id")}
+   WHERE e.{q("active")} AND a.{q("start")} <= %s AND (a.{q("end")} IS NULL OR a.{q("end")} >= %s)
+)
+SELECT 'c', cadre_id, COUNT(DISTINCT enterprise_id), COUNT(DISTINCT seen_id) FROM pairs GROUP BY cadre_id
+UNION ALL
+SELECT 'u', unit_id, COUNT(DISTINCT enterprise_id), COUNT(DISTINCT seen_id) FROM pairs GROUP BY unit_id
+"""
+
+
+def compute_every_scope(
+    period: Period, *, today: dt.date | None = None, lookups: RunLookups | None = None
+) -> dict[str, dict[str, Metrics]]:
+    """{kind: {key: Metrics}} for every scope kind, each equal to ``compute_grouped(period, kind,
+    with_baseline=True)``: seven statements for county, towns, industries, units and cadres
+    together and four for the chains, whatever the number of keys.
+
+    Each source table is read once, grouped by the finest columns that every kind's key can be
+    summed from, and the kinds are rolled up in Python:
+      - enterprises by (town, industry): active, and active and served in P (visited, or at a
+        meetup) — an enterprise has one town and one industry, so the counts add up exactly;
+      - visits by (town, industry), and by (maker, maker's unit) for the made part of the
+        people kinds; participations in P as rows (joined visits, each kind excluding its own
+        makers);
+      - pairings in force during P, counted per cadre and per unit in one statement (distinct
+        enterprises cannot be summed over cadres);
+      - requests received in P by (town, industry, lead unit, cadre, category) and the overdue
+        stock by (town, industry, lead unit, cadre): each request is in one group, so every
+        kind's counts and category split are sums of groups.
+    Industry chains share enterprises: four grouped queries of their own.
+    """
+    today = today or timezone.localdate()
+    lookups = lookups or RunLookups.load()
+    key_maps = lookups.key_maps
+    raw: dict = {kind: defaultdict(dict) for kind in SCOPE_KINDS}
+    categories: dict = {kind: defaultdict(lambda: defaultdict(int)) for kind in SCOPE_KINDS}
+
+    def into(kind, key, row, names):
+        if key is None and kind != COUNTY:
+            return  # e.g. a request no unit leads yet: in no unit's scope
+        _add(raw[kind][key], row, names)
+
+    # Enterprises: every enterprise is grouped, so industries in use with no active enterprise
+    # still get their baseline row; visited = visited or met at a meetup in P (hashed INs).
+    days = (period.start, period.end)
+    dated = Q(date__range=days)
+    served = Q(pk__in=Visit.objects.filter(dated).values("enterprise_id")) | Q(
+        pk__in=ATTENDANCE.objects.filter(meetup__date__range=days).values("enterprise_id")
+    )
+    industries = set()
+    for row in (
+        Enterprise.objects.order_by()
+        .values("town_id", "industry")
+        .annotate(
+            enterprises_active=Count("pk", filter=Q(active=True)),
+            enterprises_visited=Count("pk", filter=Q(active=True) & served),
+        )
+    ):
+        industries.add(row["industry"])
+        for kind, key in ((COUNTY, None), (TOWN, row["town_id"]), (INDUSTRY, row["industry"])):
+            into(kind, key, row, ("enterprises_active", "enterprises_visited"))
+
+    for row in (
+        Visit.objects.filter(dated)
+        .order_by()
+        .values("enterprise__town_id", "enterprise__industry")
+        .annotate(visits=Count("pk"))
+    ):
+        for kind, key in (
+            (COUNTY, None),
+            (TOWN, row["enterprise__town_id"]),
+            (INDUSTRY, row["enterprise__industry"]),
+        ):
+            into(kind, key, row, ("visits",))
+    for row in (
+        Visit.objects.filter(dated)
+        .order_by()
+        .values("cadre_id", "cadre__unit_id")
+        .annotate(visits=Count("pk"))
+    ):
+        into(CADRE, row["cadre_id"], row, ("visits",))
+        into(UNIT, row["cadre__unit_id"], row, ("visits",))
+    # Joined visits: those made by someone outside the scope (the made ones are counted above).
+    joined_units: dict = defaultdict(set)
+    one = {"visits": 1}
+    for visit_id, cadre_id, unit_id, maker_id, maker_unit_id in (
+        Visit.participants.through.objects.filter(visit__date__range=(period.start, period.end))
+        .order_by()
+        .values_list("visit_id", "cadre_id", "cadre__unit_id", "visit__cadre_id", "visit__cadre__unit_id")
+    ):
+        if cadre_id != maker_id:
+            into(CADRE, cadre_id, one, ("visits",))
+        if unit_id is not None and unit_id != maker_unit_id:
+            joined_units[unit_id].add(visit_id)
+    for unit_id, visit_ids in joined_units.items():
+        into(UNIT, unit_id, {"visits": len(visit_ids)}, ("visits",))
+
+    # Pairings in force during P, with whether the paired enterprise was visited in P: one
+    # statement for both people kinds (the pairings are joined once, then counted per cadre and
+    # per unit), the same rows as ``_enterprise_counts`` reads per kind.
+    by_kind = {"c": raw[CADRE], "u": raw[UNIT]}
+    with connection.cursor() as cursor:
+        days = [period.start, period.end]
+        cursor.execute(_pairs_sql(), [*days, *days, period.end, period.start])
+        for kind, key, active, visited in cursor.fetchall():
+            if key is not None:  # the only source of these two counts for the people kinds
+                counts = by_kind[kind][key]
+                counts["enterprises_active"] = active
+                counts["enterprises_visited"] = visited or 0
+
+    # Requests received in P, and the overdue stock as of min(today, end of P).
+    end_at = period.end_at
+    paths = ("enterprise__town_id", "enterprise__industry", "lead_unit_id", "cadre_id")
+
+    def kinds_of(row):
+        return (
+            (COUNTY, None),
+            (TOWN, row["enterprise__town_id"]),
+            (INDUSTRY, row["enterprise__industry"]),
+            (UNIT, row["lead_unit_id"]),
+            (CADRE, row["cadre_id"]),
+        )
+
+    names = lookups.category_names
+    for row in (
+        Request.objects.filter(submitted_at__gte=period.start_at, submitted_at__lt=end_at)
+        .order_by()
+        .values(*paths, "category_id")
+        .annotate(**_request_aggregates(end_at))
+    ):
+        if row["category_id"] not in names:  # a category added since the run's lookups were read
+            names.update(Category.objects.values_list("pk", "name"))
+        name = names[row["category_id"]]
+        for kind, key in kinds_of(row):
+            if key is None and kind != COUNTY:
+                continue
+            into(kind, key, row, _REQUEST_FIELDS)
+            categories[kind][key][name] += row["requests"]
+    for row in overdue_queryset(period, today).order_by().values(*paths).annotate(overdue=Count("pk")):
+        for kind, key in kinds_of(row):
+            into(kind, key, row, ("overdue",))
+
+    # Industry chains share enterprises (an enterprise may be in two), so they cannot be summed
+    # from the groups above: four grouped queries of their own, through the membership table
+    # (each (chain, enterprise) pair once, so plain counts are exact) — ``compute_grouped``'s
+    # chain queries, with the served test folded into the enterprise count.
+    for row in (
+        Enterprise.objects.filter(chains__isnull=False)
+        .order_by()
+        .values("chains")
+        .annotate(
+            enterprises_active=Count("pk", filter=Q(active=True)),
+            enterprises_visited=Count("pk", filter=Q(active=True) & served),
+        )
+    ):
+        into(CHAIN, row["chains"], row, ("enterprises_active", "enterprises_visited"))
+    for row in (
+        Visit.objects.filter(dated).order_by().values("enterprise__chains").annotate(visits=Count("pk"))
+    ):
+        into(CHAIN, row["enterprise__chains"], row, ("visits",))
+    for row in (
+        Request.objects.filter(submitted_at__gte=period.start_at, submitted_at__lt=end_at)
+        .order_by()
+        .values("enterprise__chains", "category_id")
+        .annotate(**_request_aggregates(end_at))
+    ):
+        key = row["enterprise__chains"]
+        if key is None:
+            continue
+        if row["category_id"] not in names:
+            names.update(Category.objects.values_list("pk", "name"))
+        into(CHAIN, key, row, _REQUEST_FIELDS)
+        categories[CHAIN][key][names[row["category_id"]]] += row["requests"]
+    for row in (
+        overdue_queryset(period, today).order_by().values("enterprise__chains").annotate(overdue=Count("pk"))
+    ):
+        into(CHAIN, row["enterprise__chains"], row, ("overdue",))
+
+    baselines = {
+        COUNTY: [""],
+        TOWN: list(key_maps[TOWN].to_id),
+        UNIT: lookups.units,
+        CADRE: lookups.cadres,
+        INDUSTRY: sorted(industries),
+        CHAIN: lookups.chains,
+    }
+    result: dict = {}
+    for kind in SCOPE_KINDS:
+        split = categories[kind]
+        if kind in _KEY_MODELS:  # KeyMap.key, without a method call per key
+            to_key = key_maps[kind].to_key.__getitem__
+        else:
+            to_key = (lambda raw: "") if kind == COUNTY else (lambda raw: raw or "")
+        by_key = {
+            to_key(k): Metrics.from_counts(values, dict(split[k]) if k in split else {})
+            for k, values in raw[kind].items()
+        }
+        for key in baselines[kind]:
+            by_key.setdefault(key, Metrics())
+        result[kind] = by_key
+    return result

@@ -90,7 +90,7 @@ def _ensure_snapshots(today):
     yesterday = today - dt.timedelta(days=1)
     first = timezone.localdate(Request.objects.aggregate(first=Min("submitted_at"))["first"])
     wanted = [*calendar_periods("month", first, yesterday), Period.containing("year", yesterday)]
-    key_maps = {kind: metrics.KeyMap(kind) for kind in metrics.SCOPE_KINDS}
+    lookups = metrics.RunLookups.load()
     computed = []
     fresh = {wanted[-1], *wanted[-3:-1]}  # this year, last month, this month
     for period in wanted:
@@ -103,7 +103,7 @@ def _ensure_snapshots(today):
         ):
             continue
         started = time.perf_counter()
-        rows = snapshots.build_rows(period, until, key_maps, today)
+        rows = snapshots.build_rows(period, until, lookups, today)
         snapshots.write_period(period, rows, until, timezone.now())
         computed.append(f"{period.label} {time.perf_counter() - started:.0f}s")
         print(f"  snapshot {period.label}: {len(rows)} rows", flush=True)

@@ -11,4 +11,8 @@ class QiqingConfig(AppConfig):
 
         connect_invalidation()
 
+        from qiqing import choices
+
+        choices.install()
+
         from qiqing import checks  # noqa: F401 - registers the deploy checks

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -448,9 +448,11 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 
 def _fetch(user, pk):
     return get_visible_or_404(
+        # The original of a duplicate is shown by its reference only: one column, not a second
+        # request row of 60 columns on every page.
         Request.objects.select_related(
-            "enterprise__town", "category", "lead_unit", "cadre", "duplicate_of", "parent", "batch"
-        ),
+            "enterprise__town", "category", "lead_unit", "cadre", "parent", "batch"
+        ).annotate(duplicate_ref=F("duplicate_of__ref")),
         user,
         pk=pk,
     )

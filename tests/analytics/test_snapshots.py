@@ -6,12 +6,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from analytics import metrics, snapshots
 from analytics.models import Snapshot
 from analytics.periods import Period
+from groups.models import IndustryChain, Meetup
 from qiqing.models import JobRun
+from requests_tracker.models import Request
 from tests import factories as f
 from tests.analytics import dataset
 from tests.analytics.dataset import EXPECTED, EXPECTED_CATEGORIES, P
@@ -183,3 +186,53 @@ def test_command_refuses_a_start_after_yesterday(county):
         call_command("compute_snapshots", "--from", "2999-01-01", stdout=StringIO())
     with pytest.raises(CommandError, match="--from=2025-10-05 晚于 --to=2025-10-01"):
         call_command("compute_snapshots", "--from", "2025-10-05", "--to", "2025-10-01", stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    "period, today",
+    [
+        (P, AFTER),  # October, complete
+        (P, D(2025, 10, 20)),  # October as of a day inside it (overdue as of today)
+        (Period(D(2025, 10, 3), D(2025, 10, 3)), AFTER),  # one day
+        (Period.containing("week", D(2025, 10, 15)), AFTER),
+        (Period.containing("year", D(2025, 10, 15)), AFTER),
+    ],
+)
+def test_every_scope_at_once_equals_each_kind_computed_alone(county, period, today):
+    # The snapshot job's set-based computation against the metrics' own per-kind queries.
+    f.CadreFactory(code="C998", unit=county.u1)  # active, no activity: a baseline row
+    # Meetups make their attending enterprises visited (e3 is inactive, e4 also in a chain);
+    # some assigned requests were first contacted face to face.
+    chain = IndustryChain.objects.create(code="L1", name="袜业")
+    chain.enterprises.add(county.e1, county.e4)
+    for day in (D(2025, 10, 3), D(2025, 10, 15)):
+        meetup = Meetup.objects.create(theme="亲清会", date=day, host_town=county.ta)
+        meetup.enterprises.add(county.e3, county.e4)
+    first = Request.objects.filter(assigned_at__isnull=False).order_by("pk").values_list("pk", flat=True)[:2]
+    Request.objects.filter(pk__in=list(first)).update(
+        first_contact_method="onsite", contacted_at=F("assigned_at")
+    )
+    at_once = metrics.compute_every_scope(period, today=today)
+    for kind in metrics.SCOPE_KINDS:
+        alone = metrics.compute_grouped(period, kind, today=today, with_baseline=True)
+        assert at_once[kind] == alone, kind
+        assert {k: m.category_counts for k, m in at_once[kind].items()} == {
+            k: m.category_counts for k, m in alone.items()
+        }, kind
+    assert metrics.Metrics() == at_once["cadre"]["C998"]
+
+
+def test_a_period_of_every_scope_kind_costs_eleven_queries(county):
+    lookups = metrics.RunLookups.load()
+    with CaptureQueriesContext(connection) as captured:
+        snapshots.build_rows(P, P.end, lookups, AFTER)
+    # Seven for county, towns, industries, units and cadres together; four for the chains.
+    assert len(captured) == 11
+
+
+def test_a_category_added_after_the_lookups_were_read_is_still_named(county):
+    lookups = metrics.RunLookups.load()
+    category = f.CategoryFactory(name="新增类别")
+    f.RequestFactory(enterprise=county.e1, category=category, submitted_at=dataset.at(10, 15, 10))
+    grouped = metrics.compute_every_scope(P, today=AFTER, lookups=lookups)
+    assert grouped["county"][""].category_counts["新增类别"] == 1

@@ -286,6 +286,10 @@ def test_reject_as_duplicate_by_reference(cast, login):
     assert response.status_code == 400 and "找不到编号" in response.content.decode()
     _post(client, request, "reject", kind="duplicate", duplicate_of=original.ref.lower(), reason="重复。")
     assert Request.objects.get(pk=request.pk).duplicate_of == original
+    # The page names the original by its reference (read with the request, not a second row).
+    body = client.get(reverse("requests_tracker:detail", args=[request.pk])).content.decode()
+    link = f'href="{reverse("requests_tracker:detail", args=[original.pk])}">{original.ref}</a>'
+    assert "原诉求：" in body and link in body
 
 
 def test_page_offers_only_the_actions_the_user_may_take(cast, login):

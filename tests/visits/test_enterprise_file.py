@@ -206,3 +206,25 @@ def test_query_count_per_page_does_not_grow_with_history(login, world, today, pe
         )
         f.AssignmentFactory(cadre=f.CadreFactory(), enterprise=world.ent_a1)
     assert count_queries(client, url) == small
+
+
+def test_timeline_rows_carry_marks_participants_survey_and_raised_requests(login, world, rich_a1, today):
+    # The timeline is drawn by the file_timeline simple tag (visits_rows), not template nodes.
+    f.VisitFactory(
+        enterprise=world.ent_a1, cadre=world.cadre, date=today - dt.timedelta(days=3), offline=True,
+        checkin_latitude=Decimal("30.8"), checkin_longitude=Decimal("120.9"), location_mismatch=True,
+        checkin_distance=1250, summary="<script>x</script>",
+    )  # fmt: skip
+    body = login(world.users["cadre"]).get(_url(world.ent_a1)).content.decode()
+    assert (
+        '<span class="badge text-bg-warning" data-mark="mismatch" title="签到位置距企业 1250 米">'
+        '<i class="bi bi-geo-alt"></i> 位置不符</span>'
+    ) in body
+    assert 'data-mark="offline"><i class="bi bi-cloud-arrow-up"></i> 离线同步</span>' in body
+    assert "&lt;script&gt;x&lt;/script&gt;" in body and "<script>x</script>" not in body
+    assert ' <span class="text-body-secondary small">同行：同行赵</span>' in body
+    assert '<span class="badge text-bg-light border">在岗 230 人</span>' in body
+    assert '<span class="badge text-bg-light border">同比 -6.50%</span>' in body
+    raised = world.ent_a1.requests.get(ref="QQ2026000777")
+    link = f'<a href="{reverse("requests_tracker:detail", args=[raised.pk])}">QQ2026000777</a>（'
+    assert f"提出诉求：{link}" in body

@@ -110,3 +110,26 @@ def test_query_count_does_not_grow_with_enterprises(login, world, today, count_q
         f.VisitFactory(enterprise=enterprise, cadre=world.cadre, date=today - dt.timedelta(days=i * 30))
         f.RequestFactory(enterprise=enterprise, status="assigned", response_due=today - dt.timedelta(days=i))
     assert count_queries(client, URL) == small
+
+
+def test_rows_show_last_visit_overdue_and_never_visited_in_both_layouts(login, world, today):
+    # The rows are drawn by simple tags (visits_rows), not per-row includes: the same markup.
+    f.VisitFactory(enterprise=world.ent_a1, cadre=world.cadre, date=today)
+    f.RequestFactory(enterprise=world.ent_a1, status="in_progress", response_due=today - dt.timedelta(days=1))
+    body = login(world.users["cadre"]).get(URL).content.decode()
+    a1, a2 = world.ent_a1, world.ent_a2
+    assert f'<div class="card border-danger" data-enterprise="{a1.pk}">' in body
+    assert body.count(f'{today.isoformat()} <span class="text-body-secondary">（今天）</span>') == 2
+    assert ' · <span class="qq-overdue">超期 1 件</span>' in body
+    assert '<td class="text-end qq-overdue">1</td>' in body
+    assert f'<div class="card border-warning" data-enterprise="{a2.pk}">' in body
+    assert body.count('<span class="text-danger">从未走访</span>') == 2
+    assert body.count(f'href="{reverse("visits:enterprise_file", args=[a2.pk])}"') == 2
+    assert f"<td>{a2.town.name}</td>" in body
+
+
+def test_rows_are_escaped(login, world):
+    world.ent_a2.name = '<b>"甲二"</b>'
+    world.ent_a2.save()
+    body = login(world.users["cadre"]).get(URL).content.decode()
+    assert "<b>" not in body and "&lt;b&gt;&quot;甲二&quot;&lt;/b&gt;" in body
