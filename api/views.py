@@ -227,7 +227,7 @@ class Changes(ClientView):
 
     def _int(self, name, default, low, high):
         raw = self.request.query_params.get(name)
-        if raw in (None, ""):
+        if raw is None:  # absent: the default; present but empty ("?cursor=") is not an integer
             return default
         try:
             value = int(raw)
