@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres import rules
 from enterprises.models import Enterprise, Town
 from qiqing.access import HANDLER, SUPERVISOR
+from qiqing.models import AppendOnly
 from qiqing.scope import Scope, ScopedQuerySet, Via
 from qiqing.validators import validate_phone
 
@@ -206,16 +207,10 @@ def pair_state(assignment: Assignment) -> dict:
     }
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("联系关系变更记录只能追加，不能修改。"))
-
-    def delete(self):
-        raise ValidationError(_("联系关系变更记录只能追加，不能删除。"))
-
-
-class AssignmentChange(models.Model):
+class AssignmentChange(AppendOnly):
     """One change to a cadre–enterprise pair (联系关系变更记录): who, when, before → after; append-only."""
+
+    record_name = _("联系关系变更记录")
 
     class Action(models.TextChoices):
         CREATE = "create", _("新增联系")
@@ -252,8 +247,6 @@ class AssignmentChange(models.Model):
     after = models.JSONField(_("变更后"), default=dict, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("联系关系变更记录")
@@ -265,14 +258,6 @@ class AssignmentChange(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.cadre_id}↔{self.enterprise_id}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(_("联系关系变更记录只能追加，不能修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("联系关系变更记录只能追加，不能删除。"))
 
     @staticmethod
     def describe(state: dict) -> str:

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
+from qiqing.models import AppendOnly
 from qiqing.scope import Scope, ScopedQuerySet
 from qiqing.validators import validate_phone
 
@@ -158,16 +159,10 @@ def team_state(team: ServiceTeam) -> dict:
     }
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("服务小组变更记录只能追加，不能修改。"))
-
-    def delete(self):
-        raise ValidationError(_("服务小组变更记录只能追加，不能删除。"))
-
-
-class ServiceTeamChange(models.Model):
+class ServiceTeamChange(AppendOnly):
     """One change to a service team (服务小组变更记录): who, when, before → after; append-only."""
+
+    record_name = _("服务小组变更记录")
 
     class Action(models.TextChoices):
         CREATE = "create", _("新建小组")
@@ -191,8 +186,6 @@ class ServiceTeamChange(models.Model):
     after = models.JSONField(_("变更后"), default=dict, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("服务小组变更记录")
@@ -200,14 +193,6 @@ class ServiceTeamChange(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.team_id}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(_("服务小组变更记录只能追加，不能修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("服务小组变更记录只能追加，不能删除。"))
 
     def changed_fields(self) -> list[tuple[str, str, str]]:
         """(field, before, after) for every field that differs."""

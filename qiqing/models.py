@@ -2,11 +2,49 @@
 with progress, and the run log of scheduled jobs."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qiqing.scope import Scope, ScopedQuerySet
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows of an append-only record are never updated or deleted in bulk either."""
+
+    def update(self, **kwargs):
+        raise ValidationError(self.model.append_only_message(deleting=False))
+
+    def delete(self):
+        raise ValidationError(self.model.append_only_message(deleting=True))
+
+
+class AppendOnly(models.Model):
+    """A record written once and never changed or deleted, row by row or in bulk: a request's
+    events (流转记录), pair and team changes (变更记录), visit corrections (更正记录).
+    ``record_name`` names it in the refusal."""
+
+    record_name = _("记录")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(self.append_only_message(deleting=False))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(self.append_only_message(deleting=True))
+
+    @classmethod
+    def append_only_message(cls, *, deleting: bool) -> str:
+        if deleting:
+            return _("%(record)s只能追加，不能删除。") % {"record": cls.record_name}
+        return _("%(record)s只能追加，不能修改。") % {"record": cls.record_name}
 
 
 class NotificationQuerySet(ScopedQuerySet):

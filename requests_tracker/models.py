@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
+from qiqing.models import AppendOnly
 from qiqing.scope import Scope, ScopedQuerySet
 from requests_tracker import state
 
@@ -671,16 +672,10 @@ class WorkdayOverride(models.Model):
         return f"{self.date:%Y-%m-%d} {self.name}（{kind}）"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("诉求流转记录只能追加，不能修改。"))
-
-    def delete(self):
-        raise ValidationError(_("诉求流转记录只能追加，不能删除。"))
-
-
-class RequestEvent(models.Model):
+class RequestEvent(AppendOnly):
     """One step in a request's history (流转记录): append-only, written with the change it records."""
+
+    record_name = _("诉求流转记录")
 
     class Action(models.TextChoices):
         SUBMIT = "submit", pgettext_lazy("request event", "提交诉求")
@@ -731,8 +726,6 @@ class RequestEvent(models.Model):
     imported = models.BooleanField(_("台账导入"), default=False)
     data = models.JSONField(_("附加数据"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = _("流转记录")
@@ -741,14 +734,6 @@ class RequestEvent(models.Model):
 
     def __str__(self):
         return f"{self.request.ref} {self.action} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(_("诉求流转记录只能追加，不能修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("诉求流转记录只能追加，不能删除。"))
 
 
 # The trust records (回访, 抽查, 申诉) live in their own module; imported here so Django sees them.

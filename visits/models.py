@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -7,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre
 from enterprises.models import Enterprise
+from qiqing.models import AppendOnly
 from qiqing.scope import Scope, ScopedQuerySet
 
 
@@ -114,16 +114,10 @@ class Visit(models.Model):
         )
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("走访更正记录只能追加，不能修改。"))
-
-    def delete(self):
-        raise ValidationError(_("走访更正记录只能追加，不能删除。"))
-
-
-class VisitRevision(models.Model):
+class VisitRevision(AppendOnly):
     """One correction of a logged visit (走访更正记录): who changed which fields, before → after."""
+
+    record_name = _("走访更正记录")
 
     visit = models.ForeignKey(
         Visit, verbose_name=_("走访记录"), on_delete=models.CASCADE, related_name="revisions"
@@ -142,8 +136,6 @@ class VisitRevision(models.Model):
     changes = models.JSONField(_("修改内容"), default=dict)
     reason = models.CharField(_("更正说明"), max_length=200, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("走访更正记录")
@@ -152,11 +144,6 @@ class VisitRevision(models.Model):
 
     def __str__(self):
         return f"{self.visit_id} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(_("走访更正记录只能追加，不能修改。"))
-        super().save(*args, **kwargs)
 
 
 class VisitPhotoQuerySet(ScopedQuerySet):

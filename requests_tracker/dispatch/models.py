@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Unit
 from enterprises.models import Town
+from qiqing.models import AppendOnly
 from qiqing.scope import Scope, ScopedQuerySet
 from requests_tracker.models import Category, YearSequence
 
@@ -69,8 +70,10 @@ class DispatchRule(models.Model):
         return f"{self.category.name}（{where}）→ {self.lead_unit.name}"
 
 
-class DispatchRuleChange(models.Model):
-    """One edit of a catalogue entry (派单目录修改记录): who, when, before and after."""
+class DispatchRuleChange(AppendOnly):
+    """One edit of a catalogue entry (派单目录修改记录): who, when, before and after; append-only."""
+
+    record_name = _("派单目录修改记录")
 
     rule = models.ForeignKey(
         DispatchRule, verbose_name=_("派单目录"), on_delete=models.CASCADE, related_name="changes"
