@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
-from qiqing.models import AppendOnly
+from qiqing.models import AppendOnly, Uploaded
 from qiqing.scope import Scope, ScopedQuerySet
 from qiqing.validators import validate_phone
 
@@ -348,7 +348,7 @@ class Meetup(models.Model):
         return f"{self.date} {self.theme}"
 
 
-class MeetupPhoto(models.Model):
+class MeetupPhoto(Uploaded):
     """A photo of a meetup (会议照片), served only through the scoped view."""
 
     meetup = models.ForeignKey(
@@ -356,15 +356,6 @@ class MeetupPhoto(models.Model):
     )
     file = models.FileField(_("照片"), max_length=200, upload_to="meetups/%Y/%m/")
     content_type = models.CharField(_("文件类型"), max_length=50)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("上传人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(through="meetup")

@@ -47,6 +47,23 @@ class AppendOnly(models.Model):
         return _("%(record)s只能追加，不能修改。") % {"record": cls.record_name}
 
 
+class Uploaded(models.Model):
+    """Who uploaded a stored file and when: request attachments, visit photos, meetup photos."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
 class NotificationQuerySet(ScopedQuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)

@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
-from qiqing.models import AppendOnly
+from qiqing.models import AppendOnly, Uploaded
 from qiqing.scope import Scope, ScopedQuerySet
 from requests_tracker import state
 
@@ -425,7 +425,7 @@ ATTACHMENT_EXTENSIONS = {
 }
 
 
-class RequestAttachment(models.Model):
+class RequestAttachment(Uploaded):
     """A file attached to a request (附件): a PDF or an image, served only through a scoped view."""
 
     request = models.ForeignKey(
@@ -435,15 +435,6 @@ class RequestAttachment(models.Model):
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=40)
     size = models.PositiveIntegerField(_("大小(字节)"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("上传人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(through="request")

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre
 from enterprises.models import Enterprise
-from qiqing.models import AppendOnly
+from qiqing.models import AppendOnly, Uploaded
 from qiqing.scope import Scope, ScopedQuerySet
 
 
@@ -150,7 +150,7 @@ class VisitPhotoQuerySet(ScopedQuerySet):
     """A photo is seen by whoever may read its visit (``VisitPhoto.scope``)."""
 
 
-class VisitPhoto(models.Model):
+class VisitPhoto(Uploaded):
     """A photo taken at a visit (走访照片), resized on the phone; served only through a scoped view."""
 
     visit = models.ForeignKey(
@@ -162,15 +162,6 @@ class VisitPhoto(models.Model):
     height = models.PositiveIntegerField(_("高(像素)"))
     size = models.PositiveIntegerField(_("大小(字节)"))
     sha256 = models.CharField(_("内容摘要"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("上传人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     objects = VisitPhotoQuerySet.as_manager()
     scope = Scope(through="visit")
