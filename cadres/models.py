@@ -2,13 +2,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cadres import rules
 from enterprises.models import Enterprise, Town
 from qiqing.access import HANDLER, SUPERVISOR
-from qiqing.models import AppendOnly
+from qiqing.models import ChangeLog
 from qiqing.scope import Scope, ScopedQuerySet, Via
 from qiqing.validators import validate_phone
 
@@ -207,7 +206,7 @@ def pair_state(assignment: Assignment) -> dict:
     }
 
 
-class AssignmentChange(AppendOnly):
+class AssignmentChange(ChangeLog):
     """One change to a cadre–enterprise pair (联系关系变更记录): who, when, before → after; append-only."""
 
     record_name = _("联系关系变更记录")
@@ -219,15 +218,6 @@ class AssignmentChange(AppendOnly):
         SUGGEST = "suggest", _("采纳自动建议")
         IMPORT = "import", _("台账导入")
 
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
     assignment = models.ForeignKey(
         Assignment,
@@ -243,9 +233,6 @@ class AssignmentChange(AppendOnly):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="pair_changes"
     )
-    before = models.JSONField(_("变更前"), default=dict, blank=True)
-    after = models.JSONField(_("变更后"), default=dict, blank=True)
-    note = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]

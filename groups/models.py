@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.models import Cadre, Unit
 from enterprises.models import Enterprise, Town
-from qiqing.models import AppendOnly, Uploaded
+from qiqing.models import ChangeLog, Uploaded
 from qiqing.scope import Scope, ScopedQuerySet
 from qiqing.validators import validate_phone
 
@@ -159,7 +159,7 @@ def team_state(team: ServiceTeam) -> dict:
     }
 
 
-class ServiceTeamChange(AppendOnly):
+class ServiceTeamChange(ChangeLog):
     """One change to a service team (服务小组变更记录): who, when, before → after; append-only."""
 
     record_name = _("服务小组变更记录")
@@ -169,22 +169,10 @@ class ServiceTeamChange(AppendOnly):
         UPDATE = "update", _("调整小组")
         IMPORT = "import", _("台账导入")
 
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
     team = models.ForeignKey(
         ServiceTeam, verbose_name=_("服务小组"), on_delete=models.CASCADE, related_name="changes"
     )
-    before = models.JSONField(_("变更前"), default=dict, blank=True)
-    after = models.JSONField(_("变更后"), default=dict, blank=True)
-    note = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -47,6 +47,26 @@ class AppendOnly(models.Model):
         return _("%(record)s只能追加，不能修改。") % {"record": cls.record_name}
 
 
+class ChangeLog(AppendOnly):
+    """Who changed what and when, before → after (变更记录): pair changes, service-team changes."""
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    before = models.JSONField(_("变更前"), default=dict, blank=True)
+    after = models.JSONField(_("变更后"), default=dict, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Uploaded(models.Model):
     """Who uploaded a stored file and when: request attachments, visit photos, meetup photos."""
 
