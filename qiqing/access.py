@@ -9,6 +9,7 @@ module imports none of the apps (DESIGN.md §6: imports flow one way).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.apps import apps
 from django.core.cache import cache
@@ -68,7 +69,7 @@ class Access:
         """May read supervisory pages (dashboards, lists across enterprises)."""
         return self.is_admin or self.is_supervisor
 
-    @property
+    @cached_property  # read by every menu item and permission check of a page
     def roles(self) -> tuple[str, ...]:
         held = {
             ADMIN: self.is_admin,

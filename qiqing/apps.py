@@ -11,6 +11,11 @@ class QiqingConfig(AppConfig):
 
         connect_invalidation()
 
+        from qiqing import notifications, signed_in
+
+        signed_in.connect_invalidation()
+        notifications.connect_invalidation()
+
         from qiqing import choices
 
         choices.install()

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.apps import apps
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from qiqing.access import access_for
 
@@ -52,17 +54,37 @@ def _discover() -> tuple[tuple[NavItem, ...], dict[str, tuple[int, str]]]:
     return tuple(sorted(items, key=lambda item: item.order)), homes
 
 
+# (roles, script prefix, urlconf) → (the declared items it was built from, the visible items)
+_VISIBLE: dict[tuple, tuple[tuple[NavItem, ...], tuple[tuple[NavItem, str], ...]]] = {}
+
+
+def _items_for(roles: tuple[str, ...]) -> tuple[tuple[NavItem, str], ...]:
+    """The items a set of roles sees, with their URLs: the same for every user with those roles
+    (and every request under that script prefix), so reversed once per process. Rebuilt when the
+    declared items are not the ones it was built from (a test replacing ``_discover``)."""
+    declared = _discover()[0]
+    key = (roles, get_script_prefix(), get_urlconf())
+    known = _VISIBLE.get(key)
+    if known is not None and known[0] is declared:
+        return known[1]
+    held = set(roles)
+    items = []
+    seen: set[str] = set()  # a page declared for two roles (in a dropdown and plain) shows once
+    for item in declared:
+        if held.isdisjoint(item.roles) or item.url_name in seen:
+            continue
+        seen.add(item.url_name)
+        items.append((item, reverse(item.url_name)))
+    _VISIBLE[key] = (declared, tuple(items))
+    return _VISIBLE[key][1]
+
+
 def nav_for(user, current_path: str = "") -> list[dict]:
     """Menu entries: {"label", "url", "icon", "active"}; a group is {"label", "icon", "active",
     "children": [entries]} in the place of its first item."""
     access = access_for(user)
     leaves = []
-    seen: set[str] = set()  # a page declared for two roles (in a dropdown and plain) shows once
-    for item in _discover()[0]:
-        if not access.has_role(*item.roles) or item.url_name in seen:
-            continue
-        seen.add(item.url_name)
-        url = reverse(item.url_name)
+    for item, url in _items_for(access.roles):
         matches = current_path == url or (url != "/" and current_path.startswith(url))
         leaves.append((item, {"label": item.label, "url": url, "icon": item.icon, "active": matches}))
     # Only the most specific match is active (/requests/inbox/ is not also /requests/).
@@ -82,6 +104,48 @@ def nav_for(user, current_path: str = "") -> list[dict]:
         groups[key]["children"].append(entry)
         groups[key]["active"] = groups[key]["active"] or entry["active"]
     return entries
+
+
+_CURRENT = mark_safe(' aria-current="page"')
+
+
+def _link(css: str, entry: dict) -> SafeString:
+    active = entry["active"]
+    return format_html(
+        '<a class="{}{}" href="{}"{}><i class="bi bi-{}"></i> {}</a>',
+        css,
+        " active" if active else "",
+        entry["url"],
+        _CURRENT if active else "",
+        entry["icon"],
+        entry["label"],
+    )
+
+
+def menu_html(entries: list[dict]) -> SafeString:
+    """The navbar's ``<li>`` items for ``nav_for``'s entries (every signed-in page draws them, so
+    in Python rather than as template nodes; ``tests/test_navigation_markup.py`` pins it)."""
+    parts = []
+    for entry in entries:
+        if "children" not in entry:
+            parts.append(format_html('<li class="nav-item">{}</li>', _link("nav-link", entry)))
+            continue
+        children = format_html_join(
+            "", "<li>{}</li>", ((_link("dropdown-item", child),) for child in entry["children"])
+        )
+        parts.append(
+            format_html(
+                '<li class="nav-item dropdown">'
+                '<a class="nav-link dropdown-toggle{}" href="#" role="button" data-bs-toggle="dropdown" '
+                'aria-expanded="false"><i class="bi bi-{}"></i> {}</a>'
+                '<ul class="dropdown-menu">{}</ul></li>',
+                " active" if entry["active"] else "",
+                entry["icon"],
+                entry["label"],
+                children,
+            )
+        )
+    return mark_safe("\n".join(parts))
 
 
 def home_url_name(user) -> str | None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, signals
 from django.utils import timezone
 
 from qiqing import broker, links
@@ -87,6 +88,7 @@ def notify_many(notices) -> int:
         if (n["recipient_id"], n.get("dedupe_key", "")) not in existing
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    forget_unread(*{row.recipient_id for row in rows})
     wanted = [(row.recipient_id, row.dedupe_key) for row in rows if row.email_wanted and row.dedupe_key]
     if wanted:
         transaction.on_commit(lambda: _queue_emails(wanted))
@@ -169,4 +171,43 @@ def mark_read(user, pks=None) -> int:
     queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if pks is not None:
         queryset = queryset.filter(pk__in=pks)
-    return queryset.update(read_at=timezone.now())
+    changed = queryset.update(read_at=timezone.now())
+    forget_unread(user.pk)
+    return changed
+
+
+# The bell's unread count, on every signed-in page, is read from the cache: per user, dropped by
+# every write above (at once and again on commit, so a page that counted before the commit cannot
+# keep the old figure) and by the model's signals (the Django admin); ``UNREAD_SECONDS`` bounds
+# what a write that bypasses all of them could leave behind.
+UNREAD_SECONDS = 60
+
+
+def _unread_key(user_id) -> str:
+    return f"qiqing:unread:v1:{user_id}"
+
+
+def unread_count(user) -> int:
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_SECONDS)
+    return count
+
+
+def forget_unread(*user_ids) -> None:
+    keys = [_unread_key(pk) for pk in user_ids if pk]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _forget_recipient(sender, instance, **kwargs):
+    forget_unread(instance.recipient_id)
+
+
+def connect_invalidation() -> None:
+    """Signals used for cache invalidation only (``QiqingConfig.ready``)."""
+    signals.post_save.connect(_forget_recipient, sender=Notification, dispatch_uid="unread-save")
+    signals.post_delete.connect(_forget_recipient, sender=Notification, dispatch_uid="unread-delete")

@@ -25,6 +25,14 @@ def days_since(day):
     return (timezone.localdate() - day).days
 
 
+@register.simple_tag
+def main_menu(entries):
+    """The navbar's links and dropdowns (``qiqing.navigation.menu_html``)."""
+    from qiqing.navigation import menu_html
+
+    return menu_html(entries)
+
+
 @register.simple_tag(takes_context=True)
 def query_replace(context, **changes):
     """The current query string with some parameters replaced (pagination keeps filters)."""

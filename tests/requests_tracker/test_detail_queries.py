@@ -16,11 +16,12 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-# For the supervisor: session, user, the request (with its enterprise, category, unit, cadre),
-# callbacks, appeals, unread count, attachments, assists, the extensions (read once, for the panel
+# For the supervisor: session, the request (with its enterprise, category, unit, cadre),
+# callbacks, appeals, attachments, assists, the extensions (read once, for the panel
 # and for whether one is pending), the cases merged into it (issue 14), escalations, notices, events —
-# not the calendar (it was 14, then 12 before merged cases).
-REQUEST_PAGE = 13
+# not the calendar, the user row or the unread count (both cached: tests/scope/test_signed_in_cache.py;
+# it was 14, then 12 before merged cases, 13 before those two caches).
+REQUEST_PAGE = 11
 # session, user, the enterprise, the cadre's pairs (scope), the timeline's count and page, the
 # page's visits with participants and photos (3), every request shown (1), tags, liaison cadres,
 # survey readings, unread count.
