@@ -59,8 +59,13 @@ def request_trust(obj: Request, user) -> dict:
 
     parties = lifecycle.parties_of(user, obj)
     context = {
-        "callbacks": list(obj.callbacks.order_by("created_at", "pk")),
-        "appeals": list(obj.appeals.select_related("unit").order_by("asked_at", "pk")),
+        # ``has_callbacks``/``has_appeals``: the request page's query already knows there are none.
+        "callbacks": list(obj.callbacks.order_by("created_at", "pk"))
+        if getattr(obj, "has_callbacks", True)
+        else [],
+        "appeals": list(obj.appeals.select_related("unit").order_by("asked_at", "pk"))
+        if getattr(obj, "has_appeals", True)
+        else [],
         "may_open_callbacks": lifecycle.SUPERVISOR in parties,
         "appeal_form": False,
     }

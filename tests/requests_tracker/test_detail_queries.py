@@ -16,12 +16,14 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-# For the supervisor: session, the request (with its enterprise, category, unit, cadre),
-# callbacks, appeals, attachments, assists, the extensions (read once, for the panel
-# and for whether one is pending), the cases merged into it (issue 14), escalations, notices, events —
-# not the calendar, the user row or the unread count (both cached: tests/scope/test_signed_in_cache.py;
-# it was 14, then 12 before merged cases, 13 before those two caches).
-REQUEST_PAGE = 11
+# For the supervisor, a request with none of the optional panels: session, the request (with its
+# enterprise, category, unit, cadre and whether it has each panel's rows), events — not the
+# calendar, the user row or the unread count (both cached: tests/scope/test_signed_in_cache.py).
+# It was 14, then 12 before merged cases, 13 before those two caches and 11 before the flags.
+REQUEST_PAGE = 3
+# …and with rows in all eight: + callbacks, appeals, attachments, assists, the extensions (read
+# once, for the panel and for whether one is pending), the merged cases, escalations, notices.
+REQUEST_PAGE_EVERY_PANEL = REQUEST_PAGE + 8
 # session, user, the enterprise, the cadre's pairs (scope), the timeline's count and page, the
 # page's visits with participants and photos (3), every request shown (1), tags, liaison cadres,
 # survey readings, unread count.
@@ -47,6 +49,95 @@ def test_the_request_page_query_count_is_fixed_and_skips_the_calendar(login, wor
     large = _queries(client, url)
     assert len(small) == len(large) == REQUEST_PAGE
     assert not [sql for sql in large if "workdayoverride" in sql]
+
+
+def _every_panel(world):
+    """One row in each optional panel of world.req_a1 (the page must show each one)."""
+    from requests_tracker.models import (
+        Escalation,
+        ExtensionRequest,
+        RequestAssist,
+        RequestAttachment,
+        SupervisionNotice,
+    )
+    from requests_tracker.trust.models import Callback, RatingAppeal
+
+    request, today = world.req_a1, timezone.localdate()
+    RequestAssist.objects.create(request=request, unit=world.unit_edu, due=today)
+    RequestAttachment.objects.create(
+        request=request, original_name="厂区照片说明.pdf", content_type="application/pdf", size=1
+    )
+    ExtensionRequest.objects.create(
+        request=request,
+        unit=world.unit_hr,
+        asked_by=world.users["handler"],
+        reason="需协调用地指标的延期理由。",
+        previous_due=today,
+        proposed_due=today + dt.timedelta(days=30),
+    )
+    Escalation.objects.create(
+        request=request,
+        level="county",
+        reason="涉及跨部门用地的提级理由。",
+        escalated_by=world.users["supervisor"],
+    )
+    SupervisionNotice.objects.create(
+        request=request,
+        unit=world.unit_hr,
+        town=world.town_a,
+        level="red",
+        year=today.year,
+        number=7,
+        due=today,
+        days_overdue=6,
+    )
+    child = f.RequestFactory(enterprise=world.ent_a2, parent=request, description="并入的子诉求")
+    Callback.objects.create(
+        request=request,
+        reason="spot_check",
+        unit=world.unit_hr,
+        town=world.town_a,
+        due=today,
+        note="回访备注第一条",
+    )
+    rating = f.RequestEventFactory(request=request, action="rate")
+    RatingAppeal.objects.create(
+        request=request,
+        rating_event=rating,
+        rated_at=rating.at,
+        unit=world.unit_hr,
+        reason="申诉理由文字",
+    )
+    return child
+
+
+def test_every_panel_costs_one_query_only_when_the_request_has_rows_for_it(login, world):
+    client = login(world.users["supervisor"])
+    url = reverse("requests_tracker:detail", args=[world.req_a1.pk])
+    assert len(_queries(client, url)) == REQUEST_PAGE
+    child = _every_panel(world)
+    queries = _queries(client, url)
+    body = client.get(url).content.decode()
+    for shown in (
+        "厂区照片说明.pdf",
+        world.unit_edu.name,
+        "需协调用地指标的延期理由",
+        "涉及跨部门用地的提级理由",
+        child.ref,
+    ):
+        assert shown in body, shown
+    context = client.get(url).context
+    assert [
+        len(context[k])
+        for k in ("assists", "attachments", "extensions", "escalations", "notices", "children")
+    ] == [1] * 6
+    assert len(context["trust"]["callbacks"]) == len(context["trust"]["appeals"]) == 1
+    assert "extend_decide" in [panel["action"] for panel in context["panels"]]
+    for i in range(10):
+        RequestEvent.objects.create(
+            request=world.req_a1, action="comment", note=f"说明 {i}", actor=world.users["supervisor"]
+        )
+    assert len(queries) == len(_queries(client, url)) == REQUEST_PAGE_EVERY_PANEL
 
 
 def test_a_calendar_write_reaches_the_cached_page_calendar():
