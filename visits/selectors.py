@@ -10,10 +10,24 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -115,6 +129,16 @@ TIMELINE_PAGE = 20
 MEETUPS_SHOWN = 10
 
 
+def file_enterprises():
+    """Enterprises as the file reads them: with their town and whether they have tags and attended
+    meetups (EXISTS columns), so the many without either cost no query for an empty panel."""
+    Meetup = group_selectors.Meetup
+    return Enterprise.objects.select_related("town").annotate(
+        has_meetups=Exists(Meetup.enterprises.through.objects.filter(enterprise_id=OuterRef("pk"))),
+        has_tags=Exists(Enterprise.tags.through.objects.filter(enterprise_id=OuterRef("pk"))),
+    )
+
+
 def enterprise_file(user, enterprise: Enterprise, *, page=None) -> dict:
     """Everything the enterprise file shows to this user, cut to their audience.
 
@@ -126,7 +150,7 @@ def enterprise_file(user, enterprise: Enterprise, *, page=None) -> dict:
     A handler sees the profile and the requests their unit handles — not the visit log.
     """
     audience = file_audience(user, enterprise)
-    page_obj = Paginator(timeline(user, enterprise, audience), TIMELINE_PAGE).get_page(page)
+    page_obj = timeline_page(timeline(user, enterprise, audience), page)
     items, open_now = timeline_items(user, page_obj.object_list, enterprise=enterprise)
     context = {
         "enterprise": enterprise,
@@ -136,10 +160,12 @@ def enterprise_file(user, enterprise: Enterprise, *, page=None) -> dict:
         "items": items,
         "open_requests": open_now,
         # Meetups (亲清会) it attended: each counts as a visit on its date for coverage.
-        "meetups": list(group_selectors.enterprise_meetups(user, enterprise.pk)[:MEETUPS_SHOWN]),
+        "meetups": list(group_selectors.enterprise_meetups(user, enterprise.pk)[:MEETUPS_SHOWN])
+        if getattr(enterprise, "has_meetups", True)
+        else [],
     }
     if audience != CONTACT:
-        context["tags"] = list(enterprise.tags.all())
+        context["tags"] = list(enterprise.tags.all()) if getattr(enterprise, "has_tags", True) else []
     if audience != HANDLER:
         context["assignments"] = [
             a for a in liaison_assignments(enterprise) if audience == FULL or a.end is None
@@ -202,6 +228,40 @@ def timeline(user, enterprise: Enterprise, audience: str):
     return visits.union(requests, all=True).order_by("-day", "-stamp", "kind", "-item_id")
 
 
+def timeline_page(rows, page, per_page: int = TIMELINE_PAGE):
+    """One page of ``timeline`` rows and their total from one statement (``COUNT(*) OVER ()``)
+    instead of the paginator's COUNT and then its slice: the file's timeline is compiled and sent
+    once. A page past the end gets Django's answer (the last page), as ``get_page`` gives it."""
+    try:
+        number = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        number = 1
+    sql, params = rows.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kind, item_id, day, stamp, COUNT(*) OVER () FROM ({sql}) timeline "
+            "ORDER BY day DESC, stamp DESC, kind, item_id DESC LIMIT %s OFFSET %s",
+            [*params, per_page, (number - 1) * per_page],
+        )
+        fetched = cursor.fetchall()
+    paginator = Paginator(rows, per_page)
+    if not fetched and number > 1:
+        return paginator.get_page(number)
+    paginator.count = fetched[0][4] if fetched else 0  # the paginator's cached count, now known
+    return Page([_timeline_row(*row[:4]) for row in fetched], number, paginator)
+
+
+def _timeline_row(kind, item_id, day, stamp):
+    """A raw row as ``values_list`` would give it (SQLite returns dates and times as text)."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    if isinstance(stamp, str):
+        stamp = parse_datetime(stamp)
+        if stamp is not None and timezone.is_naive(stamp):
+            stamp = timezone.make_aware(stamp, dt.UTC)
+    return kind, item_id, day, stamp
+
+
 @dataclass
 class TimelineItem:
     kind: str
@@ -241,15 +301,16 @@ def timeline_items(user, rows, *, enterprise: Enterprise, today: dt.date | None 
         for r in sorted(requests.values(), key=lambda r: r.pk):
             if r.visit_id is not None:
                 raised.setdefault(r.visit_id, []).append(r)
-        visits = (
-            Visit.objects.filter(pk__in=visit_ids)
+        visits = {
+            v.pk: v
+            for v in Visit.objects.filter(pk__in=visit_ids)
             .select_related("cadre__unit")
-            .prefetch_related(
-                "participants",
-                Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk"), to_attr="photo_list"),
+            .annotate(
+                has_participants=Exists(Visit.participants.through.objects.filter(visit_id=OuterRef("pk"))),
+                has_photos=Exists(VisitPhoto.objects.filter(visit_id=OuterRef("pk"))),
             )
-        )
-        visits = {v.pk: v for v in visits}
+        }
+        _load_visit_panels(visits.values())
         for visit in visits.values():
             visit.raised = raised.get(visit.pk, [])
     items = []
@@ -258,6 +319,26 @@ def timeline_items(user, rows, *, enterprise: Enterprise, today: dt.date | None 
         if obj is not None:
             items.append(TimelineItem(kind=kind, day=day, obj=obj))
     return items, open_now
+
+
+def _load_visit_panels(visits) -> None:
+    """Participants and photos for the visits that have them (one query each, none when no visit
+    of the page has any); the others get empty lists without asking."""
+    with_participants = [v for v in visits if v.has_participants]
+    with_photos = [v for v in visits if v.has_photos]
+    for visit in visits:
+        if not visit.has_photos:
+            visit.photo_list = []
+        if not visit.has_participants:
+            empty = visit.participants.all()
+            empty._result_cache, empty._prefetch_done = [], True
+            visit._prefetched_objects_cache = {"participants": empty}
+    if with_participants:
+        prefetch_related_objects(with_participants, "participants")
+    if with_photos:
+        prefetch_related_objects(
+            with_photos, Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk"), to_attr="photo_list")
+        )
 
 
 def _open_order(request: Request):

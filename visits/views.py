@@ -353,7 +353,7 @@ def _render_detail(request, visit, form, status=200):
 
 @role_required(ADMIN, SUPERVISOR, CADRE, HANDLER, CONTACT)
 def enterprise_file(request, pk):
-    enterprise = get_visible_or_404(Enterprise.objects.select_related("town"), request.user, pk=pk)
+    enterprise = get_visible_or_404(selectors.file_enterprises(), request.user, pk=pk)
     context = selectors.enterprise_file(request.user, enterprise, page=request.GET.get("page"))
     if "series" in context:
         figures = survey_figures(context["series"])

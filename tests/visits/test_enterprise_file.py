@@ -143,6 +143,13 @@ def test_timeline_is_paginated_over_both_streams(login, world, today):
         (i.kind, i.obj.pk) for i in second.context["items"]
     }
     assert len(seen) == 32
+    # The page and its total come from one statement; past the end and nonsense, Django's answers.
+    assert client.get(_url(world.ent_a1), {"page": 9}).context["page_obj"].number == 2
+    assert client.get(_url(world.ent_a1), {"page": "x"}).context["page_obj"].number == 1
+    days = [item.day for item in first.context["items"]]
+    assert all(isinstance(day, dt.date) for day in days) and days == sorted(days, reverse=True)
+    assert today - dt.timedelta(days=15) <= days[-1] < days[0] <= today
+    assert second.context["page_obj"].has_previous() and not second.context["page_obj"].has_next()
 
 
 def test_open_requests_show_deadlines_and_overdue(login, world, today):
@@ -188,6 +195,9 @@ def test_contact_menu_leads_to_their_file(login, world):
 def test_query_count_per_page_does_not_grow_with_history(login, world, today, persona, count_queries):
     client = login(world.users[persona])
     url = _url(world.ent_a1)
+    # One visit with a co-participant already: a panel costs its query only once it has rows
+    # (the file asks which panels have any in the queries it runs anyway), then never more.
+    f.VisitFactory(enterprise=world.ent_a1, cadre=world.cadre, date=today).participants.add(world.other_cadre)
     small = count_queries(client, url)
     for i in range(25):
         visit = f.VisitFactory(
