@@ -45,6 +45,13 @@ def generation() -> str:
     return latest.isoformat() if latest else ""
 
 
+def _generation(request) -> str:
+    """``generation()`` once per request, however many of its parts are looked up."""
+    if not hasattr(request, "_qiqing_snapshot_generation"):
+        request._qiqing_snapshot_generation = generation()
+    return request._qiqing_snapshot_generation
+
+
 def key(name: str, request, *, data_until: dt.date, today: dt.date) -> str:
     scope = town_key(request.user)
     params = sorted(
@@ -54,7 +61,7 @@ def key(name: str, request, *, data_until: dt.date, today: dt.date) -> str:
         for value in values
     )
     raw = json.dumps(
-        [name, translation.get_language(), scope, params, str(data_until), str(today), generation()],
+        [name, translation.get_language(), scope, params, str(data_until), str(today), _generation(request)],
         ensure_ascii=False,
     )
     return f"qiqing:body:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
@@ -71,3 +78,15 @@ def cached(cache_key: str, build: Callable[[], tuple[dict[str, str], bool]]) -> 
             cache.set(cache_key, parts, TIMEOUT)
     # Our own rendered templates, escaped when they were rendered.
     return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308
+
+
+def remembered(cache_key: str, build: Callable[[], tuple[object, bool]]):
+    """A body's figures (any picklable value) under ``cache_key``, or ``build()``'s — ``(value,
+    cacheable)`` — stored when they may be, as ``cached`` does for HTML."""
+    found = cache.get(cache_key)
+    if found is not None:
+        return found
+    value, cacheable = build()
+    if cacheable:
+        cache.set(cache_key, value, TIMEOUT)
+    return value

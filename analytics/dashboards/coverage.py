@@ -257,15 +257,38 @@ class CoveragePage:
         return [self.by_town, self.by_unit, self.three]
 
 
+Headline = tuple[metrics.Metrics, metrics.Metrics | None, bool]
+
+
+def headline_figures(choice: ScopeChoice, window: Window, today: dt.date) -> Headline:
+    """(this window's figures, the previous window's, whether they are snapshot figures).
+
+    When they are, they change only when snapshots are written, like the tables, and a view may
+    keep them with the body (``analytics.bodies``): the previous window of a running period —
+    1 July–5 September against 1 October–6 December — is no stored slot, so without the cache it
+    is recomputed from the raw tables on every view (four aggregates, most of the page's SQL)."""
+    scope, restriction = choice.headline()
+    current = windows.one(window.period, scope, restriction, today)
+    before = windows.one(window.previous, scope, restriction, today) if window.previous else None
+    from_snapshot = restriction is None and windows.snapshot_slot(window.period, today) is not None
+    return current, before, from_snapshot
+
+
 def coverage_page(
-    choice: ScopeChoice, window: Window, today: dt.date, query, *, tables: bool = True
+    choice: ScopeChoice,
+    window: Window,
+    today: dt.date,
+    query,
+    *,
+    tables: bool = True,
+    figures: Headline | None = None,
 ) -> CoveragePage:
     """The headline (cards, with the live overdue count) and, unless ``tables`` is False, the
-    town and unit tables with their charts (``coverage_tables``: the part a view may cache)."""
+    town and unit tables with their charts (``coverage_tables``: the part a view may cache).
+    ``figures`` are ``headline_figures``' (a view's cached copy), computed when not given."""
     period, previous = window.period, window.previous
     scope, restriction = choice.headline()
-    current = windows.one(period, scope, restriction, today)
-    before = windows.one(previous, scope, restriction, today) if previous else None
+    current, before, from_snapshot = figures or headline_figures(choice, window, today)
     key = scope.key if scope.kind != metrics.COUNTY else ""
     overdue = metrics.overdue_now(scope.kind, keys=[key], restriction=restriction, today=today)[key]
     page = CoveragePage(
@@ -276,7 +299,7 @@ def coverage_page(
         previous=before,
         overdue_now=overdue,
         cards=headline_cards(current, before, overdue),
-        from_snapshot=restriction is None and windows.snapshot_slot(period, today) is not None,
+        from_snapshot=from_snapshot,
     )
     if programme.value("checkin_enabled"):
         page.cards.insert(1, _checkin_card(period, previous, scope, restriction))

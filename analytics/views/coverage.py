@@ -50,10 +50,21 @@ def coverage(request):
     coverage_filter = _filter(request)
     choice = dash.ScopeChoice.from_filter(request.user, coverage_filter)
     export = wants_xlsx(request)
-    page = dash.coverage_page(choice, window_from(coverage_filter, today), today, request.GET, tables=export)
+    window = window_from(coverage_filter, today)
     if export:
+        page = dash.coverage_page(choice, window, today, request.GET)
         name = _("走访覆盖_%(scope)s_%(period)s_%(day)s.xlsx")
         return xlsx(name % {"scope": choice.label, "period": page.window.label, "day": stamp()}, page.tables)
+    data_until = min(window.period.end, today - dt.timedelta(days=1))
+
+    def headline():
+        figures = dash.headline_figures(choice, window, today)
+        return figures, figures[2]
+
+    figures = bodies.remembered(
+        bodies.key("coverage-headline", request, data_until=data_until, today=today), headline
+    )
+    page = dash.coverage_page(choice, window, today, request.GET, tables=False, figures=figures)
 
     def tables():
         dash.coverage_tables(page, today, request.GET)
@@ -63,7 +74,6 @@ def coverage(request):
         }
         return parts, page.from_snapshot
 
-    data_until = min(page.window.period.end, today - dt.timedelta(days=1))
     body = bodies.cached(bodies.key("coverage", request, data_until=data_until, today=today), tables)
     return render(request, "analytics/coverage.html", _context(request, coverage_filter, page, body=body))
 

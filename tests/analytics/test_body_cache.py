@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -144,3 +146,45 @@ def test_cached_dashboard_queries_do_not_grow_with_rows(login, stored):
     compute_snapshots(LAST_MONTH.start, LAST_MONTH.end)
     client.get(COVERAGE, PARAMS)
     assert count_queries(client, COVERAGE, PARAMS) == small
+
+
+def _sql_of(client, params) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(COVERAGE, params).status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_the_headline_figures_are_kept_with_the_body(login, stored):
+    """The month before last has no snapshots here, so the headline's comparison is computed
+    from the raw tables on the first view, and read from the cache on the next."""
+    client = login(stored.users["supervisor"])
+    assert any("visits_visit" in sql for sql in _sql_of(client, PARAMS))
+    assert not any(
+        "visits_visit" in sql or 'analytics_snapshot"."id' in sql for sql in _sql_of(client, PARAMS)
+    )
+    page = client.get(COVERAGE, PARAMS).context["page"]
+    assert (page.current.visits, page.current.enterprises_visited) == (1, 1)
+    assert page.previous is not None and page.previous.visits == 0
+
+
+def test_a_town_supervisor_never_gets_the_county_headline(login, stored):
+    assert login(stored.users["supervisor"]).get(COVERAGE, PARAMS).context["page"].current.visits == 1
+    town = login(stored.users["town_supervisor"]).get(COVERAGE, PARAMS).context["page"]
+    assert town.current.visits == 0  # 乙镇's, not the county's cached figures
+    assert login(stored.users["supervisor"]).get(COVERAGE, PARAMS).context["page"].current.visits == 1
+
+
+def test_writing_snapshots_invalidates_the_headline(login, stored):
+    client = login(stored.users["supervisor"])
+    assert client.get(COVERAGE, PARAMS).context["page"].current.visits == 1
+    _visit(stored, stored.ent_b1)
+    assert client.get(COVERAGE, PARAMS).context["page"].current.visits == 1  # T+1, as the tables
+    compute_snapshots(LAST_MONTH.start, LAST_MONTH.end)
+    assert client.get(COVERAGE, PARAMS).context["page"].current.visits == 2
+
+
+def test_headline_figures_from_raw_rows_are_not_kept(login, stored):
+    client = login(stored.users["supervisor"])
+    params = {**PARAMS, "scale": "above"}
+    _sql_of(client, params)
+    assert any("visits_visit" in sql for sql in _sql_of(client, params))
