@@ -52,7 +52,9 @@ def _generation(request) -> str:
     return request._qiqing_snapshot_generation
 
 
-def key(name: str, request, *, data_until: dt.date, today: dt.date) -> str:
+def key(name: str, request, *, data_until: dt.date, today: dt.date, stamp: str | None = None) -> str:
+    """``stamp`` replaces the snapshot generation for a body built from other stored rows (the
+    weekly ranking's)."""
     scope = town_key(request.user)
     params = sorted(
         (param, value)
@@ -61,7 +63,15 @@ def key(name: str, request, *, data_until: dt.date, today: dt.date) -> str:
         for value in values
     )
     raw = json.dumps(
-        [name, translation.get_language(), scope, params, str(data_until), str(today), _generation(request)],
+        [
+            name,
+            translation.get_language(),
+            scope,
+            params,
+            str(data_until),
+            str(today),
+            _generation(request) if stamp is None else stamp,
+        ],
         ensure_ascii=False,
     )
     return f"qiqing:body:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -144,12 +144,28 @@ def recent_runs(count_labels: dict, limit: int = 30) -> list[RunView]:
 
 def ranking_for(week_start: dt.date | None = None):
     """The ranking of the given week (or the latest), its entries, and the weeks available."""
+    ranking, weeks = ranking_week(week_start)
+    return ranking, ranking_entries(ranking), weeks
+
+
+def ranking_week(week_start: dt.date | None = None):
+    """The ranking of the given week (or the latest) and the weeks available, without entries."""
     rankings = TownRanking.objects.all()
     ranking = (
         rankings.filter(week_start=week_start).first()
         if week_start
         else rankings.order_by("-week_start").first()
     )
-    entries = list(ranking.entries.select_related("town").order_by("rank", "town__order")) if ranking else []
     weeks = list(rankings.order_by("-week_start").values_list("week_start", flat=True)[:52])
-    return ranking, entries, weeks
+    return ranking, weeks
+
+
+def ranking_entries(ranking: TownRanking | None) -> list:
+    return list(ranking.entries.select_related("town").order_by("rank", "town__order")) if ranking else []
+
+
+def ranking_generation() -> str:
+    """When a ranking was last (re)computed: every recompute stamps ``computed_at``, and a week's
+    page shows earlier weeks too (a town's history), so any recompute may change any page."""
+    latest = TownRanking.objects.aggregate(latest=Max("computed_at"))["latest"]
+    return latest.isoformat() if latest else ""

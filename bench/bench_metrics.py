@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import statistics
 import sys
 import time
@@ -32,34 +33,37 @@ def run(ctx) -> list[dict]:
 
 # --- the floors: hand-written SQL for the headline counts ---------------------------------------
 
+# Enterprises visited in P: a visit dated in P, or attendance at a meetup (亲清会) dated in P.
+SEEN = """(SELECT v.enterprise_id FROM visits_visit v WHERE v.date BETWEEN %(start)s AND %(end)s
+         UNION SELECT a.enterprise_id FROM groups_meetup_enterprises a
+           JOIN groups_meetup m ON m.id = a.meetup_id WHERE m.date BETWEEN %(start)s AND %(end)s)"""
+
 COUNTY_SQL = """
 SELECT
   (SELECT count(*) FROM enterprises_enterprise WHERE active),
-  (SELECT count(DISTINCT v.enterprise_id) FROM visits_visit v
-     JOIN enterprises_enterprise e ON e.id = v.enterprise_id
-    WHERE e.active AND v.date BETWEEN %(start)s AND %(end)s),
+  (SELECT count(*) FROM SEEN AS s
+     JOIN enterprises_enterprise e ON e.id = s.enterprise_id WHERE e.active),
   (SELECT count(*) FROM visits_visit WHERE date BETWEEN %(start)s AND %(end)s),
   (SELECT count(*) FROM requests_tracker_request WHERE submitted_at >= %(t0)s AND submitted_at < %(t1)s)
 """
 
 VISITED_SQL = """
-SELECT count(DISTINCT v.enterprise_id) FROM visits_visit v
-  JOIN enterprises_enterprise e ON e.id = v.enterprise_id
- WHERE e.active AND v.date BETWEEN %(start)s AND %(end)s
+SELECT count(*) FROM SEEN AS s JOIN enterprises_enterprise e ON e.id = s.enterprise_id WHERE e.active
 """
 
 # Territorial kinds (town, industry): the enterprise's own column is the key.
 TERRITORY_SQL = """
 WITH ent AS (SELECT {col} AS k, count(*) AS n FROM enterprises_enterprise WHERE active GROUP BY 1),
-vis AS (SELECT e.{col} AS k, count(*) AS visits,
-               count(DISTINCT v.enterprise_id) FILTER (WHERE e.active) AS visited
+vis AS (SELECT e.{col} AS k, count(*) AS visits
           FROM visits_visit v JOIN enterprises_enterprise e ON e.id = v.enterprise_id
          WHERE v.date BETWEEN %(start)s AND %(end)s GROUP BY 1),
+met AS (SELECT e.{col} AS k, count(*) AS visited FROM SEEN AS s
+          JOIN enterprises_enterprise e ON e.id = s.enterprise_id WHERE e.active GROUP BY 1),
 req AS (SELECT e.{col} AS k, count(*) AS n FROM requests_tracker_request r
           JOIN enterprises_enterprise e ON e.id = r.enterprise_id
          WHERE r.submitted_at >= %(t0)s AND r.submitted_at < %(t1)s GROUP BY 1)
-SELECT k, coalesce(ent.n, 0), coalesce(vis.visited, 0), coalesce(vis.visits, 0), coalesce(req.n, 0)
-  FROM ent FULL JOIN vis USING (k) FULL JOIN req USING (k)
+SELECT k, coalesce(ent.n, 0), coalesce(met.visited, 0), coalesce(vis.visits, 0), coalesce(req.n, 0)
+  FROM ent FULL JOIN vis USING (k) FULL JOIN met USING (k) FULL JOIN req USING (k)
 """
 
 # People kinds (unit, cadre): pairings decide the enterprises, makers and joiners the visits.
@@ -68,7 +72,7 @@ WITH pairs AS (
   SELECT DISTINCT {pair_key} AS k, a.enterprise_id FROM cadres_assignment a
     JOIN cadres_cadre c ON c.id = a.cadre_id JOIN enterprises_enterprise e ON e.id = a.enterprise_id
    WHERE e.active AND a.start <= %(end)s AND (a."end" IS NULL OR a."end" >= %(start)s)),
-seen AS (SELECT DISTINCT enterprise_id FROM visits_visit WHERE date BETWEEN %(start)s AND %(end)s),
+seen AS SEEN,
 ent AS (SELECT k, count(*) AS n, count(seen.enterprise_id) AS visited
           FROM pairs LEFT JOIN seen USING (enterprise_id) GROUP BY k),
 vis AS (SELECT k, count(DISTINCT id) AS visits FROM (
@@ -84,6 +88,9 @@ SELECT k, coalesce(ent.n, 0), coalesce(ent.visited, 0), coalesce(vis.visits, 0),
   FROM ent FULL JOIN vis USING (k) FULL JOIN req USING (k)
 """
 
+COUNTY_SQL, VISITED_SQL, TERRITORY_SQL, PEOPLE_SQL = (
+    re.sub(r"\bSEEN\b", SEEN, statement) for statement in (COUNTY_SQL, VISITED_SQL, TERRITORY_SQL, PEOPLE_SQL)
+)
 KIND_SQL = {
     "county": COUNTY_SQL,
     "town": TERRITORY_SQL.format(col="town_id"),

@@ -7,12 +7,14 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from analytics import jobs, selectors, windows
+from analytics import bodies, jobs, selectors, windows
 from analytics.dashboards import rankings
 from analytics.filters import CadreRecordFilter
 from analytics.periods import QUARTER, to_date
@@ -179,27 +181,46 @@ def ranking(request):
         week_start = dt.date.fromisoformat(week) if week else None
     except ValueError:
         raise Http404(_("周的日期格式不对。")) from None
-    current, entries, weeks = selectors.ranking_for(week_start)
+    current, weeks = selectors.ranking_week(week_start)
     if week_start and current is None:
         raise Http404(_("这一周还没有排名。"))
     code = request.GET.get("town")
-    if code:
-        town = get_object_or_404(Town, code=code)
-    else:
-        mine = set(Town.objects.visible_to(request.user).values_list("pk", flat=True))
-        town = next((e.town for e in entries if e.town_id in mine), entries[0].town if entries else None)
-    page = rankings.ranking_page(current, entries, weeks, town)
-    if wants_xlsx(request) and current is not None:
+
+    def build_page():
+        entries = selectors.ranking_entries(current)
+        if code:
+            town = get_object_or_404(Town, code=code)
+        else:
+            mine = set(Town.objects.visible_to(request.user).values_list("pk", flat=True))
+            town = next((e.town for e in entries if e.town_id in mine), entries[0].town if entries else None)
+        return rankings.ranking_page(current, entries, weeks, town), entries
+
+    context = {"ranking": current, "weeks": weeks, "export_query": export_query(request)}
+    if current is None:
+        return render(request, "analytics/ranking.html", {**context, "page": build_page()[0]})
+    if wants_xlsx(request):
         name = _("擂台比武_%(week)s.xlsx") % {"week": f"{current.week_start:%Y%m%d}"}
-        return xlsx(name, page.tables)
-    context = {
-        "page": page,
-        "ranking": current,
-        "weeks": weeks,
-        "towns": [e.town for e in entries],
-        "export_query": export_query(request),
-    }
-    return render(request, "analytics/ranking.html", context)
+        return xlsx(name, build_page()[0].tables)
+
+    def body():
+        # The stored week as everyone with the same towns sees it, until a ranking is recomputed
+        # (the code of an unknown town answers 404 and keeps nothing).
+        page, entries = build_page()
+        part = {**context, "page": page, "towns": [e.town for e in entries]}
+        parts = {
+            "title": conditional_escape(page.table.title),
+            "town": format_html('<input type="hidden" name="town" value="{}">', page.town.code)
+            if page.town
+            else "",
+            "content": render_to_string("analytics/_ranking_body.html", part, request),
+        }
+        return parts, True
+
+    today = timezone.localdate()
+    cache_key = bodies.key(
+        "ranking", request, data_until=current.week_start, today=today, stamp=selectors.ranking_generation()
+    )
+    return render(request, "analytics/ranking.html", {**context, "body": bodies.cached(cache_key, body)})
 
 
 @role_required(ADMIN)

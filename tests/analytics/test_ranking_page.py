@@ -89,4 +89,52 @@ def test_query_count_does_not_grow_with_the_data(login, weeks):
     for back in range(4, 8):
         services.ranking_compute(week_start=LAST - dt.timedelta(days=7 * back))
     f.VisitFactory(enterprise=weeks.ent_a2, cadre=weeks.cadre, date=LAST)
+    client.get(URL)  # the recompute moved the generation: rebuilt once, cached again
     assert count_queries(client, URL) == small
+
+
+def test_the_body_is_cached_until_a_ranking_is_recomputed(login, weeks):
+    client = login(weeks.users["supervisor"])
+    first = count_queries(client, URL)
+    assert count_queries(client, URL) < first
+    cached = client.get(URL)
+    assert "page" not in cached.context  # served from the cache, not rebuilt
+    assert weeks.town_a.name in cached.content.decode()
+    # An admin recomputes last week after a rename: every process sees it at once.
+    weeks.town_a.name = "甲镇（新）"
+    weeks.town_a.save()
+    assert "甲镇（新）" not in client.get(URL).content.decode()
+    services.ranking_compute(week_start=LAST)
+    assert "甲镇（新）" in client.get(URL).content.decode()
+
+
+def test_an_earlier_week_recomputed_moves_every_cached_week(login, weeks):
+    client = login(weeks.users["supervisor"])
+    client.get(URL)
+    services.ranking_compute(week_start=LAST - dt.timedelta(days=21))  # in this week's history
+    assert "page" in client.get(URL).context
+
+
+def test_each_reader_gets_the_default_town_of_their_own_scope(login, weeks):
+    f.VisitFactory(enterprise=weeks.ent_a1, cadre=weeks.cadre, date=LAST + dt.timedelta(days=1))
+    services.ranking_compute(week_start=LAST)
+    rank = dict(TownRankingEntry.objects.filter(ranking__week_start=LAST).values_list("town", "rank"))
+    assert rank[weeks.town_a.pk] < rank[weeks.town_b.pk]  # the county's default: the top town
+    assert login(weeks.users["supervisor"]).get(URL).context["page"].town == weeks.town_a
+    town_page = login(weeks.users["town_supervisor"]).get(URL)
+    assert town_page.context["page"].town == weeks.town_b  # built for 乙镇, not the county's body
+    html = login(weeks.users["town_supervisor"]).get(URL).content.decode()
+    assert f'name="town" value="{weeks.town_b.code}"' in html
+    county = login(weeks.users["supervisor"]).get(URL).content.decode()
+    assert f'name="town" value="{weeks.town_a.code}"' in county
+
+
+def test_each_town_and_week_has_its_own_body(login, weeks):
+    client = login(weeks.users["supervisor"])
+    a = client.get(URL, {"town": weeks.town_a.code}).content.decode()
+    b = client.get(URL, {"town": weeks.town_b.code}).content.decode()
+    assert f"{weeks.town_a.name}历周名次" in a and f"{weeks.town_b.name}历周名次" in b
+    earlier = LAST - dt.timedelta(days=7)
+    html = client.get(URL, {"week": earlier.isoformat()}).content.decode()
+    assert f'name="week" value="{earlier:%Y-%m-%d}"' in html
+    assert client.get(URL, {"town": "nope"}).status_code == 404  # still, after bodies are kept
