@@ -2,7 +2,6 @@
 at 1366 px and 375 px, the drill-down and the monthly report work end to end."""
 
 import datetime as dt
-import importlib
 
 import pytest
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils import timezone
 from analytics import services
 from tests import factories as f
 from tests.browser.conftest import log_in
+from tests.conftest import _restore_reference_data
 
 # The live server needs real commits, so every test here ends by emptying every table — including
 # the rows data migrations wrote (problem categories, ranking indicators). They are put back before
@@ -19,13 +19,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _reinstall_migration_data():
-    from django.apps import apps
-
-    for module, function in (
-        ("requests_tracker.migrations.0002_default_categories", "create_categories"),
-        ("analytics.migrations.0003_default_ranking_indicators", "install"),
-    ):
-        getattr(importlib.import_module(module), function)(apps, None)
+    # Every data migration's rows (the ranking weights of 0006 and 0008 too): a partial table
+    # would pass the conftest's "already there" check and leave later tests without them.
+    _restore_reference_data()
 
 
 @pytest.fixture(scope="module", autouse=True)
