@@ -1208,19 +1208,21 @@ _REQUEST_FIELDS = (
 
 def _pairs_sql() -> str:
     """Active pairings in force during P (``paired_during``) with a flag for "the enterprise was
-    visited, or attended a meetup, in P", counted as distinct enterprises per cadre and per unit (plain SQL that both
-    PostgreSQL and SQLite run: a CTE and UNION ALL)."""
+    visited, or attended a meetup, in P" (correlated EXISTS, as ``visited_q``), counted as distinct
+    enterprises per cadre and per unit (plain SQL that both PostgreSQL and SQLite run: a CTE and
+    UNION ALL)."""
     q = connection.ops.quote_name
     assignment, enterprise, cadre = (m._meta.db_table for m in (Assignment, Enterprise, Cadre))
     visit, attendance, meetup = Visit._meta.db_table, ATTENDANCE._meta.db_table, Meetup._meta.db_table
     return f"""
 WITH pairs AS (
   SELECT a.{q("cadre_id")} AS cadre_id, c.{q("unit_id")} AS unit_id, a.{q("enterprise_id")} AS enterprise_id,
-         CASE WHEN a.{q("enterprise_id")} IN (
-           SELECT v.{q("enterprise_id")} FROM {q(visit)} v WHERE v.{q("date")} BETWEEN %s AND %s
-         ) OR a.{q("enterprise_id")} IN (
-           SELECT t.{q("enterprise_id")} FROM {q(attendance)} t
-             JOIN {q(meetup)} m ON m.{q("id")} = t.{q("meetup_id")} WHERE m.{q("date")} BETWEEN %s AND %s
+         CASE WHEN EXISTS (
+           SELECT 1 FROM {q(visit)} v
+            WHERE v.{q("enterprise_id")} = a.{q("enterprise_id")} AND v.{q("date")} BETWEEN %s AND %s
+         ) OR EXISTS (
+           SELECT 1 FROM {q(attendance)} t JOIN {q(meetup)} m ON m.{q("id")} = t.{q("meetup_id")}
+            WHERE t.{q("enterprise_id")} = a.{q("enterprise_id")} AND m.{q("date")} BETWEEN %s AND %s
          ) THEN a.{q("enterprise_id")} END AS seen_id
     FROM {q(assignment)} a
     JOIN {q(enterprise)} e ON e.{q("id")} = a.{q("enterprise_id")}
@@ -1266,12 +1268,13 @@ def compute_every_scope(
         _add(raw[kind][key], row, names)
 
     # Enterprises: every enterprise is grouped, so industries in use with no active enterprise
-    # still get their baseline row; visited = visited or met at a meetup in P (hashed INs).
+    # still get their baseline row; visited = visited or met at a meetup in P. Correlated
+    # EXISTS (an index probe per enterprise), not IN (subquery): PostgreSQL hashes an IN only
+    # while the subquery's rows fit in work_mem, and a year of visits at scale 50 does not — the
+    # fallback rescans the subquery for every enterprise (it ran for 18 minutes).
     days = (period.start, period.end)
     dated = Q(date__range=days)
-    served = Q(pk__in=Visit.objects.filter(dated).values("enterprise_id")) | Q(
-        pk__in=ATTENDANCE.objects.filter(meetup__date__range=days).values("enterprise_id")
-    )
+    served = visited_q(period)
     industries = set()
     for row in (
         Enterprise.objects.order_by()
