@@ -39,9 +39,10 @@ TIMEOUT = 6 * 3600  # a day's key changes at midnight anyway; this bounds a rena
 IGNORED_PARAMS = ("format",)
 
 
-def generation() -> str:
-    """When snapshots were last written ('' while there are none)."""
-    latest = Snapshot.objects.aggregate(latest=Max("computed_at"))["latest"]
+def generation(model=Snapshot) -> str:
+    """When rows of ``model`` (snapshots by default; the weekly ranking) were last written ('' while
+    there are none): every write stamps ``computed_at``."""
+    latest = model.objects.aggregate(latest=Max("computed_at"))["latest"]
     return latest.isoformat() if latest else ""
 
 
@@ -80,12 +81,12 @@ def key(name: str, request, *, data_until: dt.date, today: dt.date, stamp: str |
 def cached(cache_key: str, build: Callable[[], tuple[dict[str, str], bool]]) -> dict[str, str]:
     """The body's parts (name → HTML) under ``cache_key``, or ``build()``'s — ``(parts,
     cacheable)`` — stored when they may be (built from snapshots only)."""
-    parts = cache.get(cache_key)
-    if parts is None:
+
+    def as_text():
         parts, cacheable = build()
-        parts = {name: str(html) for name, html in parts.items()}
-        if cacheable:
-            cache.set(cache_key, parts, TIMEOUT)
+        return {name: str(html) for name, html in parts.items()}, cacheable
+
+    parts = remembered(cache_key, as_text)
     # Our own rendered templates, escaped when they were rendered.
     return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308
 

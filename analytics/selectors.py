@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -162,10 +162,3 @@ def ranking_week(week_start: dt.date | None = None):
 
 def ranking_entries(ranking: TownRanking | None) -> list:
     return list(ranking.entries.select_related("town").order_by("rank", "town__order")) if ranking else []
-
-
-def ranking_generation() -> str:
-    """When a ranking was last (re)computed: every recompute stamps ``computed_at``, and a week's
-    page shows earlier weeks too (a town's history), so any recompute may change any page."""
-    latest = TownRanking.objects.aggregate(latest=Max("computed_at"))["latest"]
-    return latest.isoformat() if latest else ""

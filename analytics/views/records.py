@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from analytics import bodies, jobs, selectors, windows
 from analytics.dashboards import rankings
 from analytics.filters import CadreRecordFilter
+from analytics.models import TownRanking
 from analytics.periods import QUARTER, to_date
 from analytics.views.common import export_query, wants_xlsx, xlsx
 from cadres.filters import CadreFilter
@@ -218,7 +219,7 @@ def ranking(request):
 
     today = timezone.localdate()
     cache_key = bodies.key(
-        "ranking", request, data_until=current.week_start, today=today, stamp=selectors.ranking_generation()
+        "ranking", request, data_until=current.week_start, today=today, stamp=bodies.generation(TownRanking)
     )
     return render(request, "analytics/ranking.html", {**context, "body": bodies.cached(cache_key, body)})
 
