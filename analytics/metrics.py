@@ -1206,27 +1206,72 @@ _REQUEST_FIELDS = (
 )
 
 
+def _seen_sql() -> str:
+    """The CTE ``seen``: each enterprise visited, or at a meetup, in P once (four parameters:
+    P's first and last day, twice). Joined, not probed: the coverage statements below LEFT JOIN
+    it, so PostgreSQL builds it once (a hash aggregate, which spills to disk in batches when a
+    year at province scale outgrows ``work_mem``) and hash-joins it, where a correlated EXISTS
+    probes the visit index for every enterprise even on a day with a dozen visits, and an
+    ``IN (subquery)`` falls back to rescanning the subquery per enterprise once its hash no longer
+    fits (a year at scale 50 ran for 18 minutes)."""
+    q = connection.ops.quote_name
+    visit, attendance, meetup = Visit._meta.db_table, ATTENDANCE._meta.db_table, Meetup._meta.db_table
+    return f"""seen AS (
+  SELECT v.{q("enterprise_id")} AS enterprise_id FROM {q(visit)} v WHERE v.{q("date")} BETWEEN %s AND %s
+  UNION
+  SELECT t.{q("enterprise_id")} FROM {q(attendance)} t JOIN {q(meetup)} m ON m.{q("id")} = t.{q("meetup_id")}
+   WHERE m.{q("date")} BETWEEN %s AND %s
+)"""
+
+
+def _enterprises_sql() -> str:
+    """Every enterprise grouped by (town, industry) — active, and active and in ``seen`` —, the
+    territorial kinds' coverage counts (an enterprise has one town and one industry, so they add
+    up exactly)."""
+    q = connection.ops.quote_name
+    enterprise = Enterprise._meta.db_table
+    return f"""
+WITH {_seen_sql()}
+SELECT e.{q("town_id")}, e.{q("industry")},
+       COUNT(CASE WHEN e.{q("active")} THEN 1 END),
+       COUNT(CASE WHEN e.{q("active")} THEN s.enterprise_id END)
+  FROM {q(enterprise)} e LEFT JOIN seen s ON s.enterprise_id = e.{q("id")}
+ GROUP BY e.{q("town_id")}, e.{q("industry")}
+"""
+
+
+def _chain_enterprises_sql() -> str:
+    """Member enterprises per industry chain, active and active and in ``seen``, through the
+    membership table (each (chain, enterprise) pair once, so plain counts are exact)."""
+    q = connection.ops.quote_name
+    members, enterprise = IndustryChain.enterprises.through._meta.db_table, Enterprise._meta.db_table
+    return f"""
+WITH {_seen_sql()}
+SELECT x.{q("industrychain_id")},
+       COUNT(CASE WHEN e.{q("active")} THEN 1 END),
+       COUNT(CASE WHEN e.{q("active")} THEN s.enterprise_id END)
+  FROM {q(members)} x JOIN {q(enterprise)} e ON e.{q("id")} = x.{q("enterprise_id")}
+  LEFT JOIN seen s ON s.enterprise_id = e.{q("id")}
+ GROUP BY x.{q("industrychain_id")}
+"""
+
+
 def _pairs_sql() -> str:
-    """Active pairings in force during P (``paired_during``) with a flag for "the enterprise was
-    visited, or attended a meetup, in P" (correlated EXISTS, as ``visited_q``), counted as distinct
-    enterprises per cadre and per unit (plain SQL that both PostgreSQL and SQLite run: a CTE and
-    UNION ALL)."""
+    """Active pairings in force during P (``paired_during``) with the paired enterprise's id when
+    it is in ``seen``, counted as distinct enterprises per cadre and per unit (plain SQL that both
+    PostgreSQL and SQLite run: CTEs and UNION ALL). Parameters: ``seen``'s four, then P's last
+    and first day."""
     q = connection.ops.quote_name
     assignment, enterprise, cadre = (m._meta.db_table for m in (Assignment, Enterprise, Cadre))
-    visit, attendance, meetup = Visit._meta.db_table, ATTENDANCE._meta.db_table, Meetup._meta.db_table
     return f"""
-WITH pairs AS (
+WITH {_seen_sql()},
+pairs AS (
   SELECT a.{q("cadre_id")} AS cadre_id, c.{q("unit_id")} AS unit_id, a.{q("enterprise_id")} AS enterprise_id,
-         CASE WHEN EXISTS (
-           SELECT 1 FROM {q(visit)} v
-            WHERE v.{q("enterprise_id")} = a.{q("enterprise_id")} AND v.{q("date")} BETWEEN %s AND %s
-         ) OR EXISTS (
-           SELECT 1 FROM {q(attendance)} t JOIN {q(meetup)} m ON m.{q("id")} = t.{q("meetup_id")}
-            WHERE t.{q("enterprise_id")} = a.{q("enterprise_id")} AND m.{q("date")} BETWEEN %s AND %s
-         ) THEN a.{q("enterprise_id")} END AS seen_id
+         s.enterprise_id AS seen_id
     FROM {q(assignment)} a
     JOIN {q(enterprise)} e ON e.{q("id")} = a.{q("enterprise_id")}
     JOIN {q(cadre)} c ON c.{q("id")} = a.{q("cadre_id")}
+    LEFT JOIN seen s ON s.enterprise_id = a.{q("enterprise_id")}
    WHERE e.{q("active")} AND a.{q("start")} <= %s AND (a.{q("end")} IS NULL OR a.{q("end")} >= %s)
 )
 SELECT 'c', cadre_id, COUNT(DISTINCT enterprise_id), COUNT(DISTINCT seen_id) FROM pairs GROUP BY cadre_id
@@ -1268,25 +1313,18 @@ def compute_every_scope(
         _add(raw[kind][key], row, names)
 
     # Enterprises: every enterprise is grouped, so industries in use with no active enterprise
-    # still get their baseline row; visited = visited or met at a meetup in P. Correlated
-    # EXISTS (an index probe per enterprise), not IN (subquery): PostgreSQL hashes an IN only
-    # while the subquery's rows fit in work_mem, and a year of visits at scale 50 does not — the
-    # fallback rescans the subquery for every enterprise (it ran for 18 minutes).
+    # still get their baseline row; visited = visited or met at a meetup in P (``_seen_sql``).
     days = (period.start, period.end)
     dated = Q(date__range=days)
-    served = visited_q(period)
+    seen_params = [*days, *days]
     industries = set()
-    for row in (
-        Enterprise.objects.order_by()
-        .values("town_id", "industry")
-        .annotate(
-            enterprises_active=Count("pk", filter=Q(active=True)),
-            enterprises_visited=Count("pk", filter=Q(active=True) & served),
-        )
-    ):
-        industries.add(row["industry"])
-        for kind, key in ((COUNTY, None), (TOWN, row["town_id"]), (INDUSTRY, row["industry"])):
-            into(kind, key, row, ("enterprises_active", "enterprises_visited"))
+    with connection.cursor() as cursor:
+        cursor.execute(_enterprises_sql(), seen_params)
+        for town_id, industry, active, visited in cursor.fetchall():
+            industries.add(industry)
+            row = {"enterprises_active": active, "enterprises_visited": visited}
+            for kind, key in ((COUNTY, None), (TOWN, town_id), (INDUSTRY, industry)):
+                into(kind, key, row, ("enterprises_active", "enterprises_visited"))
 
     for row in (
         Visit.objects.filter(dated)
@@ -1328,8 +1366,7 @@ def compute_every_scope(
     # per unit), the same rows as ``_enterprise_counts`` reads per kind.
     by_kind = {"c": raw[CADRE], "u": raw[UNIT]}
     with connection.cursor() as cursor:
-        days = [period.start, period.end]
-        cursor.execute(_pairs_sql(), [*days, *days, period.end, period.start])
+        cursor.execute(_pairs_sql(), [*seen_params, period.end, period.start])
         for kind, key, active, visited in cursor.fetchall():
             if key is not None:  # the only source of these two counts for the people kinds
                 counts = by_kind[kind][key]
@@ -1372,16 +1409,11 @@ def compute_every_scope(
     # from the groups above: four grouped queries of their own, through the membership table
     # (each (chain, enterprise) pair once, so plain counts are exact) — ``compute_grouped``'s
     # chain queries, with the served test folded into the enterprise count.
-    for row in (
-        Enterprise.objects.filter(chains__isnull=False)
-        .order_by()
-        .values("chains")
-        .annotate(
-            enterprises_active=Count("pk", filter=Q(active=True)),
-            enterprises_visited=Count("pk", filter=Q(active=True) & served),
-        )
-    ):
-        into(CHAIN, row["chains"], row, ("enterprises_active", "enterprises_visited"))
+    with connection.cursor() as cursor:
+        cursor.execute(_chain_enterprises_sql(), seen_params)
+        for chain_id, active, visited in cursor.fetchall():
+            row = {"enterprises_active": active, "enterprises_visited": visited}
+            into(CHAIN, chain_id, row, ("enterprises_active", "enterprises_visited"))
     for row in (
         Visit.objects.filter(dated).order_by().values("enterprise__chains").annotate(visits=Count("pk"))
     ):
@@ -1424,6 +1456,7 @@ def compute_every_scope(
             for k, values in raw[kind].items()
         }
         for key in baselines[kind]:
-            by_key.setdefault(key, Metrics())
+            if key not in by_key:  # (not setdefault: it would build a Metrics for every key)
+                by_key[key] = Metrics.from_counts({}, {})
         result[kind] = by_key
     return result
