@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -46,6 +47,8 @@ class BenchContext:
     redis_url: str = field(default_factory=lambda: _env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     database_prefix: str = field(default_factory=lambda: _env("BENCH_DATABASE_PREFIX", "qiqing_bench"))
     notes: list[str] = field(default_factory=list)
+    _secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
+    _static_collected: bool = field(default=False, repr=False)
 
     @property
     def database_name(self) -> str:
@@ -120,13 +123,41 @@ class BenchContext:
             cursor.execute("VACUUM ANALYZE")
         conn.close()
 
+    def production_env(self, **extra) -> dict:
+        """``env`` with production settings, as the issue's figures are taken: DEBUG off (no query
+        log — it cost a one-day snapshot run a fifth of its time —, the manifest static storage,
+        collected once per run into ``var/bench/static``), plain HTTP on loopback (no HTTPS
+        redirect, cookies not marked secure, no HSTS), warnings only in the log."""
+        env = self.env(
+            DEBUG="false",
+            SECRET_KEY=self._secret_key,
+            ALLOWED_HOSTS="localhost,127.0.0.1",
+            SECURE_SSL_REDIRECT="false",
+            SESSION_COOKIE_SECURE="false",
+            CSRF_COOKIE_SECURE="false",
+            SECURE_HSTS_SECONDS="0",
+            STATIC_ROOT=str(ROOT / "var" / "bench" / "static"),
+            LOG_LEVEL="WARNING",
+            **extra,
+        )
+        if not self._static_collected:
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
+            self._static_collected = True
+        return env
+
     def run_inside(self, module: str, *args: str):
-        """Run ``python -m module args`` with Django on the benchmark database; return the JSON
-        printed on its last line of output (progress may be printed before it)."""
+        """Run ``python -m module args`` with Django on the benchmark database and production
+        settings (``production_env``); return the JSON printed on its last line of output
+        (progress may be printed before it)."""
         done = subprocess.run(
             [sys.executable, "-m", module, *args],
             cwd=ROOT,
-            env=self.env(),
+            env=self.production_env(),
             check=True,
             stdout=subprocess.PIPE,
             text=True,
@@ -145,6 +176,26 @@ def timed(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> tuple[f
         result = fn()
         times.append(time.perf_counter() - started)
     return statistics.median(times), result
+
+
+def timed_together(
+    fns: dict[str, Callable[[], object]], repeat: int = 9, warmup: int = 1
+) -> tuple[dict, dict]:
+    """``timed`` for several functions run in turn, round after round: ({name: median seconds},
+    {name: last result}). A ratio between two of them is then measured over the same stretch of
+    time — on a shared machine whose speed drifts 20–35 % from one minute to the next, timing
+    one function's runs and then the other's compares two different machines."""
+    results: dict = {}
+    times: dict = {name: [] for name in fns}
+    for _ in range(warmup):
+        for name, fn in fns.items():
+            results[name] = fn()
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(t) for name, t in times.items()}, results
 
 
 @contextmanager

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -104,25 +103,12 @@ def run(ctx) -> list[dict]:
     pages = [p for p in PAGES if not wanted or p.key == "bare" or p.key in wanted.split(",")]
     plan = ctx.run_inside("bench.bench_load", "--prepare", json.dumps([asdict(p) for p in pages]))
     work = Path(tempfile.mkdtemp(prefix="qiqing-bench-load-"))
-    static_root = ROOT / "var" / "bench" / "static"
     port = _free_port()
-    env = ctx.env(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(48),
+    env = ctx.production_env(
         ALLOWED_HOSTS="127.0.0.1",
-        # Plain HTTP on loopback: no HTTPS redirect, cookies not marked secure, no HSTS.
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        SECURE_HSTS_SECONDS="0",
-        STATIC_ROOT=str(static_root),
         QIQING_VAR_DIR=str(work / "var"),
-        LOG_LEVEL="WARNING",
         # Production shares one cache between the workers (and so cached_db sessions on it).
         CACHE_URL=ctx.redis_url,
-    )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "qiqing.wsgi:application", "--workers", "2",

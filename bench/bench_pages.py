@@ -11,7 +11,6 @@ so each page is also printed as a multiple of it (same run, same process).
 from __future__ import annotations
 
 import json
-import secrets
 import statistics
 import subprocess
 import sys
@@ -24,27 +23,10 @@ REQUESTS = 20
 GOALS_MS = {"cadre_home": 8, "enterprise_file": 20, "request": 15}
 
 
-def _production(ctx) -> dict:
-    """DEBUG off (no query log, the manifest static storage) as ``bench_load`` serves it."""
-    return {
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ALLOWED_HOSTS": "localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "STATIC_ROOT": str(ROOT / "var" / "bench" / "static"),
-        "LOG_LEVEL": "WARNING",
-    }
-
-
 def run(ctx) -> list[dict]:
     """Twice, one after the other: database sessions with per-process memory as the cache (the
     embedded default), then cached_db sessions on the Redis cache (``CACHE_URL``, production)."""
     ctx.ensure_demo_database()
-    env = _production(ctx)
-    ctx.manage("collectstatic", "--noinput", "-v0", **env)
     rows = []
     for setup, extra in (
         ("db 会话 + 进程内缓存", {}),
@@ -53,7 +35,7 @@ def run(ctx) -> list[dict]:
         done = subprocess.run(
             [sys.executable, "-m", "bench.bench_pages", "--inside"],
             cwd=ROOT,
-            env={k: v for k, v in ctx.env(**env, **extra).items() if extra or k != "CACHE_URL"},
+            env={k: v for k, v in ctx.production_env(**extra).items() if extra or k != "CACHE_URL"},
             check=True,
             stdout=subprocess.PIPE,
             text=True,
