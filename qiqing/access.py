@@ -16,6 +16,8 @@ from django.core.cache import cache
 from django.db.models import signals
 from django.utils.translation import gettext_lazy as _
 
+from qiqing import readahead
+
 ADMIN = "admin"
 SUPERVISOR = "supervisor"
 HANDLER = "handler"
@@ -105,8 +107,12 @@ _GENERATION_KEY = "qiqing:access:generation"
 
 
 def _key(user_id: int) -> str:
-    generation = cache.get_or_set(_GENERATION_KEY, 1, None)
-    return f"qiqing:access:v1:{generation}:{user_id}"
+    return f"qiqing:access:v2:{user_id}"
+
+
+def read_ahead_keys(user_id: int) -> list[str]:
+    """The cache keys ``access_for`` reads (``qiqing.readahead`` fetches them with the user)."""
+    return [_key(user_id), _GENERATION_KEY]
 
 
 def _compute(user) -> dict:
@@ -151,9 +157,13 @@ def access_for(user) -> Access:
     if cached is not None:
         return cached
     key = _key(user.pk)
-    stored = cache.get(key)
-    if stored is None:
-        stored = _compute(user)
+    stored = readahead.take(key)
+    generation = readahead.take(_GENERATION_KEY)
+    if generation is None:
+        generation = cache.get_or_set(_GENERATION_KEY, 1, None)
+    # An entry stored before ``forget_everyone`` moved the generation is stale.
+    if stored is None or stored.get("generation") != generation:
+        stored = {**_compute(user), "generation": generation}
         cache.set(key, stored, CACHE_SECONDS)
     result = Access(
         user_id=user.pk,
@@ -173,13 +183,14 @@ def forget_access(user) -> None:
     if hasattr(user, "_qiqing_access"):
         del user._qiqing_access
     if getattr(user, "pk", None):
-        cache.delete(_key(user.pk))
+        forget_user_ids(user.pk)
 
 
 def forget_user_ids(*user_ids) -> None:
     keys = [_key(pk) for pk in user_ids if pk]
     if keys:
         cache.delete_many(keys)
+        readahead.forget(keys)
 
 
 def forget_everyone() -> None:
@@ -188,6 +199,7 @@ def forget_everyone() -> None:
         cache.incr(_GENERATION_KEY)
     except ValueError:
         cache.set(_GENERATION_KEY, 2, None)
+    readahead.forget([_GENERATION_KEY])
 
 
 def _forget_owner(sender, instance, **kwargs):

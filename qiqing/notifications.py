@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, signals
 from django.utils import timezone
 
-from qiqing import broker, links
+from qiqing import broker, links, readahead
 from qiqing.models import Notification
 
 logger = logging.getLogger("qiqing.notifications")
@@ -183,13 +183,13 @@ def mark_read(user, pks=None) -> int:
 UNREAD_SECONDS = 60
 
 
-def _unread_key(user_id) -> str:
+def unread_key(user_id) -> str:
     return f"qiqing:unread:v1:{user_id}"
 
 
 def unread_count(user) -> int:
-    key = _unread_key(user.pk)
-    count = cache.get(key)
+    key = unread_key(user.pk)
+    count = readahead.take(key)
     if count is None:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
         cache.set(key, count, UNREAD_SECONDS)
@@ -197,9 +197,10 @@ def unread_count(user) -> int:
 
 
 def forget_unread(*user_ids) -> None:
-    keys = [_unread_key(pk) for pk in user_ids if pk]
+    keys = [unread_key(pk) for pk in user_ids if pk]
     if keys:
         cache.delete_many(keys)
+        readahead.forget(keys)
         transaction.on_commit(lambda: cache.delete_many(keys))
 
 

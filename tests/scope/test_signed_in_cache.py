@@ -138,3 +138,81 @@ def test_the_menu_markup(world, settings):
     assert str(menu_html(hostile)) == (
         '<li class="nav-item"><a class="nav-link" href="/a?b=1&amp;c=2"><i class="bi bi-x"></i> &lt;b&gt;x&lt;/b&gt;</a></li>'
     )
+
+
+class _CacheReads:
+    """Counts the read calls made on the real default cache (a spy: every call goes through;
+    the calls a backend makes inside one, e.g. locmem's ``get_many`` looping over ``get``, are
+    part of that one)."""
+
+    def __init__(self, monkeypatch):
+        from django.core.cache import caches
+
+        self.calls: list[str] = []
+        self.depth = 0
+        backend = caches["default"]
+        for name in ("get", "get_many", "get_or_set"):
+            real = getattr(backend, name)
+
+            def spy(*args, _real=real, _name=name, **kwargs):
+                if not self.depth:
+                    self.calls.append(_name)
+                self.depth += 1
+                try:
+                    return _real(*args, **kwargs)
+                finally:
+                    self.depth -= 1
+
+            monkeypatch.setattr(backend, name, spy)
+
+
+def test_the_shell_reads_the_cache_in_one_round_trip(login, world, monkeypatch):
+    """User row, roles and scope, scope generation and unread count: one ``get_many`` after the
+    first page (it was four ``get``s: a Redis round trip each)."""
+    client = login(world.users["supervisor"])
+    assert client.get(reverse(SHELL)).status_code == 200  # fills the cache
+    reads = _CacheReads(monkeypatch)
+    response, queries = _queries(client, reverse(SHELL))
+    assert response.status_code == 200 and response.context["user"] == world.users["supervisor"]
+    assert reads.calls == ["get_many"], reads.calls
+    assert not [sql for sql in queries if "cadres_staffrole" in sql or "qiqing_notification" in sql]
+
+
+def test_a_write_during_the_request_is_not_answered_from_what_was_read_ahead(world, rf):
+    """Inside one request: what was read with the user is used once, and every invalidation drops
+    it — marking notices read, a role change, a bulk import's ``forget_everyone``."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from qiqing import access, readahead
+    from qiqing.signed_in import signed_in_user
+
+    user = world.users["cadre"]
+    notifications.notify(user, kind="assigned", title="一", body="", url="")
+    request = rf.get("/")
+    request.session = SessionStore()
+    request.session.update(
+        {"_auth_user_id": str(user.pk), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend"}
+    )
+    request.session["_auth_user_hash"] = user.get_session_auth_hash()
+    for _ in range(2):  # the second time, everything is in the cache
+        with readahead.request_scope():
+            loaded = signed_in_user(request)
+            assert notifications.unread_count(loaded) == 1
+            del request._cached_user
+    with readahead.request_scope():
+        loaded = signed_in_user(request)
+        notifications.mark_read(loaded)
+        assert notifications.unread_count(loaded) == 0  # not the 1 read ahead
+    with readahead.request_scope():
+        loaded = signed_in_user(request)
+        assert access.access_for(loaded).cadre_id == world.cadre.pk
+        del loaded._qiqing_access
+        world.cadre.active = False
+        world.cadre.save()  # the cadre record's signal forgets the user's scope
+        assert access.access_for(loaded).cadre_id is None
+        del request._cached_user
+    with readahead.request_scope():
+        loaded = signed_in_user(request)
+        type(world.cadre).objects.filter(pk=world.cadre.pk).update(active=True)  # no signal
+        access.forget_everyone()  # what a bulk import calls
+        assert access.access_for(loaded).cadre_id == world.cadre.pk
