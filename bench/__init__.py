@@ -199,6 +199,51 @@ def timed_together(
 
 
 @contextmanager
+def counting_cache_calls() -> Iterator[list[str]]:
+    """The calls made on the default cache inside the block — each one a round trip with Redis
+    (a call the backend makes inside another, e.g. locmem's ``get_many`` looping over ``get``, is
+    part of that one). Inside Django only."""
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    calls: list[str] = []
+    depth = [0]
+    names = (
+        "get",
+        "get_many",
+        "get_or_set",
+        "set",
+        "set_many",
+        "add",
+        "delete",
+        "delete_many",
+        "incr",
+        "touch",
+    )
+    originals = {name: getattr(backend, name) for name in names}
+
+    def spy(name):
+        def call(*args, **kwargs):
+            if not depth[0]:
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in names:
+        setattr(backend, name, spy(name))
+    try:
+        yield calls
+    finally:
+        for name in names:
+            delattr(backend, name)  # back to the class's methods
+
+
+@contextmanager
 def counting_queries() -> Iterator[list[str]]:
     """The SQL statements run inside the block (a wrapper, not the debug log: each request start
     clears that log). Inside Django only."""
