@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import chinese_calendar
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from lunardate import LunarDate
 
 from requests_tracker.models import WorkdayOverride
@@ -192,6 +192,11 @@ class WorkCalendar:
 
     def __init__(self, overrides: Iterable[Override] = ()):
         self.overrides: dict[dt.date, Override] = {o.date: o for o in overrides}
+        # Answers per day asked: a request page explains a dozen deadlines, each a walk over the
+        # days between two dates, and the library's lookup recomputes its first and last year on
+        # every call. The overrides are fixed for the instance, so the answers are.
+        self._workdays: dict[dt.date, tuple[bool, bool]] = {}
+        self._days: dict[tuple[dt.date, str | None], DayInfo] = {}
         # A year is known exactly once admins have entered any of the State Council's rows for it.
         self.entered_years = {o.date.year for o in self.overrides.values() if o.source == STATE_COUNCIL}
 
@@ -220,6 +225,15 @@ class WorkCalendar:
 
     # --- single days ---------------------------------------------------------------------
     def day(self, day: dt.date) -> DayInfo:
+        """What ``day`` is, labelled in the active language (kept per day and language: the
+        overrides are fixed for the instance)."""
+        key = (day, get_language())
+        info = self._days.get(key)
+        if info is None:
+            info = self._days[key] = self._day(day)
+        return info
+
+    def _day(self, day: dt.date) -> DayInfo:
         override = self.overrides.get(day)
         if override is not None:
             label = (
@@ -256,8 +270,11 @@ class WorkCalendar:
         return DayInfo(day, False, False, "weekend", _("周末"))
 
     def is_workday(self, day: dt.date) -> tuple[bool, bool]:
-        info = self.day(day)
-        return info.working, info.estimated
+        known = self._workdays.get(day)
+        if known is None:
+            info = self.day(day)
+            known = self._workdays[day] = (info.working, info.estimated)
+        return known
 
     # --- spans ---------------------------------------------------------------------------
     def add_workdays(self, start: dt.date, days: int) -> tuple[dt.date, bool]:
@@ -273,9 +290,9 @@ class WorkCalendar:
         estimated = False
         while counted < days:
             day += dt.timedelta(days=1)
-            info = self.day(day)
-            estimated = estimated or info.estimated
-            if info.working:
+            working, guessed = self.is_workday(day)
+            estimated = estimated or guessed
+            if working:
                 counted += 1
         return day, estimated
 
@@ -285,7 +302,7 @@ class WorkCalendar:
         day = start
         while day < end:
             day += dt.timedelta(days=1)
-            if self.day(day).working:
+            if self.is_workday(day)[0]:
                 count += 1
         return count
 

@@ -223,3 +223,22 @@ def test_calendar_loads_the_admins_rows():
     calendar = WorkCalendar.load()
     assert calendar.coverage(2027) == "entered"
     assert calendar.add_workdays(D(2027, 2, 5), 1) == (D(2027, 2, 9), False)
+
+
+def test_a_days_label_follows_the_active_language_on_one_calendar():
+    """The calendar keeps each day it was asked about, per language: an English reader after a
+    Chinese one on the same (process-wide) calendar gets English labels, and back again."""
+    from django.utils import translation
+
+    calendar = WorkCalendar()
+    national_day = dt.date(2026, 10, 1)
+    with translation.override("zh-hans"):
+        chinese = calendar.day(national_day).reason
+    with translation.override("en"):
+        english = calendar.day(national_day).reason
+    with translation.override("zh-hans"):
+        again = calendar.day(national_day).reason
+    assert chinese == again == "国庆节"
+    assert english == "National Day"
+    assert calendar.is_workday(national_day) == (False, False)
+    assert calendar.is_workday(dt.date(2026, 10, 10)) == (True, False)  # make-up Saturday
