@@ -128,18 +128,18 @@ class BenchContext:
         log — it cost a one-day snapshot run a fifth of its time —, the manifest static storage,
         collected once per run into ``var/bench/static``), plain HTTP on loopback (no HTTPS
         redirect, cookies not marked secure, no HSTS), warnings only in the log."""
-        env = self.env(
-            DEBUG="false",
-            SECRET_KEY=self._secret_key,
-            ALLOWED_HOSTS="localhost,127.0.0.1",
-            SECURE_SSL_REDIRECT="false",
-            SESSION_COOKIE_SECURE="false",
-            CSRF_COOKIE_SECURE="false",
-            SECURE_HSTS_SECONDS="0",
-            STATIC_ROOT=str(ROOT / "var" / "bench" / "static"),
-            LOG_LEVEL="WARNING",
-            **extra,
-        )
+        settings = {
+            "DEBUG": "false",
+            "SECRET_KEY": self._secret_key,
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "SESSION_COOKIE_SECURE": "false",
+            "CSRF_COOKIE_SECURE": "false",
+            "SECURE_HSTS_SECONDS": "0",
+            "STATIC_ROOT": str(ROOT / "var" / "bench" / "static"),
+            "LOG_LEVEL": "WARNING",
+        }
+        env = self.env(**{**settings, **extra})
         if not self._static_collected:
             subprocess.run(
                 [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
