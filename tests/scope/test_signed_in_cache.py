@@ -216,3 +216,30 @@ def test_a_write_during_the_request_is_not_answered_from_what_was_read_ahead(wor
         type(world.cadre).objects.filter(pk=world.cadre.pk).update(active=True)  # no signal
         access.forget_everyone()  # what a bulk import calls
         assert access.access_for(loaded).cadre_id == world.cadre.pk
+
+
+def test_the_menu_markup_kept_per_process_follows_the_page_and_the_language(world):
+    """The drawn menu is kept per (visible items, active link, language): another page moves the
+    active link, another language the labels, and a page the menu has no link for has none."""
+    from django.utils import translation
+
+    user = world.users["supervisor"]
+    issues, coverage = reverse("analytics:issues"), reverse("analytics:coverage")
+
+    with translation.override("zh-hans"):
+        first = str(menu_html(nav_for(user, issues)))
+        assert str(menu_html(nav_for(user, issues))) == first
+        other = str(menu_html(nav_for(user, coverage)))
+        none = str(menu_html(nav_for(user, "/accounts/password_change/")))
+    assert (
+        f'href="{issues}" aria-current="page"' in first
+        and f'href="{coverage}" aria-current="page"' not in first
+    )
+    assert (
+        f'href="{coverage}" aria-current="page"' in other
+        and f'href="{issues}" aria-current="page"' not in other
+    )
+    assert 'aria-current="page"' not in none
+    with translation.override("en"):
+        english = str(menu_html(nav_for(user, issues)))
+    assert english != first and "问题分布" in first and "问题分布" not in english
