@@ -150,6 +150,14 @@ class BenchContext:
             self._static_collected = True
         return env
 
+    def flush_cache(self) -> None:
+        """Empty the benchmark's Redis database before a run that caches on it (``CACHE_URL``):
+        every scale's database shares it, and a user id or scope cached from another scale's
+        county is someone else's there (the demo cadre's enterprise file answered 404)."""
+        import redis
+
+        redis.Redis.from_url(self.redis_url).flushdb()
+
     def run_inside(self, module: str, *args: str):
         """Run ``python -m module args`` with Django on the benchmark database and production
         settings (``production_env``); return the JSON printed on its last line of output

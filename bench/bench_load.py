@@ -104,6 +104,7 @@ def run(ctx) -> list[dict]:
     plan = ctx.run_inside("bench.bench_load", "--prepare", json.dumps([asdict(p) for p in pages]))
     work = Path(tempfile.mkdtemp(prefix="qiqing-bench-load-"))
     port = _free_port()
+    ctx.flush_cache()
     env = ctx.production_env(
         ALLOWED_HOSTS="127.0.0.1",
         QIQING_VAR_DIR=str(work / "var"),

@@ -29,6 +29,7 @@ def run(ctx) -> list[dict]:
     embedded default), then cached_db sessions on the Redis cache (``CACHE_URL``, production)."""
     ctx.ensure_demo_database()
     rows = []
+    ctx.flush_cache()
     for setup, extra in (
         ("db 会话 + 进程内缓存", {}),
         ("cached_db 会话 + Redis 缓存", {"CACHE_URL": ctx.redis_url}),
@@ -82,7 +83,8 @@ def _inside() -> list[dict]:
     client = Client(SERVER_NAME="localhost")
     client.force_login(cadre)
     for _, _, url in pages:
-        assert client.get(url).status_code == 200, url  # warm-up: caches, templates
+        response = client.get(url)  # warm-up: caches, templates
+        assert response.status_code == 200, (url, response.status_code, response.get("Location"))
     # The pages in turn, round after round, so each one's multiple of the shell is taken over the
     # same stretch of time (timed_together).
     medians, _ = timed_together({key: partial(client.get, url) for key, _, url in pages}, repeat=REQUESTS)
