@@ -46,7 +46,15 @@ RATING_SALT = "qiqing.requests.rating-link"
 
 
 def _page(request, queryset, per_page=50):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    """One page of a list, in two steps: the page's ids in the list's order (a narrow sort), then
+    those rows with their joins and annotations. Sorting the full rows made PostgreSQL join and
+    carry every matching request's enterprise, town, category and unit through the sort — the
+    handler inbox's 818 open requests at scale 50 took 17 ms for a page, its ids 4 ms."""
+    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = {obj.pk: obj for obj in queryset.filter(pk__in=ids).order_by()} if ids else {}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
 
 
 # --- lists -------------------------------------------------------------------------------
