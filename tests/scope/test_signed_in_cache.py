@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bench import counting_cache_calls
 from qiqing import notifications
 from qiqing.models import Notification
 from qiqing.navigation import menu_html, nav_for
@@ -140,41 +141,15 @@ def test_the_menu_markup(world, settings):
     )
 
 
-class _CacheReads:
-    """Counts the read calls made on the real default cache (a spy: every call goes through;
-    the calls a backend makes inside one, e.g. locmem's ``get_many`` looping over ``get``, are
-    part of that one)."""
-
-    def __init__(self, monkeypatch):
-        from django.core.cache import caches
-
-        self.calls: list[str] = []
-        self.depth = 0
-        backend = caches["default"]
-        for name in ("get", "get_many", "get_or_set"):
-            real = getattr(backend, name)
-
-            def spy(*args, _real=real, _name=name, **kwargs):
-                if not self.depth:
-                    self.calls.append(_name)
-                self.depth += 1
-                try:
-                    return _real(*args, **kwargs)
-                finally:
-                    self.depth -= 1
-
-            monkeypatch.setattr(backend, name, spy)
-
-
-def test_the_shell_reads_the_cache_in_one_round_trip(login, world, monkeypatch):
+def test_the_shell_reads_the_cache_in_one_round_trip(login, world):
     """User row, roles and scope, scope generation and unread count: one ``get_many`` after the
     first page (it was four ``get``s: a Redis round trip each)."""
     client = login(world.users["supervisor"])
     assert client.get(reverse(SHELL)).status_code == 200  # fills the cache
-    reads = _CacheReads(monkeypatch)
-    response, queries = _queries(client, reverse(SHELL))
+    with counting_cache_calls() as calls:  # the benchmark's spy: every call reaches the cache
+        response, queries = _queries(client, reverse(SHELL))
     assert response.status_code == 200 and response.context["user"] == world.users["supervisor"]
-    assert reads.calls == ["get_many"], reads.calls
+    assert calls == ["get_many"], calls
     assert not [sql for sql in queries if "cadres_staffrole" in sql or "qiqing_notification" in sql]
 
 
