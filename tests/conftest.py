@@ -7,9 +7,12 @@ Unit ``unit_hr`` leads request req_a1 (ent_a1); unit ``unit_edu`` leads req_b1 (
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import importlib
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 
 import pytest
@@ -60,6 +63,31 @@ def pytest_collection_modifyitems(config, items):
 def _empty_cache():
     """Nothing a page cached in one test (per-process memory) may answer in the next."""
     cache.clear()
+
+
+def broker_lock_path() -> str:
+    """The lock file of this run's shared broker (one per broker URL on this machine)."""
+    url = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return os.path.join(tempfile.gettempdir(), f"qiqing-test-broker-{digest}.lock")
+
+
+@pytest.fixture
+def shared_broker():
+    """Held while a test runs a real worker on the run's shared broker and its default queue.
+
+    pytest-xdist runs test files in parallel against one broker but a database each: a worker
+    started by one process would take the other's task and run it on the wrong database (the
+    job stays pending), and a purge would drop the other's message. The lock makes those tests
+    take turns across the run's processes; tests on a private redis-server or a queue of their
+    own do not need it.
+    """
+    with open(broker_lock_path(), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture

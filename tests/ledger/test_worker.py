@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(tra
 
 
 @pytest.fixture
-def worker(tmp_path):
+def worker(tmp_path, shared_broker):
     """A Celery worker process on this run's broker and test database."""
     db = connection.settings_dict
     login = db["USER"] + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")

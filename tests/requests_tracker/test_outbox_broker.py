@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker():
+def worker(shared_broker):
     app.conf.task_always_eager = False
     app.loader.import_default_modules()
     try:
