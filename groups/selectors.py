@@ -123,19 +123,6 @@ def directory(user, *, show_all: bool = False):
     return queryset, list(ServiceType.values), False
 
 
-def team_suggestion(request):
-    """The service team a cadre routed the request to, for the triage desk (a suggestion, never
-    an assignment): {"team", "units", "leader"} or None. Reads the team through the request's
-    prefetched ``team`` (the triage queue prefetches ``team__units`` and ``team__leader``)."""
-    team = getattr(request, "team", None)
-    if team is None:
-        return None
-    return {"team": team, "leader": team.leader, "units": list(team.units.all())}
-
-
-TRIAGE_PREFETCH = ("team__leader", "team__units")
-
-
 def cadre_teams(cadre_id):
     if not cadre_id:
         return ServiceTeam.objects.none()

@@ -31,8 +31,3 @@ def commissioner_box(context):
     }
     labels = dict(ServiceType.choices)
     return {"people": [(c, labels[c.service_type]) for c in people], "mapping": mapping}
-
-
-@register.filter
-def team_suggestion(request_obj):
-    return selectors.team_suggestion(request_obj)
