@@ -40,3 +40,11 @@ def query_replace(context, **changes):
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def crispy_field(bound):
+    """``|as_crispy_field`` kept per process by everything its HTML depends on (qiqing.fieldmemo)."""
+    from qiqing import fieldmemo
+
+    return fieldmemo.render(bound)

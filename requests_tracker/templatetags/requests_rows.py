@@ -38,15 +38,11 @@ def _inbox_deadlines(obj) -> str:
     estimated = obj.deadline_estimated
     if obj.assist_open:
         parts.append(
-            format_html(
-                "<div>{} {}</div>", _pt("协办反馈"), due_date(obj.assist_due, False, estimated)
-            )
+            format_html("<div>{} {}</div>", _pt("协办反馈"), due_date(obj.assist_due, False, estimated))
         )
     if obj.is_lead and obj.awaiting_sign:
         parts.append(
-            format_html(
-                "<div>{} {}</div>", _pt("签收"), due_date(obj.sign_due, obj.sign_overdue, estimated)
-            )
+            format_html("<div>{} {}</div>", _pt("签收"), due_date(obj.sign_due, obj.sign_overdue, estimated))
         )
     elif obj.is_lead and obj.awaiting_contact:
         parts.append(
@@ -107,7 +103,9 @@ def _returned_badge(obj) -> str:
         return ""
     label = _("退回 %(n)s 次") % {"n": obj.return_count}
     if obj.flagged:
-        return format_html(' <span class="badge text-bg-danger" title="{}">{}</span>', _t("多次退回，请决定"), label)
+        return format_html(
+            ' <span class="badge text-bg-danger" title="{}">{}</span>', _t("多次退回，请决定"), label
+        )
     return format_html(' <span class="badge text-bg-light">{}</span>', label)
 
 
@@ -148,9 +146,13 @@ def triage_row(obj, route) -> str:
             obj.ref,
         )
     if route:
-        suggestion = format_html('<span class="text-success"><i class="bi bi-signpost-split"></i> {}</span>', route.why)
+        suggestion = format_html(
+            '<span class="text-success"><i class="bi bi-signpost-split"></i> {}</span>', route.why
+        )
     else:
-        suggestion = format_html('<span class="text-body-secondary">{}</span>', _t("派单目录无此类别，请单独交办"))
+        suggestion = format_html(
+            '<span class="text-body-secondary">{}</span>', _t("派单目录无此类别，请单独交办")
+        )
     enterprise = obj.enterprise
     return format_html(
         "<tr>"

@@ -116,10 +116,16 @@ def _recategorised(request, category):
 def triage_cases(cast):
     team_cadre = f.CadreFactory(name="张<组长>")
     team = ServiceTeam.objects.create(
-        code="T9", name="西塘1+2+N服务小组", kind=ServiceTeam.Kind.ONE_TWO_N, town=cast.town, leader=team_cadre
+        code="T9",
+        name="西塘1+2+N服务小组",
+        kind=ServiceTeam.Kind.ONE_TWO_N,
+        town=cast.town,
+        leader=team_cadre,
     )
     team.units.set([cast.lead_unit, cast.assist_unit])
-    bare_team = ServiceTeam.objects.create(code="T8", name="西塘智囊团", kind=ServiceTeam.Kind.THINK_TANK, town=cast.town)
+    bare_team = ServiceTeam.objects.create(
+        code="T8", name="西塘智囊团", kind=ServiceTeam.Kind.THINK_TANK, town=cast.town
+    )
     rule = DispatchRule.objects.create(category=cast.category, lead_unit=cast.lead_unit, time_limit_days=7)
     rule.assist_units.set([cast.assist_unit])
     other = f.CategoryFactory(name="子女入学")
@@ -128,7 +134,9 @@ def triage_cases(cast):
         parent,
         cast.build_request("submitted", return_count=3, team=team),
         _recategorised(cast.build_request("submitted", return_count=1, team=bare_team), other),
-        cast.build_request("submitted", parent=parent, source=Request.Source.HOTLINE, description="<b>重复</b>"),
+        cast.build_request(
+            "submitted", parent=parent, source=Request.Source.HOTLINE, description="<b>重复</b>"
+        ),
     ]
 
 
@@ -150,7 +158,9 @@ def test_triage_rows_are_the_html_the_template_drew(cast, login, triage_cases, l
 
 
 def test_triage_rows_tell_a_route_from_none(cast, login, triage_cases):
-    html = "".join(_rows(login(cast.users["supervisor"]).get(reverse("requests_tracker:triage")).content.decode()))
+    html = "".join(
+        _rows(login(cast.users["supervisor"]).get(reverse("requests_tracker:triage")).content.decode())
+    )
     assert html.count("按派单目录（招工用工·全县）：县人力社保局牵头，县教育局协办，7个工作日") == 3
     assert html.count("派单目录无此类别，请单独交办") == 1
     assert "已并入 " + triage_cases[0].ref in html and "退回 3 次" in html and "退回 1 次" in html
