@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ class Route:
     assist_units: tuple
     time_limit_days: int
 
-    @property
+    @cached_property
     def why(self) -> str:
         where = self.rule.town.name if self.rule.town_id else _("全县")
         co = "、".join(unit.name for unit in self.assist_units)
@@ -53,6 +54,7 @@ class Catalogue:
             .prefetch_related("assist_units")
         )
         self._rules = {(rule.category_id, rule.town_id): rule for rule in rules}
+        self._routes = {}  # one Route per rule: a page of requests shares a handful of them
 
     def __len__(self):
         return len(self._rules)
@@ -62,10 +64,13 @@ class Catalogue:
         rule = self._rules.get((request.category_id, town_id)) or self._rules.get((request.category_id, None))
         if rule is None:
             return None
-        assists = tuple(
-            unit for unit in rule.assist_units.all() if unit.active and unit.pk != rule.lead_unit_id
-        )
-        return Route(rule, rule.lead_unit, assists, rule.time_limit_days)
+        route = self._routes.get(rule.pk)
+        if route is None:
+            assists = tuple(
+                unit for unit in rule.assist_units.all() if unit.active and unit.pk != rule.lead_unit_id
+            )
+            route = self._routes[rule.pk] = Route(rule, rule.lead_unit, assists, rule.time_limit_days)
+        return route
 
 
 def route_for(request: Request) -> Route | None:
