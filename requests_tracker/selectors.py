@@ -38,8 +38,9 @@ def triage_queue(user):
     return (
         Request.objects.visible_to(user)
         .awaiting_triage()
-        .select_related(*LIST_RELATED, "parent")
-        .prefetch_related("team__leader", "team__units")  # the service-team suggestion (groups)
+        # The service-team suggestion (groups): team and leader joined, the team's units prefetched.
+        .select_related(*LIST_RELATED, "parent", "team__leader")
+        .prefetch_related("team__units")
         .annotate(
             flagged=Case(
                 When(return_count__gt=flag, then=Value(True)),

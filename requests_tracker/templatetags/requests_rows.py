@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import pgettext
 from django.utils.translation import gettext as _
 
 from requests_tracker.templatetags.requests_tags import due_date, status_badge
@@ -111,30 +111,22 @@ def _returned_badge(obj) -> str:
 
 def _team_suggestion(obj) -> str:
     """The service team a cadre routed the request to (a suggestion, never an assignment), read
-    through the triage queue's prefetched ``team__leader`` and ``team__units``; requests of one
-    team share its prefetched instance, which keeps the drawn HTML for the page."""
+    through the triage queue's joined ``team__leader`` and prefetched ``team__units``."""
     team = obj.team
     if team is None:
         return ""
-    html = getattr(team, "_suggestion_html", None)
-    if html is None or html[0] != get_language():
-        leader = format_html("（{} {}）", _t("组长"), team.leader.name) if team.leader else ""
-        units = team.units.all()
-        if units:
-            units = format_html(" · {}", format_html_join("、", "{}", ((u.name,) for u in units)))
-        html = (
-            get_language(),
-            format_html(
-                '<div class="small" data-team-suggestion><span class="badge text-bg-info">'
-                '<i class="bi bi-people"></i> {}</span> {}{}{}</div>',
-                _t("建议转服务小组"),
-                team.name,
-                leader,
-                units or "",
-            ),
-        )
-        team._suggestion_html = html
-    return html[1]
+    leader = format_html("（{} {}）", _t("组长"), team.leader.name) if team.leader else ""
+    units = team.units.all()
+    if units:
+        units = format_html(" · {}", format_html_join("、", "{}", ((u.name,) for u in units)))
+    return format_html(
+        '<div class="small" data-team-suggestion><span class="badge text-bg-info">'
+        '<i class="bi bi-people"></i> {}</span> {}{}{}</div>',
+        _t("建议转服务小组"),
+        team.name,
+        leader,
+        units or "",
+    )
 
 
 @register.simple_tag
