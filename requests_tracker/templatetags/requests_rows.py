@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from requests_tracker.models import Request
 from requests_tracker.templatetags.requests_tags import due_date, status_badge
 
 register = template.Library()
@@ -52,7 +53,7 @@ def _inbox_deadlines(obj) -> str:
                 due_date(obj.contact_due, obj.contact_overdue, estimated),
             )
         )
-    if obj.status == "responded":
+    if obj.status == Request.Status.RESPONDED:
         parts.append(format_html('<span class="text-body-secondary">{}</span>', _t("待企业评价")))
     else:
         parts.append(
