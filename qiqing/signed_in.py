@@ -30,7 +30,7 @@ from django.db.models import signals
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
-from qiqing import access, notifications, readahead
+from qiqing import access, notifications, readahead, refdata
 
 CACHE_SECONDS = 300
 
@@ -50,7 +50,10 @@ def _load(request):
     key = _key(user_id)
     # The user row, the roles and scope and the unread count in one round trip (``readahead``).
     # (The session holds the id as a string; the keys are the same for the string and the int.)
-    readahead.fetch([key, *access.read_ahead_keys(user_id), notifications.unread_key(user_id)])
+    # The reference tables' tokens come with them (``qiqing.refdata``).
+    readahead.fetch(
+        [key, *access.read_ahead_keys(user_id), notifications.unread_key(user_id), *refdata.keys()]
+    )
     user = readahead.take(key)
     if (
         user is not None
@@ -76,7 +79,7 @@ class CachedUserAuthenticationMiddleware(AuthenticationMiddleware):
     """Django's AuthenticationMiddleware with ``request.user`` read through the cache."""
 
     def __call__(self, request):
-        with readahead.request_scope():
+        with readahead.request_scope(), refdata.request_scope():
             return super().__call__(request)
 
     def process_request(self, request):

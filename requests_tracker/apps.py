@@ -10,9 +10,12 @@ class RequestsTrackerConfig(AppConfig):
         from django.db.models import signals
 
         from requests_tracker.models import WorkdayOverride
+        from requests_tracker.reference import CATALOGUE, CATEGORIES
         from requests_tracker.selectors import forget_calendar_coverage
 
         for signal in (signals.post_save, signals.post_delete):
             signal.connect(
                 forget_calendar_coverage, sender=WorkdayOverride, dispatch_uid=f"calendar-{signal}"
             )
+        CATEGORIES.watch()
+        CATALOGUE.watch()

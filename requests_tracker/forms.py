@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cadres.models import Unit
+from cadres.reference import active_units
 from enterprises.models import Enterprise, Town
+from qiqing import refdata
 from qiqing.widgets import SearchableCheckboxes
 from requests_tracker import rules
 from requests_tracker.dispatch.selectors import route_for
@@ -362,7 +364,9 @@ class BatchAssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["fallback_lead_unit"].queryset = Unit.objects.filter(active=True)
+        field = self.fields["fallback_lead_unit"]
+        field.queryset = Unit.objects.filter(active=True)
+        refdata.draw_choices(field, active_units)  # the options without a query
 
 
 class DispatchRuleForm(forms.Form):

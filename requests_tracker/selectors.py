@@ -23,7 +23,9 @@ from requests_tracker.models import (
 )
 from requests_tracker.workdays import WorkCalendar
 
-LIST_RELATED = ("enterprise__town", "category", "lead_unit")
+# The request lists' one join: each row's town, category and lead unit come from the reference
+# tables (``requests_tracker.reference.attach``, called by the views' ``_page``).
+LIST_JOINED = ("enterprise",)
 
 
 def _pending_extension():
@@ -39,7 +41,8 @@ def triage_queue(user):
         Request.objects.visible_to(user)
         .awaiting_triage()
         # The service-team suggestion (groups): team and leader joined, the team's units prefetched.
-        .select_related(*LIST_RELATED, "parent", "team__leader")
+        # Town, category and lead unit: from the reference tables (the view's ``_page``).
+        .select_related(*LIST_JOINED, "parent", "team__leader")
         .prefetch_related("team__units")
         .annotate(
             flagged=Case(
@@ -88,7 +91,7 @@ def inbox(user):
     return (
         Request.objects.for_units(units)
         .filter(status__in=(*Request.CLOCK_STATUSES, Request.Status.RESPONDED))
-        .select_related(*LIST_RELATED)
+        .select_related(*LIST_JOINED)  # and the reference tables (the view's ``_page``)
         .annotate(
             is_lead=Case(
                 When(lead_unit_id__in=units, then=Value(True)),

@@ -62,10 +62,11 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Nothing a page cached in one test (per-process memory) may answer in the next."""
-    from qiqing import fieldmemo
+    from qiqing import fieldmemo, refdata
 
     cache.clear()
     fieldmemo.clear()
+    refdata.clear()
 
 
 def broker_lock_path() -> str:

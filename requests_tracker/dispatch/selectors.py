@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from requests_tracker.dispatch.models import Batch, DispatchRule
 from requests_tracker.models import Request
+from requests_tracker.reference import CATALOGUE
 
 
 @dataclass(frozen=True)
@@ -42,18 +43,14 @@ class Route:
 
 
 class Catalogue:
-    """Every active catalogue entry, loaded once (two queries), to route many requests.
+    """Every active catalogue entry, to route many requests: the per-process reference table
+    (``requests_tracker.reference.CATALOGUE``; two queries when it is loaded).
 
     A town's own entry for the category wins over the county-wide one.
     """
 
     def __init__(self):
-        rules = (
-            DispatchRule.objects.filter(active=True)
-            .select_related("category", "town", "lead_unit")
-            .prefetch_related("assist_units")
-        )
-        self._rules = {(rule.category_id, rule.town_id): rule for rule in rules}
+        self._rules = CATALOGUE.get()
         self._routes = {}  # one Route per rule: a page of requests shares a handful of them
 
     def __len__(self):
