@@ -164,3 +164,41 @@ def test_triage_rows_tell_a_route_from_none(cast, login, triage_cases):
     assert html.count("按派单目录（招工用工·全县）：县人力社保局牵头，县教育局协办，7个工作日") == 3
     assert html.count("派单目录无此类别，请单独交办") == 1
     assert "已并入 " + triage_cases[0].ref in html and "退回 3 次" in html and "退回 1 次" in html
+
+
+# The triage desk's side panels exactly as triage.html drew them before the item tags.
+REFERENCE_PANELS = {
+    "extensions": """{% load i18n %}{% for e in extensions %}<li class="list-group-item"><a href="{% url 'requests_tracker:detail' e.request_id %}">{{ e.request.ref }}</a> {{ e.unit.name }}
+        <div class="text-body-secondary">{% blocktranslate with a=e.previous_due|date:"Y-m-d" b=e.proposed_due|date:"Y-m-d" %}{{ a }} 延至 {{ b }}{% endblocktranslate %} · {{ e.reason|truncatechars:40 }}</div></li>
+      {% endfor %}""",
+    "escalations": """{% load i18n %}{% for e in escalations %}<li class="list-group-item"><a href="{% url 'requests_tracker:detail' e.request_id %}">{{ e.request.ref }}</a> {{ e.request.enterprise.name }}
+        <div class="text-body-secondary">{{ e.get_level_display }} · {% blocktranslate with d=e.escalated_at|date:"Y-m-d" %}{{ d }} 上报，等待答复{% endblocktranslate %}</div></li>
+      {% endfor %}""",
+    "to_close": """{% load i18n %}{% for obj in to_close %}<li class="list-group-item"><a href="{% url 'requests_tracker:detail' obj.pk %}">{{ obj.ref }}</a> {{ obj.enterprise.name }}
+        <div class="text-body-secondary">{{ obj.lead_unit.name }} · {% translate "企业评价" %}{{ obj.get_satisfaction_display }}{% if closeout_waits %} · <span class="text-warning-emphasis">{% translate "待县服务企业办销号" context "close-out" %}</span>{% endif %}</div></li>
+      {% endfor %}""",
+}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_triage_panels_are_the_html_the_template_drew(cast, login, language):
+    from requests_tracker.models import ExtensionRequest
+
+    cast.build_request("in_progress", pending_extension=True)
+    long_reason = cast.build_request("in_progress", pending_extension=True)
+    ExtensionRequest.objects.filter(request=long_reason).update(reason="<需等待>省厅批复" + "。" * 50)
+    cast.build_request("escalated")
+    cast.build_request("responded_rated")
+    cast.build_request("responded_rated", satisfaction="basic")
+    response = _client(login, cast.users["supervisor"], language).get(reverse("requests_tracker:triage"))
+    page = _flat(response.content.decode())
+    context = response.context
+    counts = {"extensions": 2, "escalations": 1, "to_close": 2}
+    for panel, source in REFERENCE_PANELS.items():
+        items = list(context[panel])
+        assert len(items) == counts[panel]
+        with translation.override(language):
+            expected = _reference(source, **{panel: items, "closeout_waits": context["closeout_waits"]})
+        assert expected.count("<li") == counts[panel] and expected in page, panel
+    # Escaped, and cut to 40 characters (the language's own ellipsis included).
+    assert "&lt;需等待&gt;省厅批复" in page and "。" * 50 not in page
