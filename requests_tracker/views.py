@@ -167,7 +167,10 @@ def triage(request):
     per_page = _per_page(request.GET.get("per_page"))
     page = _page(request, triage_filter.qs, per_page, queue=True, references=True)
     catalogue = Catalogue()
+    reference.attach_team_units(page.object_list)
     rows = [(obj, catalogue.route(obj)) for obj in page]
+    to_close = list(selectors.awaiting_close(user)[:50])
+    reference.attach_lead_units(to_close)
     context = {
         "filter": triage_filter,
         "page_obj": page,
@@ -178,7 +181,7 @@ def triage(request):
         "batch_form": f.BatchAssignForm(),
         "extensions": selectors.pending_extensions(user)[:50],
         "escalations": selectors.open_escalations(user)[:50],
-        "to_close": selectors.awaiting_close(user)[:50],
+        "to_close": to_close,
         "closeout_waits": lifecycle.closeout_waits_for_county(user),
     }
     return render(request, "requests_tracker/triage.html", context)

@@ -109,7 +109,9 @@ def _team_suggestion(obj) -> str:
     if team is None:
         return ""
     leader = html("（{} {}）", _t("组长"), team.leader.name) if team.leader else ""
-    units = team.units.all()
+    units = getattr(obj, "team_units", None)  # the view's ``reference.attach_team_units``
+    if units is None:
+        units = team.units.all()
     if units:
         units = SafeString(" · " + "、".join(escaped(u.name) for u in units))
     return html(
