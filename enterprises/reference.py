@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enterprises.models import Town
 from qiqing.refdata import Table
+from qiqing.scope import sees_every_row
 
 # Every town in the model's order; watched in ``EnterprisesConfig.ready``.
 TOWNS = Table("towns", lambda: list(Town.objects.all()), lambda: [Town])
@@ -17,7 +18,6 @@ def town_rows(towns) -> list[Town]:
     """The rows of a town queryset (e.g. ``Town.objects.visible_to(user)``): the kept table when
     it is every town in the model's order (the county's view), else the query itself (a town
     supervisor's own towns; no query at all for ``none()``)."""
-    query = towns.query
-    if query.is_empty() or query.where or query.order_by or query.annotations or query.extra:
-        return list(towns)
-    return TOWNS.get()
+    if sees_every_row(towns):
+        return TOWNS.get()
+    return list(towns)

@@ -58,7 +58,6 @@ class Table:
         self._load = load
         self._models = models
         self._kept: tuple[str, object] | None = None
-        self.loads = 0  # how many times this process read the table (tests, the benchmark)
         _TABLES[name] = self
 
     def get(self):
@@ -67,7 +66,6 @@ class Table:
         kept = self._kept
         if kept is not None and kept[0] == token:
             return kept[1]
-        self.loads += 1
         value = self._load()
         if self.name not in _dirty_names():
             self._kept = (token, value)

@@ -311,6 +311,14 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
+def sees_every_row(queryset) -> bool:
+    """Whether a ``visible_to(user)`` queryset is the model's every row (the county's view): no
+    condition, not ``none()``. Callers then skip an ``IN (SELECT … every row)`` or use a kept
+    table. Ordering, annotations and ``extra`` count as changes too (the caller wanted them)."""
+    query = queryset.query
+    return not (query.is_empty() or query.where or query.order_by or query.annotations or query.extra)
+
+
 def parties(user, obj, among=None) -> frozenset[str]:
     """Which of the user's roles touch ``obj`` (see ``Scope.parties``)."""
     return declared(type(obj)).parties(user, obj, among)

@@ -104,14 +104,13 @@ def _returned_badge(obj) -> str:
 
 def _team_suggestion(obj) -> str:
     """The service team a cadre routed the request to (a suggestion, never an assignment), read
-    through the triage queue's joined ``team__leader`` and prefetched ``team__units``."""
+    through the triage queue's joined ``team__leader`` and the ``team_units`` the view attached
+    (``reference.attach_team_units``)."""
     team = obj.team
     if team is None:
         return ""
     leader = html("（{} {}）", _t("组长"), team.leader.name) if team.leader else ""
-    units = getattr(obj, "team_units", None)  # the view's ``reference.attach_team_units``
-    if units is None:
-        units = team.units.all()
+    units = obj.team_units
     if units:
         units = SafeString(" · " + "、".join(escaped(u.name) for u in units))
     return html(

@@ -166,6 +166,44 @@ def test_triage_rows_tell_a_route_from_none(cast, login, triage_cases):
     assert "已并入 " + triage_cases[0].ref in html and "退回 3 次" in html and "退回 1 次" in html
 
 
+def _grow_every_triage_branch(cast, n: int, other_category):
+    """n more of each kind of triage row: a parent and its merged child, a flagged request routed
+    to a team of its own (with a leader and units), a returned one of another category."""
+    for i in range(n):
+        team = ServiceTeam.objects.create(
+            code=f"TQ{n}{i}",
+            name=f"服务小组{n}{i}",
+            kind=ServiceTeam.Kind.ONE_TWO_N,
+            town=cast.town,
+            leader=f.CadreFactory(),
+        )
+        team.units.set([f.UnitFactory(), cast.assist_unit])
+        parent = cast.build_request("submitted")
+        cast.build_request("submitted", parent=parent, source=Request.Source.HOTLINE)
+        cast.build_request("submitted", return_count=3, team=team)
+        _recategorised(cast.build_request("submitted", return_count=1), other_category)
+
+
+def test_triage_rows_read_no_deferred_field_as_rows_grow(cast, login, triage_cases):
+    # The queue reads TRIAGE_COLUMNS only: a row reading any other field would cost a query a row.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(cast.users["supervisor"])
+    other = f.CategoryFactory(name="融资需求")
+    counts, teams = [], 2  # triage_cases routes two requests to teams
+    for n in (1, 6):
+        _grow_every_triage_branch(cast, n, other)
+        teams += n
+        client.get(reverse("requests_tracker:triage"))  # warm the session and the tables
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("requests_tracker:triage"))
+        html = response.content.decode()
+        assert html.count("data-team-suggestion") == teams and html.count("已并入 ") == 1 + teams - 2
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
 # The triage desk's side panels exactly as triage.html drew them before the item tags.
 REFERENCE_PANELS = {
     "extensions": """{% load i18n %}{% for e in extensions %}<li class="list-group-item"><a href="{% url 'requests_tracker:detail' e.request_id %}">{{ e.request.ref }}</a> {{ e.unit.name }}
