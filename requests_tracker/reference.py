@@ -83,7 +83,7 @@ def attach_team_units(rows) -> None:
         ):
             links.setdefault(team_id, set()).add(unit_id)
     ordered = UNITS.get() if links else []
+    by_team = {team_id: [unit for unit in ordered if unit.pk in linked] for team_id, linked in links.items()}
     for obj in rows:
         if obj.team_id:
-            linked = links.get(obj.team_id, ())
-            obj.team_units = [unit for unit in ordered if unit.pk in linked]
+            obj.team_units = by_team.get(obj.team_id, [])
